@@ -1,0 +1,56 @@
+# Smart Trading: `make run` serves the product with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export SMARTTRADING_VAR_DIR ?= $(CURDIR)/var
+export SMARTTRADING_PORT ?= 8000
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test test-postgres bench lint setup browser clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+	mkdir -p $(SMARTTRADING_VAR_DIR)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py demo_setup
+
+run: setup
+	@echo ""
+	@echo "  Smart Trading is starting: http://127.0.0.1:$(SMARTTRADING_PORT)/"
+	@echo "  Logins (password: $${SMARTTRADING_DEMO_PASSWORD:-smarttrading-demo}):"
+	@echo "    trader1, trader2  -> /orders/     enter and watch orders"
+	@echo "    supervisor1       -> /execution/  live execution panels"
+	@echo "    analyst1          -> /tca/        transaction cost analysis"
+	@echo "  API docs: http://127.0.0.1:$(SMARTTRADING_PORT)/api/docs/   Stop: Ctrl-C"
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker beat web,)
+
+browser:
+	@bash scripts/ensure-chromium
+
+test: $(VENV)/.dev browser
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+# The database-touching tests again, on PostgreSQL (DATABASE_URL must point at it).
+test-postgres: $(VENV)/.dev
+	$(PY) -m pytest -m django_db
+
+bench: $(VENV)/.dev
+	SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(SMARTTRADING_VAR_DIR) staticfiles

@@ -1,0 +1,235 @@
+"""REST API for orders, parents and aggregation: validate, call one service, serialize."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from routing.models import ChildOrder, Fill
+
+from .domain.values import quantize_price
+from .models import Account, AuditEvent, Instrument, Side, Source, Strategy, Urgency
+from .roles import SUPERVISOR, TRADER, has_role
+from .selectors import order_list, parent_list
+from .services import aggregation_window_run, order_create
+
+
+class IsTrader(BasePermission):
+    def has_permission(self, request, view):
+        return request.method in ("GET", "HEAD", "OPTIONS") or has_role(request.user, TRADER)
+
+
+class IsSupervisor(BasePermission):
+    def has_permission(self, request, view):
+        return has_role(request.user, SUPERVISOR)
+
+
+class AveragePriceField(serializers.Field):
+    """An exact average shown to six places, as a string."""
+
+    def to_representation(self, value):
+        return None if value is None else str(quantize_price(value))
+
+
+class AllocationOutput(serializers.Serializer):
+    quantity = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=18, decimal_places=6)
+    venue = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id")
+
+
+class OrderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_order_id = serializers.CharField()
+    account = serializers.CharField(source="account.code")
+    instrument = serializers.CharField(source="instrument.symbol")
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    strategy = serializers.CharField()
+    urgency = serializers.CharField()
+    source = serializers.CharField()
+    status = serializers.CharField()
+    filled_quantity = serializers.IntegerField()
+    average_price = AveragePriceField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    received_at = serializers.DateTimeField()
+
+
+class OrderDetailOutput(OrderOutput):
+    allocations = AllocationOutput(many=True)
+
+
+class OrderInput(serializers.Serializer):
+    client_order_id = serializers.CharField(max_length=64)
+    account = serializers.CharField(max_length=32)
+    instrument = serializers.CharField(max_length=16)
+    side = serializers.ChoiceField(choices=Side.values)
+    quantity = serializers.IntegerField(min_value=1)
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
+    strategy = serializers.ChoiceField(choices=Strategy.values, required=False, allow_null=True)
+    urgency = serializers.ChoiceField(choices=Urgency.values, required=False, allow_null=True)
+
+
+def _field_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class OrderListCreateApi(APIView):
+    permission_classes = [IsTrader]
+
+    @extend_schema(responses=OrderOutput(many=True))
+    def get(self, request):
+        orders = order_list(user=request.user).order_by("-id")[:500]
+        return Response(OrderOutput(orders, many=True).data)
+
+    @extend_schema(request=OrderInput, responses={201: OrderDetailOutput, 200: OrderDetailOutput})
+    def post(self, request):
+        data = OrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        account = Account.objects.filter(code=fields["account"], owner=request.user).first()
+        instrument = Instrument.objects.filter(symbol=fields["instrument"]).first()
+        errors = {}
+        if account is None:
+            errors["account"] = [f"no account {fields['account']} of yours"]
+        if instrument is None:
+            errors["instrument"] = [f"unknown instrument {fields['instrument']}"]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            order, created = order_create(
+                submitted_by=request.user,
+                account=account,
+                instrument=instrument,
+                side=fields["side"],
+                quantity=fields["quantity"],
+                limit_price=fields.get("limit_price"),
+                strategy=fields.get("strategy"),
+                urgency=fields.get("urgency"),
+                client_order_id=fields["client_order_id"],
+                source=Source.API,
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(
+            OrderDetailOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses=OrderDetailOutput)
+    def get(self, request, order_id: int):
+        order = get_object_or_404(order_list(user=request.user).prefetch_related("allocations"), pk=order_id)
+        return Response(OrderDetailOutput(order).data)
+
+
+class InstrumentOutput(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    tick_size = serializers.DecimalField(max_digits=12, decimal_places=6)
+    lot_size = serializers.IntegerField()
+    reference_price = serializers.DecimalField(max_digits=18, decimal_places=6)
+
+
+class InstrumentListApi(APIView):
+    @extend_schema(responses=InstrumentOutput(many=True))
+    def get(self, request):
+        return Response(InstrumentOutput(Instrument.objects.all(), many=True).data)
+
+
+class ParentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    instrument = serializers.CharField(source="instrument.symbol")
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    filled_quantity = serializers.IntegerField()
+    average_price = AveragePriceField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    arrival_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    fees = serializers.DecimalField(max_digits=24, decimal_places=6)
+    status = serializers.CharField()
+    strategy = serializers.CharField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+
+
+class ParentListApi(APIView):
+    @extend_schema(responses=ParentOutput(many=True))
+    def get(self, request):
+        return Response(ParentOutput(parent_list(user=request.user).order_by("-id")[:500], many=True).data)
+
+
+class ParentDetailApi(APIView):
+    @extend_schema(responses=ParentOutput)
+    def get(self, request, parent_id: int):
+        return Response(ParentOutput(get_object_or_404(parent_list(user=request.user), pk=parent_id)).data)
+
+
+class FillOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    child = serializers.IntegerField(source="child_id")
+    venue = serializers.CharField()
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=18, decimal_places=6)
+    fee = serializers.DecimalField(max_digits=24, decimal_places=6)
+    liquidity = serializers.CharField()
+    sim_time = serializers.DateTimeField()
+
+
+class ParentFillsApi(APIView):
+    @extend_schema(responses=FillOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        return Response(FillOutput(Fill.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class ChildOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    venue = serializers.CharField()
+    side = serializers.CharField()
+    order_type = serializers.CharField()
+    quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    filled_quantity = serializers.IntegerField()
+    sim_time = serializers.DateTimeField()
+
+
+class ParentChildrenApi(APIView):
+    @extend_schema(responses=ChildOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        return Response(ChildOutput(ChildOrder.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class AuditOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = serializers.CharField()
+    at = serializers.DateTimeField()
+    sim_time = serializers.DateTimeField(allow_null=True)
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    detail = serializers.JSONField()
+
+
+class ParentAuditApi(APIView):
+    @extend_schema(responses=AuditOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        return Response(AuditOutput(AuditEvent.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class AggregateApi(APIView):
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(request=None, responses=ParentOutput(many=True))
+    def post(self, request):
+        parents = aggregation_window_run(actor=f"user:{request.user.username}")
+        return Response(ParentOutput(parents, many=True).data, status=status.HTTP_201_CREATED)

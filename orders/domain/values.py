@@ -1,0 +1,56 @@
+"""Value types shared by the pure core: sides, ticks, lots. No Django import."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from enum import StrEnum
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell: the direction of the position change."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class PriceError(ValueError):
+    """A price that is not a finite positive multiple of the tick."""
+
+
+def parse_decimal(text: str | int | Decimal) -> Decimal:
+    """Parse a number from its text without ever passing through a binary float."""
+    if isinstance(text, float):
+        raise TypeError("binary floats are not accepted for prices or quantities")
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as exc:
+        raise PriceError(f"not a number: {text!r}") from exc
+    if not value.is_finite():
+        raise PriceError(f"not a finite number: {text!r}")
+    return value
+
+
+def price_to_ticks(price: Decimal, tick_size: Decimal) -> int:
+    """Exact conversion; a price off the tick grid is an error, never rounded silently."""
+    if price <= 0:
+        raise PriceError(f"price must be positive, got {price}")
+    ticks, remainder = divmod(price, tick_size)
+    if remainder != 0:
+        raise PriceError(f"price {price} is not a multiple of the tick {tick_size}")
+    return int(ticks)
+
+
+def ticks_to_price(ticks: int, tick_size: Decimal) -> Decimal:
+    return tick_size * ticks
+
+
+def quantize_price(value: Decimal, places: int = 6) -> Decimal:
+    """Display form of a derived price such as an average (not an order price)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)

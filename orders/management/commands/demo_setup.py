@@ -1,0 +1,71 @@
+"""Idempotent demo data: instruments, venues, role groups, users and their accounts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from orders.models import Account, Instrument
+from orders.roles import ANALYST, ROLES, SUPERVISOR, TRADER
+from routing.market.venues import DEFAULT_VENUES
+from routing.models import Venue
+
+INSTRUMENTS = [
+    ("AAPL", "Apple Inc.", "0.01", 1, "190.00"),
+    ("MSFT", "Microsoft Corp.", "0.01", 1, "410.00"),
+    ("JPM", "JPMorgan Chase & Co.", "0.01", 1, "195.00"),
+    ("XOM", "Exxon Mobil Corp.", "0.01", 1, "105.00"),
+    ("SPY", "SPDR S&P 500 ETF", "0.01", 1, "520.00"),
+]
+USERS = [
+    ("trader1", TRADER, [("T1-GROWTH", "Growth fund"), ("T1-INCOME", "Income fund")]),
+    ("trader2", TRADER, [("T2-MACRO", "Macro fund")]),
+    ("supervisor1", SUPERVISOR, []),
+    ("analyst1", ANALYST, []),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo instruments, venues, users (trader1, trader2, supervisor1, analyst1) and accounts."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError("demo_setup only runs in demo mode (SMARTTRADING_DEMO=1)")
+        for symbol, name, tick, lot, reference in INSTRUMENTS:
+            Instrument.objects.update_or_create(
+                symbol=symbol,
+                defaults={
+                    "name": name,
+                    "tick_size": Decimal(tick),
+                    "lot_size": lot,
+                    "reference_price": Decimal(reference),
+                },
+            )
+        for spec in DEFAULT_VENUES:
+            Venue.objects.update_or_create(
+                code=spec.code,
+                defaults={
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "maker_fee": spec.maker_fee,
+                    "taker_fee": spec.taker_fee,
+                },
+            )
+        groups = {role: Group.objects.get_or_create(name=role)[0] for role in ROLES}
+        for username, role, accounts in USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.set_password(settings.DEMO_PASSWORD)
+            user.is_staff = role == SUPERVISOR
+            user.save()
+            user.groups.set([groups[role]])
+            for code, name in accounts:
+                Account.objects.update_or_create(code=code, defaults={"name": name, "owner": user})
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {len(INSTRUMENTS)} instruments, {len(DEFAULT_VENUES)} venues, users "
+                + ", ".join(u for u, _, _ in USERS)
+            )
+        )

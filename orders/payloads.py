@@ -1,0 +1,55 @@
+"""JSON shapes of orders and parents shared by websocket snapshots and broadcasts.
+
+Prices and quantities travel as strings or integers, never binary floats.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .domain.values import quantize_price
+from .models import Order, ParentOrder
+
+
+def _price(value: Decimal | None) -> str | None:
+    return None if value is None else str(quantize_price(value))
+
+
+def _time(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def parent_payload(parent: ParentOrder) -> dict:
+    return {
+        "id": parent.pk,
+        "instrument": parent.instrument.symbol,
+        "side": parent.side,
+        "strategy": parent.strategy,
+        "quantity": parent.quantity,
+        "filled_quantity": parent.filled_quantity,
+        "average_price": _price(parent.average_price),
+        "limit_price": _price(parent.limit_price),
+        "arrival_price": _price(parent.arrival_price),
+        "status": parent.status,
+        "start": _time(parent.start),
+        "end": _time(parent.end),
+        "fees": str(parent.fees),
+    }
+
+
+def order_payload(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "client_order_id": order.client_order_id,
+        "account": order.account.code,
+        "instrument": order.instrument.symbol,
+        "side": order.side,
+        "quantity": order.quantity,
+        "limit_price": _price(order.limit_price),
+        "strategy": order.strategy,
+        "status": order.status,
+        "filled_quantity": order.filled_quantity,
+        "average_price": _price(order.average_price),
+        "parent": order.parent_id,
+        "received_at": _time(order.received_at),
+    }

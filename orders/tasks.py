@@ -1,0 +1,10 @@
+"""Thin Celery tasks: ids in, one service call."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def aggregation_window_run() -> None:
+    services.aggregation_window_run(actor="system:aggregation-window")

@@ -1,0 +1,41 @@
+from orders.models import ParentOrder
+from orders.payloads import parent_payload
+from orders.roles import SUPERVISOR, has_role
+from smarttrading import streams
+from smarttrading.consumers import StreamConsumer
+
+from .selectors import parent_panel_series, parent_recent_fills
+from .services import fill_payload
+
+
+class ExecutionConsumer(StreamConsumer):
+    """Every parent order, for the supervisor overview."""
+
+    def allowed(self, user) -> bool:
+        return has_role(user, SUPERVISOR)
+
+    def group_name(self) -> str:
+        return streams.EXECUTION_GROUP
+
+    def snapshot(self) -> dict:
+        parents = ParentOrder.objects.select_related("instrument").order_by("-id")[:200]
+        return {"parents": [parent_payload(p) for p in parents]}
+
+
+class ParentConsumer(StreamConsumer):
+    """One parent's fills, progress and market, for the parent panel."""
+
+    def allowed(self, user) -> bool:
+        self.parent_id = int(self.scope["url_route"]["kwargs"]["parent_id"])
+        return has_role(user, SUPERVISOR) and ParentOrder.objects.filter(pk=self.parent_id).exists()
+
+    def group_name(self) -> str:
+        return streams.parent_group(self.parent_id)
+
+    def snapshot(self) -> dict:
+        parent = ParentOrder.objects.select_related("instrument").get(pk=self.parent_id)
+        return {
+            "parent": parent_payload(parent),
+            "fills": [fill_payload(f) for f in reversed(parent_recent_fills(parent))],
+            **parent_panel_series(parent),
+        }

@@ -1,0 +1,116 @@
+"""Venues, market sessions with their checkpoints, child orders, fills and market bars."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from orders.models import MONEY, PRICE, Instrument, ParentOrder
+
+
+class Venue(models.Model):
+    class Kind(models.TextChoices):
+        LIT = "LIT"
+        DARK = "DARK"
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    maker_fee = models.DecimalField(max_digits=10, decimal_places=6, help_text="Per share; negative is a rebate")
+    taker_fee = models.DecimalField(max_digits=10, decimal_places=6, help_text="Per share; negative is a rebate")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MarketSession(models.Model):
+    """One instrument's simulated trading day, advanced step by step by Celery tasks.
+
+    ``state`` is the checkpoint of the pure simulator after ``step_no`` steps; a step
+    that finds ``step_no`` already moved on is a replay and does nothing.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING"  # a step task is queued or running
+        IDLE = "IDLE"  # no working parent: the clock waits for the next one
+        CLOSED = "CLOSED"  # the simulated close was reached
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="sessions")
+    trading_date = models.DateField()
+    seed = models.BigIntegerField()
+    step_no = models.PositiveIntegerField(default=0)
+    sim_time_ns = models.BigIntegerField(help_text="Simulated nanoseconds since local midnight")
+    state = models.BinaryField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.IDLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "trading_date"], name="one_session_per_instrument_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.trading_date} step {self.step_no}"
+
+
+class ChildOrder(models.Model):
+    session = models.ForeignKey(MarketSession, on_delete=models.PROTECT, related_name="children")
+    step_no = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField()
+    parent = models.ForeignKey(ParentOrder, on_delete=models.PROTECT, related_name="children")
+    venue = models.CharField(max_length=16)
+    side = models.CharField(max_length=4)
+    order_type = models.CharField(max_length=12)
+    quantity = models.PositiveBigIntegerField()
+    limit_price = models.DecimalField(null=True, blank=True, **PRICE)
+    filled_quantity = models.PositiveBigIntegerField(default=0)
+    sim_time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "step_no", "seq"], name="unique_child_per_step_seq"),
+        ]
+
+
+class Fill(models.Model):
+    session = models.ForeignKey(MarketSession, on_delete=models.PROTECT, related_name="fills")
+    step_no = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField()
+    parent = models.ForeignKey(ParentOrder, on_delete=models.PROTECT, related_name="fills")
+    child = models.ForeignKey(ChildOrder, on_delete=models.PROTECT, related_name="fills")
+    venue = models.CharField(max_length=16)
+    side = models.CharField(max_length=4)
+    quantity = models.PositiveBigIntegerField()
+    price = models.DecimalField(**PRICE)
+    fee = models.DecimalField(**MONEY)
+    liquidity = models.CharField(max_length=1, help_text="M = added liquidity, T = took it")
+    sim_time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # A replayed step can never write the same fill twice.
+            models.UniqueConstraint(fields=["session", "step_no", "seq"], name="unique_fill_per_step_seq"),
+        ]
+
+
+class MarketBar(models.Model):
+    """The consolidated tape and NBBO over one step: the source of market VWAP."""
+
+    session = models.ForeignKey(MarketSession, on_delete=models.CASCADE, related_name="bars")
+    step_no = models.PositiveIntegerField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    volume = models.PositiveBigIntegerField()
+    notional = models.DecimalField(**MONEY)
+    bid = models.DecimalField(null=True, **PRICE)
+    ask = models.DecimalField(null=True, **PRICE)
+
+    class Meta:
+        ordering = ["step_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "step_no"], name="unique_bar_per_step"),
+        ]

@@ -1,0 +1,288 @@
+"""Execution sessions: the simulated market and the working parents, advanced step by step.
+
+Each step runs in one transaction: it locks the session row, checks the step number
+(a replayed or duplicate task finds it moved on and does nothing), loads the
+checkpoint, runs the pure engine with a generator seeded from ``(seed, step)``,
+writes children, fills, bars, parent progress, allocations and the next checkpoint,
+and only after commit publishes to websockets and enqueues the next step.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.domain.values import Side, price_to_ticks, quantize_price
+from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
+from orders.payloads import parent_payload
+from orders.services import parent_close, parent_fills_allocate
+from smarttrading import streams
+
+from .engine import StepOutcome, WorkingParent, run_step
+from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
+from .market.simulator import MarketSimulator
+from .market.venues import DEFAULT_VENUES
+from .models import ChildOrder, Fill, MarketBar, MarketSession
+from .selectors import parent_market_bars
+
+ENGINE = "engine"
+
+
+def _trading_date():
+    return timezone.now().astimezone(EXCHANGE_TZ).date()
+
+
+def _session_seed(instrument: Instrument, trading_date) -> int:
+    return int(f"{settings.SIM_SEED}{trading_date:%Y%m%d}") ^ sum(
+        ord(c) << (8 * i) for i, c in enumerate(instrument.symbol)
+    )
+
+
+def session_get_or_create(*, instrument: Instrument) -> MarketSession:
+    trading_date = _trading_date()
+    session = MarketSession.objects.filter(instrument=instrument, trading_date=trading_date).first()
+    if session is not None:
+        return session
+    seed = _session_seed(instrument, trading_date)
+    simulator = MarketSimulator(
+        venues=DEFAULT_VENUES,
+        reference_ticks=price_to_ticks(instrument.reference_price, instrument.tick_size),
+        open_ns=OPEN_NS,
+        close_ns=CLOSE_NS,
+        warm_up_seed=seed,
+    )
+    session, _ = MarketSession.objects.get_or_create(
+        instrument=instrument,
+        trading_date=trading_date,
+        defaults={"seed": seed, "sim_time_ns": OPEN_NS, "state": pickle.dumps(simulator)},
+    )
+    return session
+
+
+def session_wake(*, instrument: Instrument) -> MarketSession:
+    """Make sure the instrument's session is stepping; call inside a transaction."""
+    session = session_get_or_create(instrument=instrument)
+    session = MarketSession.objects.select_for_update().get(pk=session.pk)
+    if session.status == MarketSession.Status.IDLE:
+        session.status = MarketSession.Status.RUNNING
+        session.save(update_fields=["status", "updated_at"])
+        _enqueue_step_on_commit(session.pk, session.step_no, delay_s=0)
+    return session
+
+
+def _enqueue_step_on_commit(session_id: int, step_no: int, *, delay_s: float) -> None:
+    from .tasks import session_step
+
+    transaction.on_commit(lambda: session_step.apply_async((session_id, step_no), countdown=delay_s))
+
+
+def session_step_delay_s() -> float:
+    """Wall-clock pause between steps so simulated time runs SIM_SPEED times faster."""
+    return settings.SIM_STEP_SECONDS / settings.SIM_SPEED if settings.SIM_SPEED > 0 else 0.0
+
+
+@transaction.atomic
+def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
+    """Run step ``step_no`` of a session; returns None when it is not this step's turn."""
+    session = MarketSession.objects.select_for_update().select_related("instrument").get(pk=session_id)
+    if session.step_no != step_no or session.status != MarketSession.Status.RUNNING:
+        return None
+    instrument = session.instrument
+    simulator: MarketSimulator = pickle.loads(session.state)
+    now_ns = simulator.clock_ns
+    end_ns = min(now_ns + settings.SIM_STEP_SECONDS * NS_PER_S, simulator.close_ns)
+    at = partial(to_datetime, session.trading_date)
+
+    parents = list(
+        ParentOrder.objects.select_for_update()
+        .filter(instrument=instrument, status__in=PARENT_LIVE_STATUSES)
+        .order_by("id")
+    )
+    for parent in parents:
+        if parent.status == ParentStatus.NEW:
+            _parent_start(parent, simulator, at(now_ns), session)
+    working = [
+        WorkingParent(
+            parent_id=p.pk,
+            side=Side(p.side).sign,
+            quantity=p.quantity,
+            filled=p.filled_quantity,
+            limit=None if p.limit_price is None else price_to_ticks(p.limit_price, instrument.tick_size),
+            start_ns=to_ns(session.trading_date, p.start),
+            end_ns=to_ns(session.trading_date, p.end),
+            lot_size=instrument.lot_size,
+        )
+        for p in parents
+        if p.status == ParentStatus.WORKING
+    ]
+
+    outcome = run_step(simulator, working, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"))
+    _record_outcome(session, outcome, parents, at)
+
+    still_working = False
+    for parent in parents:
+        if parent.status != ParentStatus.WORKING:
+            still_working |= parent.status == ParentStatus.PAUSED
+            continue
+        if parent.filled_quantity == parent.quantity:
+            parent_close(parent=parent, status=ParentStatus.FILLED, actor=ENGINE, reason="complete")
+        elif to_ns(session.trading_date, parent.end) <= end_ns:
+            parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="end time reached")
+        else:
+            still_working = True
+        streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
+
+    session.state = pickle.dumps(simulator)
+    session.step_no = step_no + 1
+    session.sim_time_ns = end_ns
+    if end_ns >= simulator.close_ns:
+        session.status = MarketSession.Status.CLOSED
+    elif still_working or ParentOrder.objects.filter(instrument=instrument, status=ParentStatus.NEW).exists():
+        _enqueue_step_on_commit(session.pk, session.step_no, delay_s=session_step_delay_s())
+    else:
+        session.status = MarketSession.Status.IDLE
+    session.save(update_fields=["state", "step_no", "sim_time_ns", "status", "updated_at"])
+    return outcome
+
+
+def _parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> None:
+    tick = parent.instrument.tick_size
+    mid2 = simulator.mid_ticks_x2()
+    parent.status = ParentStatus.WORKING
+    parent.start = now
+    parent.end = min(now + timedelta(seconds=parent.duration_s), to_datetime(session.trading_date, simulator.close_ns))
+    parent.arrival_price = None if mid2 is None else tick * mid2 / 2
+    parent.save(update_fields=["status", "start", "end", "arrival_price", "updated_at"])
+    AuditEvent.objects.create(
+        kind="parent.started",
+        actor=ENGINE,
+        parent=parent,
+        sim_time=now,
+        detail={"arrival_price": str(parent.arrival_price), "end": parent.end.isoformat()},
+    )
+
+
+def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[ParentOrder], at) -> None:
+    tick = session.instrument.tick_size
+    by_id = {p.pk: p for p in parents}
+    side_name = {1: Side.BUY.value, -1: Side.SELL.value}
+    children = ChildOrder.objects.bulk_create(
+        [
+            ChildOrder(
+                session=session,
+                step_no=session.step_no,
+                seq=c.seq,
+                parent_id=c.parent_id,
+                venue=c.venue,
+                side=side_name[c.side],
+                order_type=c.order_type,
+                quantity=c.quantity,
+                limit_price=None if c.limit is None else tick * c.limit,
+                filled_quantity=c.filled,
+                sim_time=at(c.time_ns),
+            )
+            for c in outcome.children
+        ]
+    )
+    child_by_seq = {c.seq: c for c in children}
+    fills = Fill.objects.bulk_create(
+        [
+            Fill(
+                session=session,
+                step_no=session.step_no,
+                seq=f.seq,
+                parent_id=f.parent_id,
+                child=child_by_seq[f.child_seq],
+                venue=f.venue,
+                side=side_name[f.side],
+                quantity=f.quantity,
+                price=tick * f.price,
+                fee=f.fee,
+                liquidity=f.liquidity,
+                sim_time=at(f.time_ns),
+            )
+            for f in outcome.fills
+        ]
+    )
+    bar = outcome.bar
+    MarketBar.objects.create(
+        session=session,
+        step_no=session.step_no,
+        start=at(bar.start_ns),
+        end=at(bar.end_ns),
+        volume=bar.volume,
+        notional=tick * bar.notional_ticks,
+        bid=None if bar.bid is None else tick * bar.bid,
+        ask=None if bar.ask is None else tick * bar.ask,
+    )
+    fills_by_parent: dict[int, list[Fill]] = {}
+    for fill in fills:
+        fills_by_parent.setdefault(fill.parent_id, []).append(fill)
+    for parent_id, parent_fills in fills_by_parent.items():
+        parent = by_id[parent_id]
+        parent.filled_quantity += sum(f.quantity for f in parent_fills)
+        parent.filled_notional += sum((f.quantity * f.price for f in parent_fills), Decimal(0))
+        parent.fees += sum((f.fee for f in parent_fills), Decimal(0))
+        parent.save(update_fields=["filled_quantity", "filled_notional", "fees", "updated_at"])
+        parent_fills_allocate(parent=parent, fills=parent_fills)
+        streams.publish_on_commit(
+            streams.parent_group(parent_id),
+            {
+                "type": "fill",
+                "parent": parent_payload(parent),
+                "fills": [fill_payload(f) for f in parent_fills],
+            },
+        )
+    mid = None if bar.bid is None or bar.ask is None else tick * (bar.bid + bar.ask) / 2
+    for parent in parents:
+        if parent.status == ParentStatus.WORKING:
+            since_start = parent_market_bars(parent).aggregate(volume=Sum("volume"), notional=Sum("notional"))
+            vwap = since_start["notional"] / since_start["volume"] if since_start["volume"] else None
+            streams.publish_on_commit(
+                streams.parent_group(parent.pk),
+                {
+                    "type": "market",
+                    "time": at(bar.end_ns).isoformat(),
+                    "mid": None if mid is None else str(mid),
+                    "vwap": None if vwap is None else str(quantize_price(vwap)),
+                    "volume": bar.volume,
+                },
+            )
+
+
+def fill_payload(fill: Fill) -> dict:
+    return {
+        "id": fill.pk,
+        "time": fill.sim_time.isoformat(),
+        "venue": fill.venue,
+        "side": fill.side,
+        "quantity": fill.quantity,
+        "price": str(fill.price),
+        "fee": str(fill.fee),
+        "liquidity": fill.liquidity,
+        "child": fill.child_id,
+    }
+
+
+def sessions_watchdog(*, stale_after_s: float = 30.0) -> list[int]:
+    """Re-enqueue the current step of running sessions that stopped moving.
+
+    Covers a step message lost with a Redis restart; a duplicate is harmless because
+    a step that is not the session's current one does nothing.
+    """
+    stale = timezone.now() - timedelta(seconds=stale_after_s + session_step_delay_s())
+    revived = []
+    for session in MarketSession.objects.filter(status=MarketSession.Status.RUNNING, updated_at__lt=stale):
+        from .tasks import session_step
+
+        session_step.delay(session.pk, session.step_no)
+        revived.append(session.pk)
+    return revived

@@ -1,0 +1,15 @@
+"""Thin Celery tasks: ids in, one service call."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def session_step(session_id: int, step_no: int) -> None:
+    services.session_advance(session_id=session_id, step_no=step_no)
+
+
+@shared_task
+def sessions_watchdog() -> None:
+    services.sessions_watchdog()

@@ -1,0 +1,27 @@
+"""Supervisor pages. The data arrives over websockets; the pages only render the frame."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+
+from orders.models import ParentOrder
+from orders.roles import SUPERVISOR, has_role
+
+
+def _supervisor_only(request):
+    if not has_role(request.user, SUPERVISOR):
+        raise PermissionDenied("supervisors only")
+
+
+@login_required
+def overview(request):
+    _supervisor_only(request)
+    return render(request, "routing/overview.html")
+
+
+@login_required
+def parent_panel(request, parent_id: int):
+    _supervisor_only(request)
+    parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
+    members = parent.orders.select_related("account").order_by("received_at", "id")
+    return render(request, "routing/parent.html", {"parent": parent, "members": members})

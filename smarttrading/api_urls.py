@@ -1,0 +1,15 @@
+from django.urls import path
+
+from orders import apis
+
+urlpatterns = [
+    path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
+    path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
+    path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
+    path("parents/", apis.ParentListApi.as_view(), name="parents"),
+    path("parents/<int:parent_id>/", apis.ParentDetailApi.as_view(), name="parent"),
+    path("parents/<int:parent_id>/children/", apis.ParentChildrenApi.as_view(), name="parent-children"),
+    path("parents/<int:parent_id>/fills/", apis.ParentFillsApi.as_view(), name="parent-fills"),
+    path("parents/<int:parent_id>/audit/", apis.ParentAuditApi.as_view(), name="parent-audit"),
+    path("aggregate/", apis.AggregateApi.as_view(), name="aggregate"),
+]

@@ -1,0 +1,59 @@
+"""Websocket broadcasts: commit, then publish to a channel-layer group with a sequence number.
+
+Every stream (group) has its own counter in Redis, so ``seq`` rises by one per stream
+whichever process publishes, and a client that sees a gap knows to fetch a snapshot.
+Services call :func:`publish_on_commit` inside their transaction; nothing is sent if
+the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+EXECUTION_GROUP = "execution"
+
+
+def parent_group(parent_id: int) -> str:
+    return f"execution.parent.{parent_id}"
+
+
+def user_orders_group(user_id: int) -> str:
+    return f"orders.user.{user_id}"
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _seq_key(group: str) -> str:
+    return f"smarttrading:seq:{group}"
+
+
+def current_seq(group: str) -> int:
+    value = _redis().get(_seq_key(group))
+    return int(value) if value else 0
+
+
+def publish(group: str, message: dict) -> None:
+    """Send ``message`` to every socket of ``group`` with the stream's next ``seq``."""
+    seq = _redis().incr(_seq_key(group))
+    payload = DjangoJSONEncoder().encode({**message, "seq": seq})
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, {"type": "stream.message", "text": payload})
+    except Exception:  # the stream is at-most-once: a client resyncs from a snapshot
+        logger.exception("publish to %s failed", group)
+
+
+def publish_on_commit(group: str, message: dict) -> None:
+    transaction.on_commit(lambda: publish(group, message))

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from orders import views as order_views
+
+urlpatterns = [
+    path("", order_views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("orders/", include("orders.urls")),
+    path("execution/", include("routing.urls")),
+    path("tca/", include("tca.urls")),
+    path("api/v1/", include(("smarttrading.api_urls", "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,56 @@
+// Supervisor overview: every parent, updated in place from /ws/execution/.
+(function () {
+  "use strict";
+  const body = document.querySelector("#parents tbody");
+  function progressCell(p) {
+    const td = el("td");
+    const bar = el("div", { class: "progress", title: p.filled_quantity + " of " + p.quantity });
+    const pct = p.quantity ? (100 * p.filled_quantity / p.quantity) : 0;
+    const fill = el("div", { class: "progress-fill", style: "width:" + pct.toFixed(1) + "%" });
+    bar.appendChild(fill);
+    bar.appendChild(el("span", { class: "progress-label" }, pct.toFixed(0) + "%"));
+    td.appendChild(bar);
+    return td;
+  }
+  function row(p) {
+    const tr = el("tr", { "data-id": p.id });
+    const link = el("td");
+    link.appendChild(el("a", { href: "/execution/" + p.id + "/" }, "P" + p.id));
+    tr.appendChild(link);
+    tr.appendChild(el("td", {}, p.instrument));
+    tr.appendChild(el("td", { class: "side-" + p.side.toLowerCase() }, p.side));
+    tr.appendChild(el("td", {}, p.strategy));
+    const st = el("td");
+    st.appendChild(el("span", { class: "status status-" + p.status.toLowerCase() }, p.status));
+    tr.appendChild(st);
+    tr.appendChild(el("td", { class: "num" }, fmt.qty(p.quantity)));
+    tr.appendChild(el("td", { class: "num" }, fmt.qty(p.filled_quantity)));
+    tr.appendChild(progressCell(p));
+    tr.appendChild(el("td", { class: "num" }, fmt.price(p.average_price)));
+    tr.appendChild(el("td", { class: "num" }, fmt.price(p.arrival_price, 3)));
+    tr.appendChild(el("td", {}, fmt.time(p.end)));
+    return tr;
+  }
+  function upsert(p) {
+    const existing = body.querySelector('tr[data-id="' + p.id + '"]');
+    if (existing) { existing.replaceWith(row(p)); return; }
+    const empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    body.insertBefore(row(p), body.firstChild);
+  }
+  openStream("/ws/execution/", {
+    onSnapshot: function (m) {
+      body.innerHTML = "";
+      if (!m.parents.length) {
+        const tr = el("tr", { class: "empty" });
+        tr.appendChild(el("td", { colspan: 11 }, "No parent orders yet. Orders that traders enter are aggregated every few seconds, or now with the button above."));
+        body.appendChild(tr);
+      }
+      m.parents.slice().reverse().forEach(upsert);
+    },
+    onMessage: function (m) { if (m.type === "parent") m.parents.forEach(upsert); },
+  });
+  document.getElementById("aggregate").addEventListener("click", function () {
+    fetch("/api/v1/aggregate/", { method: "POST", headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" });
+  });
+})();

@@ -1,0 +1,99 @@
+// Parent panel: executed vs schedule, price vs VWAP, and the fill tape, live.
+(function () {
+  "use strict";
+  const root = document.getElementById("parent");
+  const parentId = root.dataset.parentId;
+  const tape = document.querySelector("#fills tbody");
+  const layout = {
+    margin: { l: 60, r: 20, t: 10, b: 40 }, height: 300, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+    font: { color: "#c9d1d9", size: 11 }, xaxis: { gridcolor: "#30363d", type: "date" }, yaxis: { gridcolor: "#30363d" },
+    legend: { orientation: "h", y: -0.2 },
+  };
+  const config = { displayModeBar: false, responsive: true };
+  let parent = null, executed = [], market = [], fillCount = 0;
+
+  function localTime(iso) { return iso ? iso.substring(0, 19) : null; }  // sim time, exchange-local
+
+  function drawProgress() {
+    const traces = [];
+    if (parent && parent.start && parent.end) {
+      traces.push({ x: [localTime(parent.start), localTime(parent.end)], y: [0, parent.quantity], name: "Schedule (TWAP)",
+        mode: "lines", line: { dash: "dash", color: "#8b949e" } });
+    }
+    const xs = [parent && parent.start ? localTime(parent.start) : null].concat(executed.map(function (p) { return localTime(p.time); }));
+    const ys = [0].concat(executed.map(function (p) { return p.filled; }));
+    traces.push({ x: xs, y: ys, name: "Executed", mode: "lines", line: { shape: "hv", color: "#3fb950", width: 2 } });
+    Plotly.react("chart-progress", traces, Object.assign({}, layout, { yaxis: { gridcolor: "#30363d", title: "shares" } }), config);
+  }
+  function drawPrice() {
+    const xs = market.map(function (b) { return localTime(b.time); });
+    const traces = [
+      { x: xs, y: market.map(function (b) { return b.mid; }), name: "NBBO mid", mode: "lines", line: { color: "#58a6ff" } },
+      { x: xs, y: market.map(function (b) { return b.vwap; }), name: "Market VWAP since start", mode: "lines", line: { color: "#d29922" } },
+    ];
+    if (parent && parent.average_price) {
+      traces.push({ x: [xs[0], xs[xs.length - 1]], y: [parent.average_price, parent.average_price], name: "Our average",
+        mode: "lines", line: { color: "#3fb950", dash: "dot" } });
+    }
+    Plotly.react("chart-price", traces, Object.assign({}, layout, { yaxis: { gridcolor: "#30363d", title: "price", tickformat: ".2f" } }), config);
+  }
+  function renderStats() {
+    document.getElementById("p-status").textContent = parent.status;
+    document.getElementById("p-status").className = "status status-" + parent.status.toLowerCase();
+    document.getElementById("p-filled").textContent = fmt.qty(parent.filled_quantity);
+    document.getElementById("p-avg").textContent = fmt.price(parent.average_price);
+    document.getElementById("p-arrival").textContent = fmt.price(parent.arrival_price, 3);
+    document.getElementById("p-fees").textContent = parent.fees;
+    document.getElementById("p-window").textContent = fmt.time(parent.start) + " – " + fmt.time(parent.end);
+    const last = market.length ? market[market.length - 1] : null;
+    const vwap = last ? last.vwap : null;
+    document.getElementById("p-vwap").textContent = fmt.price(vwap);
+    const perf = document.getElementById("p-perf");
+    if (vwap && parent.average_price) {
+      const sign = parent.side === "BUY" ? 1 : -1;
+      const bps = sign * (Number(vwap) - Number(parent.average_price)) / Number(vwap) * 1e4;
+      perf.textContent = (bps > 0 ? "+" : "") + bps.toFixed(2);
+      perf.className = bps >= 0 ? "good" : "bad";
+    }
+  }
+  function addFill(f) {
+    const empty = tape.querySelector("tr.empty");
+    if (empty) empty.remove();
+    const tr = el("tr", { "data-fill": f.id, class: "flash" });
+    tr.appendChild(el("td", {}, fmt.time(f.time)));
+    tr.appendChild(el("td", {}, f.venue));
+    tr.appendChild(el("td", { class: "num" }, fmt.qty(f.quantity)));
+    tr.appendChild(el("td", { class: "num" }, fmt.price(f.price, 2)));
+    tr.appendChild(el("td", {}, f.liquidity === "M" ? "Maker" : "Taker"));
+    tr.appendChild(el("td", { class: "num" }, f.fee));
+    tape.insertBefore(tr, tape.firstChild);
+    while (tape.children.length > 300) tape.removeChild(tape.lastChild);
+    fillCount += 1;
+    document.getElementById("fill-count").textContent = fillCount + " fills";
+  }
+  openStream("/ws/execution/" + parentId + "/", {
+    onSnapshot: function (m) {
+      parent = m.parent; executed = m.executed; market = m.market; fillCount = 0;
+      tape.innerHTML = "";
+      if (!m.fills.length) {
+        const tr = el("tr", { class: "empty" });
+        tr.appendChild(el("td", { colspan: 6 }, "No fills yet: the first child goes out at the next step."));
+        tape.appendChild(tr);
+      }
+      m.fills.forEach(addFill);
+      renderStats(); drawProgress(); drawPrice();
+    },
+    onMessage: function (m) {
+      if (m.type === "fill") {
+        parent = m.parent;
+        m.fills.forEach(function (f) { addFill(f); });
+        const last = m.fills[m.fills.length - 1];
+        executed.push({ time: last.time, filled: m.parent.filled_quantity });
+        renderStats(); drawProgress(); drawPrice();
+      } else if (m.type === "market") {
+        market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
+        renderStats(); drawPrice();
+      }
+    },
+  });
+})();

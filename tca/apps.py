@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TcaConfig(AppConfig):
+    name = "tca"
+    verbose_name = "Transaction cost analysis"
