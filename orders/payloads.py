@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from .domain.values import quantize_price
 from .models import Order, ParentOrder
 
@@ -15,8 +17,9 @@ def _price(value: Decimal | None) -> str | None:
     return None if value is None else str(quantize_price(value))
 
 
-def _time(value) -> str | None:
-    return value.isoformat() if value else None
+def iso_time(value) -> str | None:
+    """Exchange-local ISO time: simulated and wall times read the same on every page."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def parent_payload(parent: ParentOrder) -> dict:
@@ -31,9 +34,9 @@ def parent_payload(parent: ParentOrder) -> dict:
         "limit_price": _price(parent.limit_price),
         "arrival_price": _price(parent.arrival_price),
         "status": parent.status,
-        "start": _time(parent.start),
-        "end": _time(parent.end),
-        "fees": str(parent.fees),
+        "start": iso_time(parent.start),
+        "end": iso_time(parent.end),
+        "fees": str(parent.fees.quantize(Decimal("0.0001"))),
     }
 
 
@@ -51,5 +54,5 @@ def order_payload(order: Order) -> dict:
         "filled_quantity": order.filled_quantity,
         "average_price": _price(order.average_price),
         "parent": order.parent_id,
-        "received_at": _time(order.received_at),
+        "received_at": iso_time(order.received_at),
     }

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from orders.domain.values import quantize_price
 from orders.models import ParentOrder
+from orders.payloads import iso_time
 
 from .models import Fill, MarketBar
 
@@ -25,7 +26,7 @@ def parent_panel_series(parent: ParentOrder) -> dict:
     cumulative = 0
     for fill in Fill.objects.filter(parent=parent).order_by("id").only("quantity", "sim_time"):
         cumulative += fill.quantity
-        executed.append({"time": fill.sim_time.isoformat(), "filled": cumulative})
+        executed.append({"time": iso_time(fill.sim_time), "filled": cumulative})
     market = []
     volume, notional = 0, Decimal(0)
     for bar in parent_market_bars(parent):
@@ -34,7 +35,7 @@ def parent_panel_series(parent: ParentOrder) -> dict:
         mid = (bar.bid + bar.ask) / 2 if bar.bid is not None and bar.ask is not None else None
         market.append(
             {
-                "time": bar.end.isoformat(),
+                "time": iso_time(bar.end),
                 "mid": None if mid is None else str(mid),
                 "vwap": str(quantize_price(notional / volume)) if volume else None,
             }

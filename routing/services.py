@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from orders.domain.values import Side, price_to_ticks, quantize_price
 from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
-from orders.payloads import parent_payload
+from orders.payloads import iso_time, parent_payload
 from orders.services import parent_close, parent_fills_allocate
 from smarttrading import streams
 
@@ -34,6 +34,7 @@ from .models import ChildOrder, Fill, MarketBar, MarketSession
 from .selectors import parent_market_bars
 
 ENGINE = "engine"
+FEE_PLACES = Decimal("0.0001")
 
 
 def _trading_date():
@@ -250,7 +251,7 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 streams.parent_group(parent.pk),
                 {
                     "type": "market",
-                    "time": at(bar.end_ns).isoformat(),
+                    "time": iso_time(at(bar.end_ns)),
                     "mid": None if mid is None else str(mid),
                     "vwap": None if vwap is None else str(quantize_price(vwap)),
                     "volume": bar.volume,
@@ -261,12 +262,12 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
 def fill_payload(fill: Fill) -> dict:
     return {
         "id": fill.pk,
-        "time": fill.sim_time.isoformat(),
+        "time": iso_time(fill.sim_time),
         "venue": fill.venue,
         "side": fill.side,
         "quantity": fill.quantity,
         "price": str(fill.price),
-        "fee": str(fill.fee),
+        "fee": str(fill.fee.quantize(FEE_PLACES)),
         "liquidity": fill.liquidity,
         "child": fill.child_id,
     }

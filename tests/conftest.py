@@ -13,7 +13,10 @@ from smarttrading import embedded_redis
 
 Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 # Demo users are created in many tests; the production hasher's cost buys nothing here.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+settings.PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,116 @@
+"""A live stack for the browser: Daphne and a Celery worker as real processes on the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def live_stack(transactional_db, demo, redis_server):
+    """Base URL of a running product: Daphne (HTTP + websockets) and a worker on the test DB."""
+    # The stack's processes know only the production hashers.
+    for user in User.objects.all():
+        user.password = make_password(settings.DEMO_PASSWORD, hasher="pbkdf2_sha256")
+        user.save(update_fields=["password"])
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SMARTTRADING_SIM_SPEED": "30",
+        "PYTHONUNBUFFERED": "1",
+    }
+    bin_dir = Path(sys.executable).parent
+    log = open(Path(settings.VAR_DIR) / "live-stack.log", "w")  # noqa: SIM115
+    processes = [
+        subprocess.Popen(
+            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "smarttrading.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [str(bin_dir / "celery"), "-A", "smarttrading", "worker", "--pool=solo", "--loglevel=WARNING",
+             "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/accounts/login/")
+        yield base
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        redis_server.flushdb()  # no step of this stack's sessions is left for later workers
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def login(browser, base: str, username: str):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page

@@ -1,0 +1,54 @@
+"""A trader enters an order in the browser; a supervisor watches it execute live."""
+
+import pytest
+
+from .conftest import SCREENSHOTS, login
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
+    # given a trader who enters an order with the form
+    trader = login(browser, live_stack, "trader1")
+    assert trader.url.endswith("/orders/")
+    trader.select_option("select[name=account]", "T1-GROWTH")
+    trader.select_option("select[name=instrument]", "AAPL")
+    trader.select_option("select[name=side]", "BUY")
+    trader.fill("input[name=quantity]", "4000")
+    trader.select_option("select[name=urgency]", "MEDIUM")
+    trader.click("form.entry button[type=submit]")
+    trader.wait_for_selector("text=accepted")
+    trader.wait_for_selector("#orders td >> text=PENDING_AGGREGATION")
+
+    # when a supervisor runs the aggregation window from the overview
+    supervisor = login(browser, live_stack, "supervisor1")
+    assert supervisor.url.endswith("/execution/")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.click("#aggregate")
+    row = supervisor.wait_for_selector("#parents tbody tr[data-id] >> text=AAPL", timeout=15_000)
+    assert row is not None
+    supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
+    supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview.png"), full_page=True)
+
+    # then on the parent panel, fills stream in with no reload
+    supervisor.click("#parents tbody tr[data-id] a")
+    supervisor.wait_for_selector("#fills tbody tr[data-fill]", timeout=20_000)
+    supervisor.evaluate("window.__sameDocument = true")
+    seen = supervisor.locator("#fills tbody tr[data-fill]").count()
+    supervisor.wait_for_function(
+        f"document.querySelectorAll('#fills tbody tr[data-fill]').length > {seen} && window.__sameDocument === true",
+        timeout=20_000,
+    )
+    assert supervisor.locator("#chart-progress .main-svg").count() > 0
+    assert supervisor.locator("#chart-price .main-svg").count() > 0
+    supervisor.wait_for_timeout(1500)
+    supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel.png"), full_page=True)
+
+    # and the trader's blotter shows the fills allocated back, live
+    trader.wait_for_selector("#orders .status-partially_filled, #orders .status-filled", timeout=20_000)
+    trader.screenshot(path=str(SCREENSHOTS / "trader-blotter.png"), full_page=True)
+
+    analyst = login(browser, live_stack, "analyst1")
+    assert analyst.url.endswith("/tca/")
+    analyst.wait_for_selector("td >> text=AAPL")
+    analyst.screenshot(path=str(SCREENSHOTS / "tca.png"), full_page=True)
