@@ -12,6 +12,7 @@ from django.core.management import call_command
 from smarttrading import embedded_redis
 
 Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+Path(settings.STATIC_ROOT).mkdir(exist_ok=True)  # WhiteNoise warns on every request without it
 # Demo users are created in many tests; the production hasher's cost buys nothing here.
 settings.PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -20,8 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -70,12 +75,26 @@ def live_stack(transactional_db, demo, redis_server):
     processes = [
         subprocess.Popen(
             [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "smarttrading.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         ),
         subprocess.Popen(
-            [str(bin_dir / "celery"), "-A", "smarttrading", "worker", "--pool=solo", "--loglevel=WARNING",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "smarttrading",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         ),
     ]
     base = f"http://127.0.0.1:{port}"

@@ -6,8 +6,8 @@ import asyncio
 import time
 
 import pytest
-from asgiref.sync import sync_to_async
 from celery.contrib.testing.worker import start_worker
+from channels.db import database_sync_to_async as sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import User
