@@ -35,6 +35,8 @@ from .selectors import parent_market_bars
 
 ENGINE = "engine"
 FEE_PLACES = Decimal("0.0001")
+# A running session whose row has not moved for this long has lost its step message.
+STALE_AFTER_S = 10.0
 
 
 def _trading_date():
@@ -76,7 +78,15 @@ def session_wake(*, instrument: Instrument) -> MarketSession:
         session.status = MarketSession.Status.RUNNING
         session.save(update_fields=["status", "updated_at"])
         _enqueue_step_on_commit(session.pk, session.step_no, delay_s=0)
+    elif session.status == MarketSession.Status.RUNNING and session.updated_at < _stale_before():
+        # Its step message was lost (e.g. Redis restarted): step again now rather than
+        # wait for the watchdog. A duplicate step does nothing.
+        _enqueue_step_on_commit(session.pk, session.step_no, delay_s=0)
     return session
+
+
+def _stale_before(stale_after_s: float = STALE_AFTER_S):
+    return timezone.now() - timedelta(seconds=stale_after_s + session_step_delay_s())
 
 
 def _enqueue_step_on_commit(session_id: int, step_no: int, *, delay_s: float) -> None:
@@ -273,17 +283,17 @@ def fill_payload(fill: Fill) -> dict:
     }
 
 
-def sessions_watchdog(*, stale_after_s: float = 30.0) -> list[int]:
+def sessions_watchdog() -> list[int]:
     """Re-enqueue the current step of running sessions that stopped moving.
 
     Covers a step message lost with a Redis restart; a duplicate is harmless because
     a step that is not the session's current one does nothing.
     """
-    stale = timezone.now() - timedelta(seconds=stale_after_s + session_step_delay_s())
-    revived = []
-    for session in MarketSession.objects.filter(status=MarketSession.Status.RUNNING, updated_at__lt=stale):
-        from .tasks import session_step
+    from .tasks import session_step
 
+    revived = []
+    running = MarketSession.objects.filter(status=MarketSession.Status.RUNNING, updated_at__lt=_stale_before())
+    for session in running:
         session_step.delay(session.pk, session.step_no)
         revived.append(session.pk)
     return revived
