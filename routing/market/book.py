@@ -15,7 +15,7 @@ BUY = 1
 SELL = -1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity, so removal from a queue never compares fields
 class RestingOrder:
     order_id: int
     side: int

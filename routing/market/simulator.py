@@ -76,6 +76,7 @@ class MarketSimulator:
         self.reference_ticks = reference_ticks
         self.fundamental = reference_ticks * SUBTICKS
         self._next_order_id = 1
+        self.events_processed = 0  # background arrivals and cancels, for benchmarks
         self._background_ids: list[int] = []
         self._venue_codes = list(self.venues)
         self._venue_weights = [self.venues[c].flow_share for c in self._venue_codes]
@@ -125,6 +126,7 @@ class MarketSimulator:
                 return prints
             self._diffuse(rng, gap_ns)
             self.clock_ns += gap_ns
+            self.events_processed += 1
             prints.extend(self._background_event(rng))
 
     def _diffuse(self, rng: random.Random, elapsed_ns: int) -> None:

@@ -1,0 +1,101 @@
+"""``make bench``: measured figures, printed and written to bench-results.json. Not tests."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import resource
+import time
+from pathlib import Path
+
+from routing.engine import run_step
+from routing.market.book import BUY, SELL, OrderBook
+from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
+from routing.market.simulator import MarketSimulator
+from routing.market.venues import DEFAULT_VENUES
+
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results.json"
+
+
+def book_events_per_s(events: int = 1_000_000, resting: int = 2_000, seed: int = 1) -> dict:
+    """Bare book on a mixed flow: ~55% adds, ~35% cancels, ~10% marketable, ~2,000 resting."""
+    rng = random.Random(seed)
+    script = []
+    live: list[int] = []
+    next_id = 1
+    live.extend(10_000_000 + i for i in range(resting))
+    for _ in range(events):
+        draw = rng.random()
+        # Hold the resting count near ``resting``: past +-10% an add becomes a cancel or back.
+        if draw < 0.55 and len(live) > resting * 1.1:
+            draw = 0.6
+        elif 0.55 <= draw < 0.90 and len(live) < resting * 0.9:
+            draw = 0.0
+        if draw < 0.55 or not live:
+            side = BUY if rng.random() < 0.5 else SELL
+            price = 10_000 - side * (1 + int(rng.expovariate(0.3)))
+            script.append(("add", next_id, side, rng.choice((100, 100, 200, 300, 500)), price))
+            live.append(next_id)
+            next_id += 1
+        elif draw < 0.90:
+            index = rng.randrange(len(live))
+            live[index], live[-1] = live[-1], live[index]
+            script.append(("cancel", live.pop(), 0, 0, 0))
+        else:
+            script.append(("take", next_id, BUY if rng.random() < 0.5 else SELL, rng.choice((100, 200, 300)), 0))
+            next_id += 1
+    book = OrderBook()
+    for i in range(resting):  # pre-load the resting depth
+        side = BUY if i % 2 else SELL
+        book.submit(10_000_000 + i, side, 100, 10_000 - side * (1 + i % 40), "pre")
+    start = time.perf_counter()
+    for kind, order_id, side, quantity, price in script:
+        if kind == "add":
+            book.submit(order_id, side, quantity, price, "x")
+        elif kind == "cancel":
+            book.cancel(order_id)
+        else:
+            book.submit(order_id, side, quantity, None, "x")
+    elapsed = time.perf_counter() - start
+    return {"book_events_per_s": round(events / elapsed), "book_events": events}
+
+
+def sim_day(seed: int = 7) -> dict:
+    """One instrument, the lit venues, a whole simulated day in 5-second steps."""
+    sim = MarketSimulator(
+        venues=DEFAULT_VENUES, reference_ticks=10_000, open_ns=OPEN_NS, close_ns=CLOSE_NS, warm_up_seed=seed
+    )
+    start = time.perf_counter()
+    step = 0
+    volume = 0
+    while sim.clock_ns < CLOSE_NS:
+        outcome = run_step(sim, [], end_ns=sim.clock_ns + 5 * NS_PER_S, rng=random.Random(f"{seed}:{step}"))
+        volume += outcome.bar.volume
+        step += 1
+    elapsed = time.perf_counter() - start
+    return {
+        "sim_day_events": sim.events_processed,
+        "sim_day_events_per_s": round(sim.events_processed / elapsed),
+        "sim_day_seconds": round(elapsed, 2),
+        "sim_day_volume": volume,
+        "sim_day_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    results = {"python": platform.python_version(), "machine": platform.machine()}
+    for name, bench in (("book", book_events_per_s), ("sim_day", sim_day)):
+        print(f"running {name} ...", flush=True)
+        results.update(bench())
+    targets = {"book_events_per_s": 1_000_000, "sim_day_events_per_s": 150_000}
+    width = max(map(len, results))
+    for key, value in results.items():
+        ratio = f"  ({value / targets[key]:.2f}x of target {targets[key]:,})" if key in targets else ""
+        print(f"{key:<{width}}  {value:>14,}{ratio}" if isinstance(value, int) else f"{key:<{width}}  {value:>14}")
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {RESULTS.name}")
+
+
+if __name__ == "__main__":
+    main()
