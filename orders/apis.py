@@ -164,6 +164,11 @@ class ParentOutput(serializers.Serializer):
     end = serializers.DateTimeField(allow_null=True)
 
 
+def _visible_parent(request, parent_id: int):
+    """The parent if this user may see it; 404 otherwise, so ids leak nothing."""
+    return get_object_or_404(parent_list(user=request.user), pk=parent_id)
+
+
 class ParentListApi(APIView):
     @extend_schema(responses=ParentOutput(many=True))
     def get(self, request):
@@ -173,7 +178,7 @@ class ParentListApi(APIView):
 class ParentDetailApi(APIView):
     @extend_schema(responses=ParentOutput)
     def get(self, request, parent_id: int):
-        return Response(ParentOutput(get_object_or_404(parent_list(user=request.user), pk=parent_id)).data)
+        return Response(ParentOutput(_visible_parent(request, parent_id)).data)
 
 
 class FillOutput(serializers.Serializer):
@@ -191,7 +196,7 @@ class FillOutput(serializers.Serializer):
 class ParentFillsApi(APIView):
     @extend_schema(responses=FillOutput(many=True))
     def get(self, request, parent_id: int):
-        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        parent = _visible_parent(request, parent_id)
         return Response(FillOutput(Fill.objects.filter(parent=parent).order_by("id"), many=True).data)
 
 
@@ -209,7 +214,7 @@ class ChildOutput(serializers.Serializer):
 class ParentChildrenApi(APIView):
     @extend_schema(responses=ChildOutput(many=True))
     def get(self, request, parent_id: int):
-        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        parent = _visible_parent(request, parent_id)
         return Response(ChildOutput(ChildOrder.objects.filter(parent=parent).order_by("id"), many=True).data)
 
 
@@ -226,7 +231,7 @@ class AuditOutput(serializers.Serializer):
 class ParentAuditApi(APIView):
     @extend_schema(responses=AuditOutput(many=True))
     def get(self, request, parent_id: int):
-        parent = get_object_or_404(parent_list(user=request.user), pk=parent_id)
+        parent = _visible_parent(request, parent_id)
         return Response(AuditOutput(AuditEvent.objects.filter(parent=parent).order_by("id"), many=True).data)
 
 

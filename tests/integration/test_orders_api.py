@@ -93,3 +93,15 @@ def test_openapi_schema_and_docs_are_served(trader1):
     docs = trader1.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_parent_endpoints_follow_who_may_see_the_parent(trader1, trader2, supervisor):
+    trader1.post("/api/v1/orders/", ORDER, format="json")
+    (parent,) = supervisor.post("/api/v1/aggregate/").json()
+    for suffix in ("", "children/", "fills/", "audit/"):
+        path = f"/api/v1/parents/{parent['id']}/{suffix}"
+        assert trader1.get(path).status_code == 200, path
+        assert supervisor.get(path).status_code == 200, path
+        assert trader2.get(path).status_code == 404, path
+    audit = supervisor.get(f"/api/v1/parents/{parent['id']}/audit/").json()
+    assert [e["kind"] for e in audit] == ["parent.created", "order.aggregated"]
