@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from smarttrading import streams
 
@@ -118,13 +118,17 @@ def order_create(
         strategy=strategy,
         urgency=urgency,
     )
-    order = Order.objects.create(
-        submitted_by=submitted_by,
-        client_order_id=client_order_id,
-        source=Source(source),
-        status=OrderStatus.PENDING_AGGREGATION,
-        **fields,
-    )
+    try:
+        with transaction.atomic():  # savepoint: a concurrent twin loses the race cleanly
+            order = Order.objects.create(
+                submitted_by=submitted_by,
+                client_order_id=client_order_id,
+                source=Source(source),
+                status=OrderStatus.PENDING_AGGREGATION,
+                **fields,
+            )
+    except IntegrityError:
+        return Order.objects.get(account=account, client_order_id=client_order_id), False
     actor = f"user:{submitted_by.username}"
     AuditEvent.objects.bulk_create(
         [
