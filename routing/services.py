@@ -114,6 +114,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
 
     parents = list(
         ParentOrder.objects.select_for_update()
+        .select_related("instrument")
         .filter(instrument=instrument, status__in=PARENT_LIVE_STATUSES)
         .order_by("id")
     )
