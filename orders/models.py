@@ -91,12 +91,23 @@ class ParentOrder(models.Model):
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
     arrival_price = models.DecimalField(null=True, blank=True, **PRICE)
+    crossed_quantity = models.PositiveBigIntegerField(
+        default=0, help_text="Filled by internal crosses at the mid: market volume saved"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["instrument", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(filled_quantity__lte=models.F("quantity")), name="parent_not_overfilled"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(crossed_quantity__lte=models.F("filled_quantity")), name="parent_crossed_is_filled"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"P{self.pk} {self.side} {self.quantity} {self.instrument_id}"
@@ -104,6 +115,15 @@ class ParentOrder(models.Model):
     @property
     def average_price(self) -> Decimal | None:
         return self.filled_notional / self.filled_quantity if self.filled_quantity else None
+
+    @property
+    def market_quantity(self) -> int:
+        """What the parent has to execute in the market: its quantity net of internal crosses."""
+        return self.quantity - self.crossed_quantity
+
+    @property
+    def market_filled_quantity(self) -> int:
+        return self.filled_quantity - self.crossed_quantity
 
 
 class OrderStatus(models.TextChoices):
@@ -129,7 +149,9 @@ class Order(models.Model):
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.MEDIUM)
     source = models.CharField(max_length=8, choices=Source.choices)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
+    reject_reason = models.CharField(max_length=200, blank=True)
     parent = models.ForeignKey(ParentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    upload = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     filled_quantity = models.PositiveBigIntegerField(default=0)
     filled_notional = models.DecimalField(default=Decimal(0), **MONEY)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -157,8 +179,23 @@ class Order(models.Model):
         return self.filled_notional / self.filled_quantity if self.filled_quantity else None
 
 
+class InternalCross(models.Model):
+    """Opposing orders of one aggregation window crossed with each other at the NBBO mid."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="crosses")
+    quantity = models.PositiveBigIntegerField(help_text="Shares bought, and as many sold")
+    price = models.DecimalField(**PRICE)
+    bid = models.DecimalField(**PRICE)
+    ask = models.DecimalField(**PRICE)
+    sim_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class Allocation(models.Model):
-    """A share of one fill given to one original order."""
+    """A share of one fill, or of one internal cross, given to one original order."""
 
     INTERNAL_VENUE = "INTERNAL"
 
@@ -166,6 +203,9 @@ class Allocation(models.Model):
     parent = models.ForeignKey(ParentOrder, on_delete=models.PROTECT, related_name="allocations")
     fill = models.ForeignKey(
         "routing.Fill", null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    cross = models.ForeignKey(
+        InternalCross, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
     )
     quantity = models.PositiveBigIntegerField()
     price = models.DecimalField(**PRICE)
@@ -176,6 +216,10 @@ class Allocation(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["fill", "order"], name="one_allocation_per_fill_and_order"),
+            models.UniqueConstraint(fields=["cross", "order"], name="one_allocation_per_cross_and_order"),
+            models.CheckConstraint(
+                condition=models.Q(fill__isnull=True) ^ models.Q(cross__isnull=True), name="allocation_has_one_source"
+            ),
         ]
 
 
@@ -195,3 +239,59 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["parent", "id"]), models.Index(fields=["order", "id"])]
+
+
+class Upload(models.Model):
+    """A CSV or XLSX file of orders, processed by a Celery task with progress and a row error report."""
+
+    class Mode(models.TextChoices):
+        ACCEPT_VALID = "ACCEPT_VALID", "Accept the good rows"
+        ALL_OR_NOTHING = "ALL_OR_NOTHING", "All or nothing"
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED"
+        VALIDATING = "VALIDATING"
+        CREATING = "CREATING"
+        DONE = "DONE"  # every good row is an order (bad rows, if any, are in the report)
+        REFUSED = "REFUSED"  # nothing created: the file or, in all-or-nothing mode, a row was bad
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    file_name = models.CharField(max_length=200)
+    content = models.BinaryField(help_text="The file as received, so any worker can process it")
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ACCEPT_VALID)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    validated_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0, help_text="Rows handed to intake so far: the resume point")
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk} {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED)
+
+
+class UploadError(models.Model):
+    """One problem with one row of an upload: row number (the header is row 1), column and reason."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField()
+    column = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["row", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "row", "column"], name="one_error_per_upload_row_column"),
+        ]

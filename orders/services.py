@@ -3,88 +3,191 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from smarttrading import streams
 
-from .domain.aggregation import PendingOrder, group_orders
-from .domain.allocation import Demand, allocate_pro_rata
-from .domain.values import PriceError, Side, parse_decimal, price_to_ticks
+from .domain.aggregation import OrderGroup, PendingOrder, plan_window
+from .domain.allocation import Demand, Supply, allocate_fills
+from .domain.intake import FieldError, InstrumentSpec, OrderRequest, collar_breach, parse_order_row
+from .domain.values import Side
 from .models import (
+    PARENT_LIVE_STATUSES,
     Account,
     Allocation,
     AuditEvent,
     Instrument,
+    InternalCross,
     Order,
     OrderStatus,
     ParentOrder,
     ParentStatus,
-    Source,
-    Strategy,
+    Upload,
     Urgency,
 )
 from .payloads import order_payload, parent_payload
 
-# The strategy mandate an urgency implies when the order names no strategy.
-STRATEGY_FOR_URGENCY = {Urgency.LOW: Strategy.VWAP, Urgency.MEDIUM: Strategy.TWAP, Urgency.HIGH: Strategy.IS}
 # Execution horizon in simulated seconds by urgency.
 HORIZON_FOR_URGENCY = {Urgency.LOW: 60 * 60, Urgency.MEDIUM: 30 * 60, Urgency.HIGH: 10 * 60}
 URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
-
-
-def _normalize_fields(
-    *, account: Account, instrument: Instrument, side: str, quantity, limit_price, strategy, urgency
-) -> dict:
-    """Validate and normalize one order's fields; raises ValidationError with field errors."""
-    errors: dict[str, str] = {}
-    if str(side).upper() not in Side.__members__:
-        errors["side"] = "must be BUY or SELL"
-    try:
-        quantity_value = parse_decimal(quantity)
-        if quantity_value <= 0 or quantity_value != quantity_value.to_integral_value():
-            raise PriceError("must be a positive whole number of shares")
-        quantity_int = int(quantity_value)
-        if quantity_int % instrument.lot_size:
-            raise PriceError(f"must be a multiple of the lot size {instrument.lot_size}")
-    except (PriceError, TypeError) as exc:
-        errors["quantity"] = str(exc)
-    limit = None
-    if limit_price not in (None, ""):
-        try:
-            limit = parse_decimal(limit_price)
-            price_to_ticks(limit, instrument.tick_size)
-        except (PriceError, TypeError) as exc:
-            errors["limit_price"] = str(exc)
-    urgency_value = str(urgency or Urgency.MEDIUM).upper()
-    if urgency_value not in Urgency.values:
-        errors["urgency"] = f"must be one of {', '.join(Urgency.values)}"
-    strategy_value = str(strategy).upper() if strategy else None
-    if strategy_value and strategy_value not in Strategy.values:
-        errors["strategy"] = f"must be one of {', '.join(Strategy.values)}"
-    if errors:
-        raise ValidationError(errors)
-    return {
-        "account": account,
-        "instrument": instrument,
-        "side": str(side).upper(),
-        "quantity": quantity_int,
-        "limit_price": limit,
-        "urgency": urgency_value,
-        "strategy": strategy_value or STRATEGY_FOR_URGENCY[Urgency(urgency_value)],
-    }
+# Beyond this many changed orders a user's stream gets one "orders_changed" and resyncs.
+BROADCAST_ORDERS_MAX = 200
+QUERY_CHUNK = 2000  # ids per IN (...) clause
+INTERNAL = Allocation.INTERNAL_VENUE
 
 
 def _audit(
-    kind: str, actor: str, *, order: Order | None = None, parent: ParentOrder | None = None, **detail
+    kind: str,
+    actor: str,
+    *,
+    order: Order | None = None,
+    order_id: int | None = None,
+    parent: ParentOrder | None = None,
+    sim_time=None,
+    **detail,
 ) -> AuditEvent:
-    return AuditEvent(kind=kind, actor=actor, order=order, parent=parent, detail=detail)
+    event = AuditEvent(kind=kind, actor=actor, parent=parent, sim_time=sim_time, detail=detail)
+    event.order_id = order.pk if order is not None else order_id
+    return event
+
+
+def _chunks(items: Sequence, size: int = QUERY_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- intake -------------------------------------------------------------------------
+
+
+def instrument_specs() -> dict[str, InstrumentSpec]:
+    return {
+        i.symbol: InstrumentSpec(i.symbol, i.tick_size, i.lot_size, i.reference_price) for i in Instrument.objects.all()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    index: int  # position in the submitted rows, from 0
+    errors: list[FieldError]
+
+
+@dataclass(slots=True)
+class IntakeBatch:
+    requests: list[tuple[int, OrderRequest]]
+    problems: list[RowProblem]
+
+
+def intake_parse(*, submitted_by, rows: Iterable[Mapping]) -> IntakeBatch:
+    """Validate rows from any channel against the instruments and the submitter's accounts."""
+    instruments = instrument_specs()
+    accounts = set(Account.objects.filter(owner=submitted_by).values_list("code", flat=True))
+    batch = IntakeBatch([], [])
+    for index, row in enumerate(rows):
+        parsed = parse_order_row(row, instruments=instruments, accounts=accounts)
+        if isinstance(parsed, OrderRequest):
+            batch.requests.append((index, parsed))
+        else:
+            batch.problems.append(RowProblem(index, parsed))
+    return batch
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    order: Order
+    created: bool  # False: the (account, client_order_id) was already there; this is the original
 
 
 @transaction.atomic
+def orders_accept(
+    *, submitted_by, requests: Sequence[OrderRequest], source: str, upload: Upload | None = None
+) -> list[Accepted]:
+    """Turn validated requests into orders; one result per request, in order.
+
+    Idempotent on ``(account, client_order_id)``, within the batch and against the
+    database: a repeat returns the original order. A limit outside the price collar is
+    stored as a REJECTED order with its reason, so the trader sees why.
+    """
+    try:
+        with transaction.atomic():  # savepoint: a concurrent twin makes us look again
+            return _orders_insert(submitted_by=submitted_by, requests=requests, source=source, upload=upload)
+    except IntegrityError:
+        return _orders_insert(submitted_by=submitted_by, requests=requests, source=source, upload=upload)
+
+
+def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
+    accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
+    instruments = {i.symbol: i for i in Instrument.objects.all()}
+    specs = {s: InstrumentSpec(i.symbol, i.tick_size, i.lot_size, i.reference_price) for s, i in instruments.items()}
+    collar = settings.PRICE_COLLAR_PCT / 100
+    known = _orders_by_client_id(accounts.values(), [r.client_order_id for r in requests])
+    results: list[Accepted] = []
+    created: list[Order] = []
+    for request in requests:
+        account = accounts[request.account]
+        key = (account.pk, request.client_order_id)
+        original = known.get(key)
+        if original is not None:
+            results.append(Accepted(original, False))
+            continue
+        reason = collar_breach(request, specs[request.instrument], collar)
+        order = Order(
+            submitted_by=submitted_by,
+            account=account,
+            instrument=instruments[request.instrument],
+            client_order_id=request.client_order_id,
+            side=request.side.value,
+            quantity=request.quantity,
+            limit_price=request.limit_price,
+            strategy=request.strategy,
+            urgency=request.urgency,
+            source=source,
+            upload=upload,
+            status=OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION,
+            reject_reason=reason or "",
+        )
+        known[key] = order
+        created.append(order)
+        results.append(Accepted(order, True))
+    Order.objects.bulk_create(created, batch_size=1000)
+    actor = f"user:{submitted_by.username}"
+    AuditEvent.objects.bulk_create(
+        [
+            _audit(
+                "order.rejected" if order.reject_reason else "order.accepted",
+                actor,
+                order=order,
+                source=source,
+                transition=[OrderStatus.NEW, order.status],
+                **({"reason": order.reject_reason} if order.reject_reason else {}),
+                **({"upload": upload.pk} if upload else {}),
+            )
+            for order in created
+        ],
+        batch_size=1000,
+    )
+    _publish_orders(created)
+    return results
+
+
+def _orders_by_client_id(accounts: Iterable[Account], client_order_ids: Sequence[str]) -> dict[tuple, Order]:
+    found: dict[tuple, Order] = {}
+    unique_ids = list(dict.fromkeys(client_order_ids))
+    for chunk in _chunks(unique_ids):
+        for order in Order.objects.filter(account__in=list(accounts), client_order_id__in=chunk).select_related(
+            "account", "instrument"
+        ):
+            found[(order.account_id, order.client_order_id)] = order
+    return found
+
+
 def order_create(
     *,
     submitted_by,
@@ -98,141 +201,367 @@ def order_create(
     strategy: str | None = None,
     urgency: str | None = None,
 ) -> tuple[Order, bool]:
-    """Accept one order from any channel; returns ``(order, created)``.
+    """Accept one order (form, single API call); returns ``(order, created)``.
 
-    Idempotent on ``(account, client_order_id)``: a repeat returns the original order.
+    Raises ValidationError with field errors when the order is malformed.
     """
-    existing = Order.objects.filter(account=account, client_order_id=client_order_id).first()
-    if existing is not None:
-        return existing, False
-    if account.owner_id != submitted_by.pk:
-        raise ValidationError({"account": f"account {account.code} is not yours"})
-    if not client_order_id:
-        raise ValidationError({"client_order_id": "is required"})
-    fields = _normalize_fields(
-        account=account,
-        instrument=instrument,
-        side=side,
-        quantity=quantity,
-        limit_price=limit_price,
-        strategy=strategy,
-        urgency=urgency,
-    )
-    try:
-        with transaction.atomic():  # savepoint: a concurrent twin loses the race cleanly
-            order = Order.objects.create(
-                submitted_by=submitted_by,
-                client_order_id=client_order_id,
-                source=Source(source),
-                status=OrderStatus.PENDING_AGGREGATION,
-                **fields,
-            )
-    except IntegrityError:
-        return Order.objects.get(account=account, client_order_id=client_order_id), False
-    actor = f"user:{submitted_by.username}"
-    AuditEvent.objects.bulk_create(
-        [
-            _audit("order.received", actor, order=order, source=source),
-            _audit("order.accepted", actor, order=order, status=OrderStatus.PENDING_AGGREGATION),
-        ]
-    )
-    streams.publish_on_commit(
-        streams.user_orders_group(account.owner_id), {"type": "order", "orders": [order_payload(order)]}
-    )
-    return order, True
+    row = {
+        "client_order_id": client_order_id,
+        "account": account.code,
+        "instrument": instrument.symbol,
+        "side": side,
+        "quantity": quantity,
+        "limit_price": limit_price,
+        "strategy": strategy,
+        "urgency": urgency,
+    }
+    batch = intake_parse(submitted_by=submitted_by, rows=[row])
+    if batch.problems:
+        raise ValidationError({e.column: e.reason for e in batch.problems[0].errors})
+    (accepted,) = orders_accept(submitted_by=submitted_by, requests=[batch.requests[0][1]], source=source)
+    return accepted.order, accepted.created
+
+
+def _publish_orders(orders: Iterable[Order]) -> None:
+    """Stream changed orders to their owners; a big batch becomes one resync hint."""
+    by_owner: dict[int, list[Order]] = defaultdict(list)
+    for order in orders:
+        by_owner[order.account.owner_id].append(order)
+    for owner_id, changed in by_owner.items():
+        group = streams.user_orders_group(owner_id)
+        if len(changed) > BROADCAST_ORDERS_MAX:
+            streams.publish_on_commit(group, {"type": "orders_changed", "count": len(changed)})
+        else:
+            streams.publish_on_commit(group, {"type": "order", "orders": [order_payload(o) for o in changed]})
+
+
+# --- aggregation, netting and internal crossing ------------------------------------------
 
 
 @transaction.atomic
 def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
-    """Group every order waiting for aggregation into parent orders and start them."""
-    from routing.services import session_wake  # routing builds on orders, not the reverse
+    """Net, cross and group every order waiting for aggregation into parents, and start them.
+
+    Opposing orders cross at the NBBO mid (venue INTERNAL); each group then tops up the
+    live parent with the same key, or becomes a new parent, and only the part not crossed
+    is worked in the market. Locks: pending orders, then market sessions, then parents,
+    each in id order; an execution step takes sessions, then parents, so they never deadlock.
+    """
+    from routing.services import market_now_lock, session_wake  # routing builds on orders
 
     pending = list(
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self",))
         .filter(status=OrderStatus.PENDING_AGGREGATION)
-        .select_related("instrument", "account")
-        .order_by("id")
+        .order_by("received_at", "id")
+        .values_list(
+            "id", "instrument_id", "side", "strategy", "limit_price", "quantity", "urgency", "account__owner_id"
+        )
     )
     if not pending:
         return []
-    by_id = {order.pk: order for order in pending}
-    groups = group_orders(
-        PendingOrder(o.pk, o.instrument.symbol, Side(o.side), o.strategy, o.limit_price, o.quantity) for o in pending
+    instruments = Instrument.objects.in_bulk({row[1] for row in pending})
+    markets = market_now_lock(instruments=instruments.values())
+    symbol_of = {pk: i.symbol for pk, i in instruments.items()}
+    plan = plan_window(
+        [PendingOrder(row[0], symbol_of[row[1]], Side(row[2]), row[3], row[4], row[5]) for row in pending],
+        mids={symbol_of[pk]: m.mid for pk, m in markets.items() if m.mid is not None},
+        lot_sizes={i.symbol: i.lot_size for i in instruments.values()},
     )
-    parents: list[ParentOrder] = []
+    by_symbol = {i.symbol: i for i in instruments.values()}
+    row_of = {row[0]: row for row in pending}
+
+    crosses = InternalCross.objects.bulk_create(
+        [
+            InternalCross(
+                instrument=by_symbol[c.instrument],
+                quantity=c.quantity,
+                price=c.price,
+                bid=markets[by_symbol[c.instrument].pk].bid,
+                ask=markets[by_symbol[c.instrument].pk].ask,
+                sim_time=markets[by_symbol[c.instrument].pk].now,
+            )
+            for c in plan.crosses
+        ]
+    )
+    crossed: dict[int, tuple[InternalCross, int]] = {}
     audit: list[AuditEvent] = []
-    for group in groups:
-        members = [by_id[key] for key in group.order_keys]
-        urgency = min((Urgency(o.urgency) for o in members), key=URGENCY_RANK.__getitem__)
-        parent = ParentOrder.objects.create(
-            instrument=members[0].instrument,
-            side=group.key.side.value,
-            strategy=group.key.strategy,
-            limit_price=group.key.limit_price,
-            quantity=group.quantity,
-            status=ParentStatus.NEW,
-            duration_s=HORIZON_FOR_URGENCY[urgency],
+    for cross, planned in zip(crosses, plan.crosses, strict=True):
+        for side in (planned.buys, planned.sells):
+            crossed.update((order_id, (cross, shares)) for order_id, shares in side.items())
+        audit.append(
+            _audit(
+                "cross.executed",
+                actor,
+                sim_time=cross.sim_time,
+                cross=cross.pk,
+                instrument=planned.instrument,
+                quantity=cross.quantity,
+                price=str(cross.price),
+                bid=str(cross.bid),
+                ask=str(cross.ask),
+                buy_orders=len(planned.buys),
+                sell_orders=len(planned.sells),
+            )
         )
-        Order.objects.filter(pk__in=group.order_keys).update(parent=parent, status=OrderStatus.WORKING)
-        audit.append(_audit("parent.created", actor, parent=parent, orders=len(members), quantity=group.quantity))
-        for order in members:
-            order.parent, order.status = parent, OrderStatus.WORKING
-            audit.append(_audit("order.aggregated", actor, order=order, parent=parent))
-        parents.append(parent)
-    AuditEvent.objects.bulk_create(audit)
-    for instrument in {p.instrument for p in parents}:
-        session_wake(instrument=instrument)
-    for parent in parents:
-        streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
-    _publish_orders(pending)
-    return parents
 
-
-def _publish_orders(orders: Iterable[Order]) -> None:
-    by_owner: dict[int, list[dict]] = defaultdict(list)
-    for order in orders:
-        by_owner[order.account.owner_id].append(order_payload(order))
-    for owner_id, payloads in by_owner.items():
-        streams.publish_on_commit(streams.user_orders_group(owner_id), {"type": "order", "orders": payloads})
-
-
-def parent_fills_allocate(*, parent: ParentOrder, fills: Iterable) -> list[Order]:
-    """Give each fill to the parent's orders pro rata by remaining quantity.
-
-    Whole lots, largest remainder, earliest order first on a tie. Runs inside the
-    caller's transaction (the execution step). Returns the orders that changed.
-    """
-    orders = list(
-        parent.orders.select_for_update().select_related("account", "instrument").order_by("received_at", "id")
-    )
-    lot_size = parent.instrument.lot_size
-    remaining = {o.pk: o.remaining_quantity for o in orders}
-    notional: dict[int, Decimal] = defaultdict(Decimal)
+    live = _live_parents_lock(instruments=instruments.values())
+    parents: list[ParentOrder] = []
     allocations: list[Allocation] = []
-    for fill in fills:
-        demands = [Demand(o.pk, remaining[o.pk]) for o in orders if remaining[o.pk]]
-        for order_id, quantity in allocate_pro_rata(fill.quantity, demands, lot_size).items():
+    crossed_orders: list[Order] = []
+    working_ids: dict[int, list[int]] = defaultdict(list)  # parent id -> orders not crossed
+    for group in plan.groups:
+        instrument = by_symbol[group.key.instrument]
+        market = markets[instrument.pk]
+        urgency = min((Urgency(row_of[key][6]) for key in group.order_keys), key=URGENCY_RANK.__getitem__)
+        parent = _parent_for_group(group, instrument, urgency, live, market, actor, audit)
+        group_cross: InternalCross | None = None
+        for order_id in group.order_keys:
+            if order_id not in crossed:
+                working_ids[parent.pk].append(order_id)
+                audit.append(_audit("order.aggregated", actor, order_id=order_id, parent=parent))
+                continue
+            group_cross, shares = crossed[order_id]
+            quantity = row_of[order_id][5]
+            crossed_orders.append(
+                Order(
+                    pk=order_id,
+                    parent=parent,
+                    filled_quantity=shares,
+                    filled_notional=shares * group_cross.price,
+                    status=OrderStatus.FILLED if shares == quantity else OrderStatus.PARTIALLY_FILLED,
+                )
+            )
             allocations.append(
                 Allocation(
                     order_id=order_id,
                     parent=parent,
-                    fill=fill,
-                    quantity=quantity,
-                    price=fill.price,
-                    venue=fill.venue,
+                    cross=group_cross,
+                    quantity=shares,
+                    price=group_cross.price,
+                    venue=INTERNAL,
                 )
             )
-            remaining[order_id] -= quantity
-            notional[order_id] += quantity * fill.price
-    Allocation.objects.bulk_create(allocations)
-    changed = []
-    for order in orders:
-        if order.pk in notional:
-            order.filled_quantity = order.quantity - remaining[order.pk]
-            order.filled_notional += notional[order.pk]
-            order.status = OrderStatus.FILLED if not remaining[order.pk] else OrderStatus.PARTIALLY_FILLED
-            changed.append(order)
-    Order.objects.bulk_update(changed, ["filled_quantity", "filled_notional", "status", "updated_at"])
+            audit.append(_audit("order.aggregated", actor, order_id=order_id, parent=parent))
+            audit.append(
+                _audit(
+                    "order.crossed",
+                    actor,
+                    order_id=order_id,
+                    parent=parent,
+                    sim_time=group_cross.sim_time,
+                    quantity=shares,
+                    price=str(group_cross.price),
+                    venue=INTERNAL,
+                )
+            )
+        if group.crossed:
+            audit.append(
+                _audit(
+                    "parent.crossed",
+                    actor,
+                    parent=parent,
+                    sim_time=group_cross.sim_time,
+                    quantity=group.crossed,
+                    price=str(group_cross.price),
+                    cross=group_cross.pk,
+                )
+            )
+        if parent.status == ParentStatus.NEW and parent.filled_quantity == parent.quantity:
+            _parent_filled_by_crosses(parent, market, actor, audit)
+        parents.append(parent)
+
+    for parent_id, order_ids in working_ids.items():
+        for chunk in _chunks(order_ids):
+            Order.objects.filter(pk__in=chunk).update(
+                parent_id=parent_id, status=OrderStatus.WORKING, updated_at=timezone.now()
+            )
+    Order.objects.bulk_update(crossed_orders, ["parent", "filled_quantity", "filled_notional", "status"], 500)
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    AuditEvent.objects.bulk_create(audit, batch_size=1000)
+
+    for instrument in {p.instrument for p in parents if p.status in PARENT_LIVE_STATUSES}:
+        session_wake(instrument=instrument)
+    unique_parents = list({p.pk: p for p in parents}.values())
+    streams.publish_on_commit(
+        streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(p) for p in unique_parents]}
+    )
+    owners: dict[int, list[int]] = defaultdict(list)
+    for row in pending:
+        owners[row[7]].append(row[0])
+    _publish_order_ids(owners)
+    return unique_parents
+
+
+def _live_parents_lock(*, instruments: Iterable[Instrument]) -> dict[tuple, ParentOrder]:
+    """The oldest NEW or WORKING parent per group key: new orders top it up rather than race it.
+
+    A PAUSED parent is left alone: a supervisor stopped it, new orders should not wait on it.
+    """
+    parents = (
+        ParentOrder.objects.select_for_update()
+        .select_related("instrument")
+        .filter(instrument__in=list(instruments), status__in=(ParentStatus.NEW, ParentStatus.WORKING))
+        .order_by("id")
+    )
+    live: dict[tuple, ParentOrder] = {}
+    for parent in parents:
+        live.setdefault((parent.instrument.symbol, parent.side, parent.strategy, parent.limit_price), parent)
+    return live
+
+
+def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, actor, audit) -> ParentOrder:
+    key = (group.key.instrument, group.key.side.value, group.key.strategy, group.key.limit_price)
+    cross_notional = group.crossed * market.mid if group.crossed else Decimal(0)
+    parent = live.get(key)
+    if parent is None:
+        parent = ParentOrder.objects.create(
+            instrument=instrument,
+            side=group.key.side.value,
+            strategy=group.key.strategy,
+            limit_price=group.key.limit_price,
+            quantity=group.quantity,
+            crossed_quantity=group.crossed,
+            filled_quantity=group.crossed,
+            filled_notional=cross_notional,
+            status=ParentStatus.NEW,
+            duration_s=HORIZON_FOR_URGENCY[urgency],
+        )
+        live[key] = parent
+        audit.append(
+            _audit(
+                "parent.created",
+                actor,
+                parent=parent,
+                orders=len(group.order_keys),
+                quantity=group.quantity,
+                crossed=group.crossed,
+            )
+        )
+        return parent
+    parent.quantity += group.quantity
+    parent.crossed_quantity += group.crossed
+    parent.filled_quantity += group.crossed
+    parent.filled_notional += cross_notional
+    fields = ["quantity", "crossed_quantity", "filled_quantity", "filled_notional", "updated_at"]
+    if parent.status == ParentStatus.WORKING:
+        # The new orders get at least their own horizon: the schedule stretches, never squeezes.
+        wanted_end = min(market.now + timedelta(seconds=HORIZON_FOR_URGENCY[urgency]), market.close)
+        if wanted_end > parent.end:
+            parent.end = wanted_end
+            fields.append("end")
+    parent.save(update_fields=fields)
+    audit.append(
+        _audit(
+            "parent.topped_up",
+            actor,
+            parent=parent,
+            orders=len(group.order_keys),
+            quantity=group.quantity,
+            crossed=group.crossed,
+            total=parent.quantity,
+            end=parent.end.isoformat() if parent.end else None,
+        )
+    )
+    return parent
+
+
+def _parent_filled_by_crosses(parent: ParentOrder, market, actor: str, audit: list[AuditEvent]) -> None:
+    """A new parent crossed in full never goes to market: it is done at the cross."""
+    parent.status = ParentStatus.FILLED
+    parent.start = parent.end = market.now
+    parent.arrival_price = market.mid
+    parent.save(update_fields=["status", "start", "end", "arrival_price", "updated_at"])
+    audit.append(
+        _audit("parent.filled", actor, parent=parent, sim_time=market.now, reason="crossed internally in full")
+    )
+
+
+def _publish_order_ids(ids_by_owner: Mapping[int, list[int]]) -> None:
+    for owner_id, ids in ids_by_owner.items():
+        group = streams.user_orders_group(owner_id)
+        if len(ids) > BROADCAST_ORDERS_MAX:
+            streams.publish_on_commit(group, {"type": "orders_changed", "count": len(ids)})
+            continue
+        orders = Order.objects.filter(pk__in=ids).select_related("account", "instrument").order_by("id")
+        streams.publish_on_commit(group, {"type": "order", "orders": [order_payload(o) for o in orders]})
+
+
+# --- cancels, allocation and completion ------------------------------------------------------
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, cancelled_by) -> Order:
+    """A trader withdraws an order's unfilled remainder.
+
+    A pending order simply ends; an order already in a working parent shrinks the parent,
+    which the next execution step sees (locks: session, parent, order, as a step does).
+    """
+    from routing.services import market_now_lock
+
+    order = Order.objects.select_related("instrument", "account").get(pk=order_id)
+    if order.account.owner_id != cancelled_by.pk:
+        raise ValidationError({"order": "not your order"})
+    if order.parent_id is not None:
+        market_now_lock(instruments=[order.instrument])
+        parent = ParentOrder.objects.select_for_update().select_related("instrument").get(pk=order.parent_id)
+    else:
+        parent = None
+    order = Order.objects.select_for_update().select_related("instrument", "account").get(pk=order_id)
+    cancellable = (OrderStatus.PENDING_AGGREGATION, OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)
+    if order.status not in cancellable or (parent is not None and parent.status not in PARENT_LIVE_STATUSES):
+        raise ValidationError({"status": f"a {order.status} order cannot be cancelled"})
+    unfilled = order.remaining_quantity
+    actor = f"user:{cancelled_by.username}"
+    audit = [
+        _audit("order.cancelled", actor, order=order, parent=parent, unfilled=unfilled, reason="cancelled by trader")
+    ]
+    order.status = OrderStatus.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    if parent is not None:
+        parent.quantity -= unfilled
+        parent.save(update_fields=["quantity", "updated_at"])
+        audit.append(_audit("parent.reduced", actor, parent=parent, order=order, quantity=unfilled))
+        streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
+    AuditEvent.objects.bulk_create(audit)
+    if parent is not None and parent.quantity == parent.filled_quantity:
+        parent_close(parent=parent, status=ParentStatus.FILLED, actor=actor, reason="remaining orders complete")
+    _publish_orders([order])
+    return order
+
+
+def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order]:
+    """Give a batch of the parent's fills (one step's) to its orders pro rata by remaining.
+
+    Whole lots, largest remainder, earliest order first on a tie; see ``allocate_fills``.
+    Runs inside the caller's transaction (the execution step). Returns the orders that changed.
+    """
+    orders = list(
+        parent.orders.select_for_update()
+        .filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED))
+        .select_related("account", "instrument")
+        .order_by("received_at", "id")
+    )
+    by_id = {o.pk: o for o in orders}
+    fill_by_id = {f.pk: f for f in fills}
+    rows = allocate_fills(
+        [Supply(f.pk, f.quantity) for f in fills],
+        [Demand(o.pk, o.remaining_quantity) for o in orders],
+        parent.instrument.lot_size,
+    )
+    allocations = []
+    for fill_id, order_id, quantity in rows:
+        fill = fill_by_id[fill_id]
+        order = by_id[order_id]
+        order.filled_quantity += quantity
+        order.filled_notional += quantity * fill.price
+        allocations.append(
+            Allocation(order=order, parent=parent, fill=fill, quantity=quantity, price=fill.price, venue=fill.venue)
+        )
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
+    for order in changed:
+        order.status = OrderStatus.FILLED if order.filled_quantity == order.quantity else OrderStatus.PARTIALLY_FILLED
+    Order.objects.bulk_update(changed, ["filled_quantity", "filled_notional", "status", "updated_at"], 500)
     _publish_orders(changed)
     return changed
 
@@ -242,7 +571,11 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
     parent.status = status
     parent.save(update_fields=["status", "updated_at"])
     audit = [_audit(f"parent.{status.lower()}", actor, parent=parent, reason=reason, filled=parent.filled_quantity)]
-    open_orders = list(parent.orders.exclude(status=OrderStatus.FILLED).select_related("account", "instrument"))
+    open_orders = list(
+        parent.orders.filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)).select_related(
+            "account", "instrument"
+        )
+    )
     order_status = OrderStatus.EXPIRED if status == ParentStatus.EXPIRED else OrderStatus.CANCELLED
     for order in open_orders:
         order.status = order_status

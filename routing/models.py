@@ -44,6 +44,8 @@ class MarketSession(models.Model):
     sim_time_ns = models.BigIntegerField(help_text="Simulated nanoseconds since local midnight")
     state = models.BinaryField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.IDLE)
+    bid_ticks = models.BigIntegerField(null=True, help_text="NBBO at sim_time_ns, for crosses and arrival prices")
+    ask_ticks = models.BigIntegerField(null=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

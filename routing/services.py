@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pickle
 import random
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -39,8 +41,15 @@ FEE_PLACES = Decimal("0.0001")
 STALE_AFTER_S = 10.0
 
 
-def _trading_date():
+def _first_trading_date():
     return timezone.now().astimezone(EXCHANGE_TZ).date()
+
+
+def _next_weekday(day):
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def _session_seed(instrument: Instrument, trading_date) -> int:
@@ -50,10 +59,15 @@ def _session_seed(instrument: Instrument, trading_date) -> int:
 
 
 def session_get_or_create(*, instrument: Instrument) -> MarketSession:
-    trading_date = _trading_date()
-    session = MarketSession.objects.filter(instrument=instrument, trading_date=trading_date).first()
-    if session is not None:
-        return session
+    """The instrument's current simulated day; once a day has closed, the next weekday opens.
+
+    Simulated days run faster than real ones, so the trading date is the simulation's own:
+    the first session takes today's date, each later one the weekday after the last.
+    """
+    latest = MarketSession.objects.filter(instrument=instrument).order_by("-trading_date").first()
+    if latest is not None and latest.status != MarketSession.Status.CLOSED:
+        return latest
+    trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
     seed = _session_seed(instrument, trading_date)
     simulator = MarketSimulator(
         venues=DEFAULT_VENUES,
@@ -62,12 +76,55 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         close_ns=CLOSE_NS,
         warm_up_seed=seed,
     )
+    bid, ask = simulator.nbbo()
     session, _ = MarketSession.objects.get_or_create(
         instrument=instrument,
         trading_date=trading_date,
-        defaults={"seed": seed, "sim_time_ns": OPEN_NS, "state": pickle.dumps(simulator)},
+        defaults={
+            "seed": seed,
+            "sim_time_ns": OPEN_NS,
+            "state": pickle.dumps(simulator),
+            "bid_ticks": bid,
+            "ask_ticks": ask,
+        },
     )
     return session
+
+
+@dataclass(frozen=True, slots=True)
+class MarketNow:
+    """An instrument's market as its session last left it: NBBO and simulated time."""
+
+    session: MarketSession
+    bid: Decimal | None
+    ask: Decimal | None
+    now: datetime
+    close: datetime
+
+    @property
+    def mid(self) -> Decimal | None:
+        return None if self.bid is None or self.ask is None else (self.bid + self.ask) / 2
+
+
+def market_now_lock(*, instruments: Iterable[Instrument]) -> dict[int, MarketNow]:
+    """Lock the instruments' sessions (in id order, as steps do) and read their market.
+
+    Holding the session lock keeps a step from moving the market or the parents while
+    the caller crosses orders or changes parents.
+    """
+    instruments = {i.pk: i for i in instruments}
+    ids = [session_get_or_create(instrument=i).pk for i in instruments.values()]
+    markets = {}
+    for session in MarketSession.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        tick = instruments[session.instrument_id].tick_size
+        markets[session.instrument_id] = MarketNow(
+            session=session,
+            bid=None if session.bid_ticks is None else tick * session.bid_ticks,
+            ask=None if session.ask_ticks is None else tick * session.ask_ticks,
+            now=to_datetime(session.trading_date, session.sim_time_ns),
+            close=to_datetime(session.trading_date, CLOSE_NS),
+        )
+    return markets
 
 
 def session_wake(*, instrument: Instrument) -> MarketSession:
@@ -125,8 +182,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
         WorkingParent(
             parent_id=p.pk,
             side=Side(p.side).sign,
-            quantity=p.quantity,
-            filled=p.filled_quantity,
+            quantity=p.market_quantity,
+            filled=p.market_filled_quantity,
             limit=None if p.limit_price is None else price_to_ticks(p.limit_price, instrument.tick_size),
             start_ns=to_ns(session.trading_date, p.start),
             end_ns=to_ns(session.trading_date, p.end),
@@ -140,9 +197,14 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     _record_outcome(session, outcome, parents, at)
 
     still_working = False
+    closing = end_ns >= simulator.close_ns
     for parent in parents:
+        if parent.status == ParentStatus.PAUSED:
+            if closing:  # a paused parent does not outlive its trading day
+                parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="market closed")
+            still_working = True
+            continue
         if parent.status != ParentStatus.WORKING:
-            still_working |= parent.status == ParentStatus.PAUSED
             continue
         if parent.filled_quantity == parent.quantity:
             parent_close(parent=parent, status=ParentStatus.FILLED, actor=ENGINE, reason="complete")
@@ -155,13 +217,14 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     session.state = pickle.dumps(simulator)
     session.step_no = step_no + 1
     session.sim_time_ns = end_ns
-    if end_ns >= simulator.close_ns:
+    session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
+    if closing:
         session.status = MarketSession.Status.CLOSED
     elif still_working or ParentOrder.objects.filter(instrument=instrument, status=ParentStatus.NEW).exists():
         _enqueue_step_on_commit(session.pk, session.step_no, delay_s=session_step_delay_s())
     else:
         session.status = MarketSession.Status.IDLE
-    session.save(update_fields=["state", "step_no", "sim_time_ns", "status", "updated_at"])
+    session.save(update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "status", "updated_at"])
     return outcome
 
 

@@ -6,6 +6,7 @@ unix socket under ``var/``. Production sets ``DATABASE_URL``, ``REDIS_URL``,
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -164,6 +165,13 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Simulation ---------------------------------------------------------------------
 # Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
+# Pre-trade check: a limit further than this from the instrument's reference price is rejected.
+PRICE_COLLAR_PCT = Decimal(os.environ.get("SMARTTRADING_PRICE_COLLAR_PCT", "20"))
+MAX_UPLOAD_ROWS = 100_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_BULK_ORDERS = 10_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024  # bulk API bodies and upload files
+
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))

@@ -52,3 +52,37 @@ def allocate_pro_rata(quantity: int, demands: Sequence[Demand], lot_size: int = 
     result = {demands[i].key: s * lot_size for i, s in enumerate(shares) if s}
     assert sum(result.values()) == quantity
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Supply:
+    key: Hashable
+    quantity: int  # shares of one fill, a multiple of the lot
+
+
+def allocate_fills(fills: Sequence[Supply], demands: Sequence[Demand], lot_size: int = 1) -> list[tuple]:
+    """Allocate a batch of fills (one execution step's) to orders.
+
+    The batch total goes pro rata by remaining quantity (``allocate_pro_rata``); each
+    order's share is then taken from the fills in their order, a merge of the two lists.
+    That is O(fills + orders) rather than a pro-rata pass per fill, and every fill and
+    every order's share is used exactly. Returns ``[(fill_key, order_key, shares)]``.
+    """
+    for fill in fills:
+        if fill.quantity <= 0 or fill.quantity % lot_size:
+            raise ValueError(f"fill {fill.key!r} of {fill.quantity} is not a positive whole number of lots")
+    shares = allocate_pro_rata(sum(f.quantity for f in fills), demands, lot_size)
+    wanted = [(d.key, shares[d.key]) for d in demands if d.key in shares]
+    result: list[tuple] = []
+    order_index, order_left = 0, wanted[0][1] if wanted else 0
+    for fill in fills:
+        fill_left = fill.quantity
+        while fill_left:
+            take = min(fill_left, order_left)
+            result.append((fill.key, wanted[order_index][0], take))
+            fill_left -= take
+            order_left -= take
+            if not order_left and order_index + 1 < len(wanted):
+                order_index += 1
+                order_left = wanted[order_index][1]
+    return result

@@ -23,8 +23,10 @@ def test_post_order_creates_it_pending_aggregation_with_audit(trader1):
     assert body["limit_price"] == "190.250000"
     assert body["quantity"] == 500
     assert body["allocations"] == []
-    kinds = list(AuditEvent.objects.filter(order_id=body["id"]).values_list("kind", flat=True))
-    assert kinds == ["order.received", "order.accepted"]
+    events = list(AuditEvent.objects.filter(order_id=body["id"]).values_list("kind", "actor", "detail"))
+    assert events == [
+        ("order.accepted", "user:trader1", {"source": "API", "transition": ["NEW", "PENDING_AGGREGATION"]})
+    ]
 
 
 def test_repeat_client_order_id_returns_the_original(trader1):

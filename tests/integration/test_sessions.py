@@ -67,7 +67,7 @@ def test_parent_fills_reconcile_and_the_session_goes_idle(demo):
 
 def test_a_limit_out_of_reach_expires_and_returns_the_rest(demo):
     # a sell limit far above the market never trades; at its end time it expires
-    parent = make_parent(quantity=700, limit_price="150.00")
+    parent = make_parent(quantity=700, limit_price="125.00")
     session = MarketSession.objects.get(instrument=parent.instrument)
     run_session(session, 200)
     parent.refresh_from_db()
