@@ -159,6 +159,6 @@ def collar_breach(request: OrderRequest, spec: InstrumentSpec, collar: Decimal) 
     if low <= request.limit_price <= high:
         return None
     return (
-        f"limit {request.limit_price} is outside the {collar * 100:g}% price collar "
+        f"limit {request.limit_price} is outside the {(collar * 100).normalize():f}% price collar "
         f"around the reference {spec.reference_price}"
     )
