@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +16,12 @@ from rest_framework.views import APIView
 from routing.models import ChildOrder, Fill
 
 from .domain.values import quantize_price
-from .models import Account, AuditEvent, Instrument, Side, Source, Strategy, Urgency
+from .models import Account, AuditEvent, Instrument, Side, Source, Strategy, Upload, Urgency
+from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import order_list, parent_list
-from .services import aggregation_window_run, order_create
+from .selectors import order_list, parent_list, upload_list
+from .services import aggregation_window_run, intake_parse, order_cancel, order_create, orders_accept
+from .upload_services import upload_create
 
 
 class IsTrader(BasePermission):
@@ -60,7 +64,9 @@ class OrderOutput(serializers.Serializer):
     urgency = serializers.CharField()
     source = serializers.CharField()
     status = serializers.CharField()
+    reject_reason = serializers.CharField()
     filled_quantity = serializers.IntegerField()
+    filled_notional = serializers.DecimalField(max_digits=24, decimal_places=6)
     average_price = AveragePriceField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
     received_at = serializers.DateTimeField()
@@ -242,3 +248,169 @@ class AggregateApi(APIView):
     def post(self, request):
         parents = aggregation_window_run(actor=f"user:{request.user.username}")
         return Response(ParentOutput(parents, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [IsTrader]
+
+    @extend_schema(request=None, responses=OrderDetailOutput)
+    def post(self, request, order_id: int):
+        get_object_or_404(order_list(user=request.user), pk=order_id)
+        try:
+            order = order_cancel(order_id=order_id, cancelled_by=request.user)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(OrderDetailOutput(order).data)
+
+
+class BulkOrdersInput(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=Upload.Mode.values, default=Upload.Mode.ACCEPT_VALID)
+    orders = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False, max_length=settings.MAX_BULK_ORDERS
+    )
+
+
+class BulkOrdersDoc(BulkOrdersInput):
+    """The documented shape: each item is an order as for ``POST /orders/``."""
+
+    orders = OrderInput(many=True)
+
+
+class BulkResultOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["CREATED", "DUPLICATE", "INVALID"])
+    id = serializers.IntegerField(allow_null=True)
+    client_order_id = serializers.CharField(allow_null=True)
+    order_status = serializers.CharField(allow_null=True)
+    reject_reason = serializers.CharField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), allow_null=True)
+
+
+class BulkOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    results = BulkResultOutput(many=True)
+
+
+class OrderBulkCreateApi(APIView):
+    """Up to 10,000 orders in one request, through the same intake as every channel.
+
+    ``mode`` ACCEPT_VALID keeps the good orders and reports each bad one by index;
+    ALL_OR_NOTHING creates nothing if any order is bad (400). A bare JSON list is
+    taken as ``{"orders": [...]}`` in ACCEPT_VALID mode.
+    """
+
+    permission_classes = [IsTrader]
+
+    @extend_schema(request=BulkOrdersDoc, responses={201: BulkOutput, 200: BulkOutput, 400: BulkOutput})
+    def post(self, request):
+        data = BulkOrdersInput(data={"orders": request.data} if isinstance(request.data, list) else request.data)
+        data.is_valid(raise_exception=True)
+        rows = data.validated_data["orders"]
+        batch = intake_parse(submitted_by=request.user, rows=rows)
+        results: list[dict | None] = [None] * len(rows)
+        for problem in batch.problems:
+            results[problem.index] = {
+                "index": problem.index,
+                "status": "INVALID",
+                "id": None,
+                "client_order_id": str(rows[problem.index].get("client_order_id") or "") or None,
+                "order_status": None,
+                "reject_reason": None,
+                "errors": {e.column: [e.reason] for e in problem.errors},
+            }
+        all_or_nothing = data.validated_data["mode"] == Upload.Mode.ALL_OR_NOTHING
+        accepted = []
+        if batch.requests and not (all_or_nothing and batch.problems):
+            accepted = orders_accept(
+                submitted_by=request.user, requests=[r for _, r in batch.requests], source=Source.API
+            )
+        for (index, _), outcome in zip(batch.requests, accepted, strict=True):
+            order = outcome.order
+            results[index] = {
+                "index": index,
+                "status": "CREATED" if outcome.created else "DUPLICATE",
+                "id": order.pk,
+                "client_order_id": order.client_order_id,
+                "order_status": order.status,
+                "reject_reason": order.reject_reason or None,
+                "errors": None,
+            }
+        created = [a for a in accepted if a.created]
+        body = {
+            "created": len(created),
+            "duplicates": len(accepted) - len(created),
+            "rejected": sum(1 for a in created if a.order.reject_reason),
+            "invalid": len(batch.problems),
+            "results": [r for r in results if r is not None],
+        }
+        if all_or_nothing and batch.problems:
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class UploadInput(serializers.Serializer):
+    file = serializers.FileField()
+    mode = serializers.ChoiceField(choices=Upload.Mode.values, default=Upload.Mode.ACCEPT_VALID)
+
+
+class UploadErrorOutput(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class UploadOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    mode = serializers.CharField()
+    status = serializers.CharField()
+    total_rows = serializers.IntegerField()
+    validated_rows = serializers.IntegerField()
+    created_rows = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    error_rows = serializers.IntegerField()
+    message = serializers.CharField()
+    finished = serializers.BooleanField()
+
+
+class UploadDetailOutput(UploadOutput):
+    errors = UploadErrorOutput(many=True, help_text="The first 1,000; the page offers them all as CSV")
+
+
+class OrderUploadApi(APIView):
+    """Upload a CSV or XLSX file of orders; it is processed in the background (202)."""
+
+    permission_classes = [IsTrader]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": UploadInput}, responses={202: UploadOutput})
+    def post(self, request):
+        data = UploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        file = data.validated_data["file"]
+        if file.size > settings.MAX_UPLOAD_BYTES:
+            raise ValidationError({"file": [f"must be at most {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB"]})
+        try:
+            upload = upload_create(
+                uploaded_by=request.user, file_name=file.name, content=file.read(), mode=data.validated_data["mode"]
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from exc
+        return Response(
+            upload_payload(upload),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/orders/uploads/{upload.pk}/"},
+        )
+
+
+class UploadDetailApi(APIView):
+    @extend_schema(responses=UploadDetailOutput)
+    def get(self, request, upload_id: int):
+        upload = get_object_or_404(upload_list(user=request.user), pk=upload_id)
+        errors = list(upload.errors.values("row", "column", "reason")[:1000])
+        return Response({**upload_payload(upload), "errors": errors})

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Account, Instrument, Side, Strategy, Urgency
+from .models import Account, Instrument, Side, Strategy, Upload, Urgency
 
 
 class OrderEntryForm(forms.Form):
@@ -16,3 +16,8 @@ class OrderEntryForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.filter(owner=user)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV or XLSX, up to 100,000 rows")
+    mode = forms.ChoiceField(choices=Upload.Mode.choices, initial=Upload.Mode.ACCEPT_VALID, widget=forms.RadioSelect)

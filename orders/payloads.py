@@ -37,6 +37,7 @@ def parent_payload(parent: ParentOrder) -> dict:
         "start": iso_time(parent.start),
         "end": iso_time(parent.end),
         "fees": str(parent.fees.quantize(Decimal("0.0001"))),
+        "crossed_quantity": parent.crossed_quantity,
     }
 
 
@@ -51,8 +52,27 @@ def order_payload(order: Order) -> dict:
         "limit_price": _price(order.limit_price),
         "strategy": order.strategy,
         "status": order.status,
+        "reject_reason": order.reject_reason,
         "filled_quantity": order.filled_quantity,
         "average_price": _price(order.average_price),
         "parent": order.parent_id,
         "received_at": iso_time(order.received_at),
+    }
+
+
+def upload_payload(upload) -> dict:
+    return {
+        "id": upload.pk,
+        "file_name": upload.file_name,
+        "mode": upload.mode,
+        "status": upload.status,
+        "total_rows": upload.total_rows,
+        "validated_rows": upload.validated_rows,
+        "created_rows": upload.created_rows,
+        "accepted": upload.accepted,
+        "duplicates": upload.duplicates,
+        "rejected": upload.rejected,
+        "error_rows": upload.error_rows,
+        "message": upload.message,
+        "finished": upload.is_finished,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Order, ParentOrder
+from .models import Order, ParentOrder, Upload
 from .roles import ANALYST, SUPERVISOR, has_role
 
 
@@ -23,3 +23,9 @@ def parent_list(*, user) -> QuerySet[ParentOrder]:
     if sees_all_orders(user):
         return parents
     return parents.filter(orders__account__owner=user).distinct()
+
+
+def upload_list(*, user) -> QuerySet[Upload]:
+    """A trader sees their own uploads; supervisors every upload. The file content stays out."""
+    uploads = Upload.objects.defer("content")
+    return uploads if has_role(user, SUPERVISOR) else uploads.filter(uploaded_by=user)

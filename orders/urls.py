@@ -3,4 +3,9 @@ from django.urls import path
 from . import views
 
 app_name = "orders"
-urlpatterns = [path("", views.blotter, name="blotter")]
+urlpatterns = [
+    path("", views.blotter, name="blotter"),
+    path("upload/", views.upload, name="upload"),
+    path("upload/<int:upload_id>/", views.upload_detail, name="upload-detail"),
+    path("upload/<int:upload_id>/errors.csv", views.upload_errors_csv, name="upload-errors"),
+]

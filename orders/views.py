@@ -1,17 +1,25 @@
 """Pages for traders: the blotter with its entry form. Thin: forms in, services out."""
 
+import csv
 import uuid
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
-from .forms import OrderEntryForm
+from .domain.intake import COLUMNS
+from .forms import OrderEntryForm, UploadForm
 from .models import Source
+from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
-from .selectors import order_list
+from .selectors import order_list, upload_list
 from .services import order_create
+from .upload_services import upload_create
+
+ERRORS_SHOWN = 500
 
 HOME_FOR_ROLE = {SUPERVISOR: "/execution/", TRADER: "/orders/", ANALYST: "/tca/"}
 
@@ -59,6 +67,60 @@ def blotter(request):
                 return redirect("orders:blotter")
     orders = order_list(user=request.user).order_by("-id")[:200]
     return render(request, "orders/blotter.html", {"form": form, "orders": orders, "can_enter": can_enter})
+
+
+def _require_trader(user) -> None:
+    if not has_role(user, TRADER):
+        raise PermissionDenied("only traders upload orders")
+
+
+@login_required
+def upload(request):
+    _require_trader(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            created = upload_create(
+                uploaded_by=request.user, file_name=file.name, content=file.read(), mode=form.cleaned_data["mode"]
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("orders:upload-detail", upload_id=created.pk)
+    uploads = upload_list(user=request.user).filter(uploaded_by=request.user)[:15]
+    return render(request, "orders/upload.html", {"form": form, "uploads": uploads, "header": ",".join(COLUMNS)})
+
+
+@login_required
+def upload_detail(request, upload_id: int):
+    _require_trader(request.user)
+    found = get_object_or_404(upload_list(user=request.user), pk=upload_id)
+    errors = found.errors.all()[:ERRORS_SHOWN]
+    return render(
+        request,
+        "orders/upload_detail.html",
+        {"upload": found, "payload": upload_payload(found), "errors": errors, "errors_shown": ERRORS_SHOWN},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def upload_errors_csv(request, upload_id: int):
+    """The whole row error report, for fixing the file and uploading the rows again."""
+    found = get_object_or_404(upload_list(user=request.user), pk=upload_id)
+    writer = csv.writer(_Echo())
+    rows = found.errors.values_list("row", "column", "reason").iterator()
+    response = StreamingHttpResponse(
+        (writer.writerow(r) for r in chain([("row", "column", "reason")], rows)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="upload-{found.pk}-errors.csv"'
+    return response
 
 
 def _new_reference() -> str:

@@ -5,7 +5,11 @@ from orders import apis
 urlpatterns = [
     path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
     path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
+    path("orders/bulk/", apis.OrderBulkCreateApi.as_view(), name="orders-bulk"),
+    path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),
+    path("orders/uploads/<int:upload_id>/", apis.UploadDetailApi.as_view(), name="upload"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
+    path("orders/<int:order_id>/cancel/", apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("parents/", apis.ParentListApi.as_view(), name="parents"),
     path("parents/<int:parent_id>/", apis.ParentDetailApi.as_view(), name="parent"),
     path("parents/<int:parent_id>/children/", apis.ParentChildrenApi.as_view(), name="parent-children"),

@@ -1,9 +1,12 @@
-// Trader blotter: the own-orders stream updates rows in place.
+// Trader blotter: the own-orders stream updates rows in place; a row opens its allocations.
 (function () {
   "use strict";
   const body = document.querySelector("#orders tbody");
+  const CANCELLABLE = ["PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"];
+  const EMPTY = "No orders yet. Enter one with the form, upload a file, or POST to /api/v1/orders/.";
+
   function row(o) {
-    const tr = el("tr", { "data-id": o.id });
+    const tr = el("tr", { "data-id": o.id, class: "clickable" });
     const cells = [
       [o.id], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
       [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.price(o.limit_price, 2), "num"], [o.strategy],
@@ -13,32 +16,83 @@
     cells.forEach(function (c) {
       if (c === null) {
         const td = el("td");
-        td.appendChild(el("span", { class: "status status-" + o.status.toLowerCase() }, o.status));
+        const badge = el("span", { class: "status status-" + o.status.toLowerCase() }, o.status);
+        if (o.reject_reason) badge.title = o.reject_reason;
+        td.appendChild(badge);
+        if (o.reject_reason) td.appendChild(el("div", { class: "error" }, o.reject_reason));
         tr.appendChild(td);
       } else {
         tr.appendChild(el("td", c[1] ? { class: c[1] } : {}, c[0]));
       }
     });
+    const actions = el("td", { class: "actions" });
+    if (CANCELLABLE.includes(o.status)) {
+      const button = el("button", { class: "small", type: "button", "data-cancel": o.id }, "Cancel");
+      actions.appendChild(button);
+    }
+    tr.appendChild(actions);
     return tr;
   }
+
   function upsert(o) {
     const existing = body.querySelector('tr[data-id="' + o.id + '"]');
     const fresh = row(o);
-    if (existing) { existing.replaceWith(fresh); return; }
+    if (existing) {
+      const detail = existing.nextElementSibling;
+      if (detail && detail.classList.contains("detail")) detail.remove();
+      existing.replaceWith(fresh);
+      return;
+    }
     const empty = body.querySelector("tr.empty");
     if (empty) empty.remove();
     body.insertBefore(fresh, body.firstChild);
+    fresh.classList.add("flash");
   }
-  openStream("/ws/orders/", {
+
+  function showAllocations(tr) {
+    const next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) { next.remove(); return; }
+    fetch("/api/v1/orders/" + tr.dataset.id + "/", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (o) {
+        const detail = el("tr", { class: "detail" });
+        const td = el("td", { colspan: 13 });
+        if (!o.allocations.length) td.textContent = "No allocations yet.";
+        else td.textContent = "Allocations: " + o.allocations.map(function (a) {
+          return fmt.qty(a.quantity) + " @ " + fmt.price(a.price) + " " + a.venue + " (parent " + a.parent + ")";
+        }).join(" · ") + " — notional " + fmt.price(o.filled_notional, 2);
+        detail.appendChild(td);
+        tr.after(detail);
+      });
+  }
+
+  body.addEventListener("click", function (event) {
+    const cancel = event.target.closest("button[data-cancel]");
+    if (cancel) {
+      cancel.disabled = true;
+      fetch("/api/v1/orders/" + cancel.dataset.cancel + "/cancel/", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+      }).then(function (r) { return r.json().then(function (o) { if (r.ok) upsert(o); else { cancel.disabled = false; alert(Object.values(o).join(" ")); } }); });
+      return;
+    }
+    const tr = event.target.closest("tr[data-id]");
+    if (tr) showAllocations(tr);
+  });
+
+  const stream = openStream("/ws/orders/", {
     onSnapshot: function (m) {
       body.innerHTML = "";
       if (!m.orders.length) {
         const tr = el("tr", { class: "empty" });
-        tr.appendChild(el("td", { colspan: 12 }, "No orders yet. Enter one with the form, or POST to /api/v1/orders/."));
+        tr.appendChild(el("td", { colspan: 13 }, EMPTY));
         body.appendChild(tr);
       }
       m.orders.slice().reverse().forEach(upsert);
+      body.querySelectorAll("tr.flash").forEach(function (tr) { tr.classList.remove("flash"); });
     },
-    onMessage: function (m) { if (m.type === "order") m.orders.forEach(upsert); },
+    onMessage: function (m) {
+      if (m.type === "order") m.orders.forEach(upsert);
+      else if (m.type === "orders_changed") stream.resync();
+    },
   });
 })();

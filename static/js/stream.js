@@ -36,7 +36,12 @@
       };
     }
     connect();
-    return { close: function () { closed = true; socket.close(); }, socket: function () { return socket; } };
+    return {
+      close: function () { closed = true; socket.close(); },
+      socket: function () { return socket; },
+      // The server says more changed than it sends one by one: take a fresh snapshot.
+      resync: function () { if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "resync" })); },
+    };
   };
   window.fmt = {
     qty: function (n) { return Number(n).toLocaleString("en-US"); },

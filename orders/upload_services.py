@@ -1,0 +1,125 @@
+"""Order file uploads: accept the file, then a Celery task validates and creates, with progress.
+
+The task is resumable: each chunk of orders commits together with the upload's
+``created_rows`` counter, so a redelivered task (worker killed) carries on where the
+last commit left off, and error rows are unique per (upload, row, column).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from smarttrading import streams
+
+from .domain.files import FileRefused, read_order_file
+from .models import Source, Upload, UploadError
+from .payloads import upload_payload
+from .services import intake_parse, orders_accept
+
+CHUNK_ROWS = 5_000
+
+
+def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
+    """Store the file as received and queue its processing."""
+    from .tasks import upload_process
+
+    errors = {}
+    if not file_name.lower().endswith((".csv", ".xlsx")):
+        errors["file"] = "must be a .csv or .xlsx file"
+    elif len(content) > settings.MAX_UPLOAD_BYTES:
+        errors["file"] = f"must be at most {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    elif not content:
+        errors["file"] = "the file is empty"
+    if mode not in Upload.Mode.values:
+        errors["mode"] = f"must be one of {', '.join(Upload.Mode.values)}"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        upload = Upload.objects.create(uploaded_by=uploaded_by, file_name=file_name[-200:], content=content, mode=mode)
+        transaction.on_commit(lambda: upload_process.delay(upload.pk))
+    return upload
+
+
+def upload_process(*, upload_id: int) -> Upload:
+    """Validate every row, then create the orders (all, or only the good ones, as the user chose)."""
+    upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
+    if upload.is_finished:
+        return upload
+    try:
+        rows = read_order_file(upload.file_name, bytes(upload.content), max_rows=settings.MAX_UPLOAD_ROWS)
+    except FileRefused as exc:
+        return _finish(upload, Upload.Status.REFUSED, f"File refused: {exc}")
+
+    _progress(upload, status=Upload.Status.VALIDATING, total_rows=len(rows), error_rows=0)
+    requests = []
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        batch = intake_parse(submitted_by=upload.uploaded_by, rows=[r.values for r in chunk])
+        requests.extend(request for _, request in batch.requests)
+        UploadError.objects.bulk_create(
+            [
+                UploadError(upload=upload, row=chunk[p.index].number, column=e.column, reason=e.reason[:300])
+                for p in batch.problems
+                for e in p.errors
+            ],
+            ignore_conflicts=True,
+        )
+        upload.error_rows += len(batch.problems)
+        _progress(upload, validated_rows=start + len(chunk), error_rows=upload.error_rows)
+
+    if upload.error_rows and upload.mode == Upload.Mode.ALL_OR_NOTHING:
+        return _finish(
+            upload,
+            Upload.Status.REFUSED,
+            f"{upload.error_rows:,} of {len(rows):,} rows have errors; nothing was created (all or nothing)",
+        )
+
+    _progress(upload, status=Upload.Status.CREATING)
+    step = len(requests) if upload.mode == Upload.Mode.ALL_OR_NOTHING else CHUNK_ROWS
+    for start in range(upload.created_rows, len(requests), step):
+        chunk = requests[start : start + step]
+        with transaction.atomic():
+            results = orders_accept(
+                submitted_by=upload.uploaded_by, requests=chunk, source=Source.UPLOAD, upload=upload
+            )
+            created = [r.order for r in results if r.created]
+            rejected = sum(1 for o in created if o.reject_reason)
+            Upload.objects.filter(pk=upload.pk).update(
+                created_rows=start + len(chunk),
+                accepted=F("accepted") + len(created) - rejected,
+                rejected=F("rejected") + rejected,
+                duplicates=F("duplicates") + len(results) - len(created),
+            )
+        upload.refresh_from_db()
+        _publish(upload)
+
+    parts = [f"{upload.accepted:,} orders accepted"]
+    if upload.duplicates:
+        parts.append(f"{upload.duplicates:,} already known (client_order_id repeats)")
+    if upload.rejected:
+        parts.append(f"{upload.rejected:,} rejected by the price collar")
+    if upload.error_rows:
+        parts.append(f"{upload.error_rows:,} rows with errors skipped")
+    return _finish(upload, Upload.Status.DONE, "; ".join(parts))
+
+
+def _progress(upload: Upload, **fields) -> None:
+    for name, value in fields.items():
+        setattr(upload, name, value)
+    Upload.objects.filter(pk=upload.pk).update(**fields)
+    _publish(upload)
+
+
+def _finish(upload: Upload, status: str, message: str) -> Upload:
+    _progress(upload, status=status, message=message[:300], finished_at=timezone.now())
+    return upload
+
+
+def _publish(upload: Upload) -> None:
+    streams.publish(
+        streams.user_orders_group(upload.uploaded_by_id), {"type": "upload", "upload": upload_payload(upload)}
+    )
