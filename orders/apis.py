@@ -323,11 +323,12 @@ class OrderBulkCreateApi(APIView):
             }
         all_or_nothing = data.validated_data["mode"] == Upload.Mode.ALL_OR_NOTHING
         accepted = []
-        if batch.requests and not (all_or_nothing and batch.problems):
+        requests = [] if all_or_nothing and batch.problems else batch.requests
+        if requests:
             accepted = orders_accept(
-                submitted_by=request.user, requests=[r for _, r in batch.requests], source=Source.API
+                submitted_by=request.user, requests=[r for _, r in requests], source=Source.API
             )
-        for (index, _), outcome in zip(batch.requests, accepted, strict=True):
+        for (index, _), outcome in zip(requests, accepted, strict=True):
             order = outcome.order
             results[index] = {
                 "index": index,

@@ -67,10 +67,15 @@ def _chunks(items: Sequence, size: int = QUERY_CHUNK) -> Iterable[Sequence]:
 # --- intake -------------------------------------------------------------------------
 
 
+def instrument_spec(instrument: Instrument) -> InstrumentSpec:
+    """The instrument as the pure core sees it, numbers spelt as people write them (0.01, not 0.010000)."""
+    tick = instrument.tick_size
+    tick = tick.quantize(Decimal(1)) if tick == tick.to_integral_value() else tick.normalize()
+    return InstrumentSpec(instrument.symbol, tick, instrument.lot_size, instrument.reference_price.quantize(tick))
+
+
 def instrument_specs() -> dict[str, InstrumentSpec]:
-    return {
-        i.symbol: InstrumentSpec(i.symbol, i.tick_size, i.lot_size, i.reference_price) for i in Instrument.objects.all()
-    }
+    return {i.symbol: instrument_spec(i) for i in Instrument.objects.all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ def orders_accept(
 def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
     instruments = {i.symbol: i for i in Instrument.objects.all()}
-    specs = {s: InstrumentSpec(i.symbol, i.tick_size, i.lot_size, i.reference_price) for s, i in instruments.items()}
+    specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
     collar = settings.PRICE_COLLAR_PCT / 100
     known = _orders_by_client_id(accounts.values(), [r.client_order_id for r in requests])
     results: list[Accepted] = []
