@@ -2,9 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, render
 
-from orders.models import ParentOrder
+from orders.models import Allocation, ParentOrder
 from orders.roles import SUPERVISOR, has_role
 
 
@@ -23,5 +24,9 @@ def overview(request):
 def parent_panel(request, parent_id: int):
     _supervisor_only(request)
     parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
-    members = parent.orders.select_related("account").order_by("received_at", "id")
+    members = (
+        parent.orders.select_related("account")
+        .annotate(crossed=Sum("allocations__quantity", filter=Q(allocations__venue=Allocation.INTERNAL_VENUE)))
+        .order_by("received_at", "id")
+    )
     return render(request, "routing/parent.html", {"parent": parent, "members": members})

@@ -45,6 +45,9 @@
     document.getElementById("p-arrival").textContent = fmt.price(parent.arrival_price, 3);
     document.getElementById("p-fees").textContent = parent.fees;
     document.getElementById("p-window").textContent = fmt.time(parent.start) + " – " + fmt.time(parent.end);
+    document.getElementById("p-crossed").textContent = fmt.qty(parent.crossed_quantity);
+    document.getElementById("p-crossed-pct").textContent = parent.quantity
+      ? (100 * parent.crossed_quantity / parent.quantity).toFixed(1) + "% market volume saved" : "";
     const last = market.length ? market[market.length - 1] : null;
     const vwap = last ? last.vwap : null;
     document.getElementById("p-vwap").textContent = fmt.price(vwap);
