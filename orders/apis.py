@@ -325,9 +325,7 @@ class OrderBulkCreateApi(APIView):
         accepted = []
         requests = [] if all_or_nothing and batch.problems else batch.requests
         if requests:
-            accepted = orders_accept(
-                submitted_by=request.user, requests=[r for _, r in requests], source=Source.API
-            )
+            accepted = orders_accept(submitted_by=request.user, requests=[r for _, r in requests], source=Source.API)
         for (index, _), outcome in zip(requests, accepted, strict=True):
             order = outcome.order
             results[index] = {

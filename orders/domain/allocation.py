@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True)
 class Demand:
@@ -86,3 +88,26 @@ def allocate_fills(fills: Sequence[Supply], demands: Sequence[Demand], lot_size:
                 order_index += 1
                 order_left = wanted[order_index][1]
     return result
+
+
+def pro_rata_lots(lots: int, wanted: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Vectorized largest-remainder split of ``lots`` by ``wanted`` lots; ``priority`` breaks ties (lower first).
+
+    The same result as ``allocate_pro_rata`` on lots, for the large batches of a netting
+    window. Falls back to Python integers where int64 could overflow.
+    """
+    total = int(wanted.sum())
+    if lots > total:
+        raise ValueError(f"cannot allocate {lots} lots against {total} wanted")
+    if lots == 0 or total == 0:
+        return np.zeros(len(wanted), dtype=np.int64)
+    if lots * int(wanted.max()) >= 2**62:  # beyond int64: the exact Python version
+        order = np.argsort(priority, kind="stable")
+        shares = allocate_pro_rata(lots, [Demand(int(i), int(wanted[i])) for i in order])
+        return np.array([shares.get(i, 0) for i in range(len(wanted))], dtype=np.int64)
+    whole, fraction = np.divmod(wanted * lots, total)
+    leftover = lots - int(whole.sum())
+    if leftover:
+        winners = np.lexsort((priority, -fraction))
+        whole[winners[:leftover]] += 1
+    return whole

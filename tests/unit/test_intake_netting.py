@@ -8,9 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orders.domain.aggregation import PendingOrder, plan_window
-from orders.domain.allocation import Demand, Supply, allocate_fills
+from orders.domain.allocation import Demand, Supply, allocate_fills, allocate_pro_rata, pro_rata_lots
 from orders.domain.intake import FieldError, InstrumentSpec, OrderRequest, collar_breach, parse_order_row
-from orders.domain.netting import cross_window
 from orders.domain.values import Side
 
 AAPL = InstrumentSpec("AAPL", Decimal("0.01"), 1, Decimal("190.00"))
@@ -122,13 +121,13 @@ def test_opposing_orders_cross_at_the_mid_and_only_the_net_goes_to_market():
 
 def test_a_limit_the_mid_violates_keeps_the_order_out_of_the_cross():
     orders = [pending(1, "BUY", 100, limit="190.00"), pending(2, "SELL", 100), pending(3, "BUY", 40, limit="190.01")]
-    (cross,) = cross_window(orders, mids={"AAPL": Decimal("190.005")}, lot_sizes={"AAPL": 1})
+    (cross,) = plan_window(orders, mids={"AAPL": Decimal("190.005")}, lot_sizes={"AAPL": 1}).crosses
     assert (cross.quantity, cross.buys, cross.sells) == (40, {3: 40}, {2: 40})
 
 
 def test_no_mid_no_cross():
     orders = [pending(1, "BUY", 100), pending(2, "SELL", 100)]
-    assert cross_window(orders, mids={}, lot_sizes={"AAPL": 1}) == []
+    assert plan_window(orders, mids={}, lot_sizes={"AAPL": 1}).crosses == []
 
 
 def test_crosses_are_in_whole_lots():
@@ -137,7 +136,7 @@ def test_crosses_are_in_whole_lots():
         pending(2, "SELL", 200, instrument="ODD"),
         pending(3, "SELL", 100, instrument="ODD"),
     ]
-    (cross,) = cross_window(orders, mids={"ODD": Decimal("20.025")}, lot_sizes={"ODD": 100})
+    (cross,) = plan_window(orders, mids={"ODD": Decimal("20.025")}, lot_sizes={"ODD": 100}).crosses
     assert (cross.quantity, cross.buys, cross.sells) == (300, {1: 300}, {2: 200, 3: 100})
 
 
@@ -227,3 +226,13 @@ def test_batch_allocation_uses_every_fill_exactly_and_never_overfills(batch):
     assert per_fill == Counter({f.key: f.quantity for f in fills})
     for demand in demands:
         assert per_order[demand.key] <= demand.remaining
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=80), st.data())
+def test_vectorized_pro_rata_equals_the_reference(wanted, data):
+    import numpy as np
+
+    lots = data.draw(st.integers(min_value=0, max_value=sum(wanted)))
+    expected = allocate_pro_rata(lots, [Demand(i, w) for i, w in enumerate(wanted)])
+    result = pro_rata_lots(lots, np.array(wanted, dtype=np.int64), np.arange(len(wanted)))
+    assert {i: int(s) for i, s in enumerate(result) if s} == expected
