@@ -327,21 +327,20 @@ class OrderBulkCreateApi(APIView):
         if requests:
             accepted = orders_accept(submitted_by=request.user, requests=[r for _, r in requests], source=Source.API)
         for (index, _), outcome in zip(requests, accepted, strict=True):
-            order = outcome.order
             results[index] = {
                 "index": index,
                 "status": "CREATED" if outcome.created else "DUPLICATE",
-                "id": order.pk,
-                "client_order_id": order.client_order_id,
-                "order_status": order.status,
-                "reject_reason": order.reject_reason or None,
+                "id": outcome.order_id,
+                "client_order_id": outcome.client_order_id,
+                "order_status": outcome.status,
+                "reject_reason": outcome.reject_reason or None,
                 "errors": None,
             }
         created = [a for a in accepted if a.created]
         body = {
             "created": len(created),
             "duplicates": len(accepted) - len(created),
-            "rejected": sum(1 for a in created if a.order.reject_reason),
+            "rejected": sum(1 for a in created if a.reject_reason),
             "invalid": len(batch.problems),
             "results": [r for r in results if r is not None],
         }

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from smarttrading import streams
+from smarttrading import bulk_sql, streams
 
 from .domain.aggregation import OrderGroup, PendingOrder, plan_window
 from .domain.allocation import Demand, Supply, allocate_fills
@@ -106,7 +106,10 @@ def intake_parse(*, submitted_by, rows: Iterable[Mapping]) -> IntakeBatch:
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    order: Order
+    order_id: int
+    client_order_id: str
+    status: str
+    reject_reason: str
     created: bool  # False: the (account, client_order_id) was already there; this is the original
 
 
@@ -118,7 +121,8 @@ def orders_accept(
 
     Idempotent on ``(account, client_order_id)``, within the batch and against the
     database: a repeat returns the original order. A limit outside the price collar is
-    stored as a REJECTED order with its reason, so the trader sees why.
+    stored as a REJECTED order with its reason, so the trader sees why. Rows go in with
+    ``executemany`` (see ``smarttrading.bulk_sql``): 100,000 orders take seconds, not minutes.
     """
     try:
         with transaction.atomic():  # savepoint: a concurrent twin makes us look again
@@ -127,70 +131,124 @@ def orders_accept(
         return _orders_insert(submitted_by=submitted_by, requests=requests, source=source, upload=upload)
 
 
+ORDER_INSERT_FIELDS = (
+    "account",
+    "submitted_by",
+    "client_order_id",
+    "instrument",
+    "side",
+    "quantity",
+    "limit_price",
+    "strategy",
+    "urgency",
+    "source",
+    "status",
+    "reject_reason",
+    "upload",
+    "filled_quantity",
+    "filled_notional",
+    "received_at",
+    "updated_at",
+)
+AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
+
+
 def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
     instruments = {i.symbol: i for i in Instrument.objects.all()}
     specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
     collar = settings.PRICE_COLLAR_PCT / 100
-    known = _orders_by_client_id(accounts.values(), [r.client_order_id for r in requests])
-    results: list[Accepted] = []
-    created: list[Order] = []
+    account_ids = [a.pk for a in accounts.values()]
+    known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
+    now = timezone.now()
+    upload_id = upload.pk if upload else None
+    rows: list[tuple] = []
+    fresh: dict[tuple, tuple[str, str]] = {}  # (account id, client id) -> (status, reason)
     for request in requests:
-        account = accounts[request.account]
-        key = (account.pk, request.client_order_id)
-        original = known.get(key)
-        if original is not None:
-            results.append(Accepted(original, False))
+        key = (accounts[request.account].pk, request.client_order_id)
+        if key in known or key in fresh:
             continue
-        reason = collar_breach(request, specs[request.instrument], collar)
-        order = Order(
-            submitted_by=submitted_by,
-            account=account,
-            instrument=instruments[request.instrument],
-            client_order_id=request.client_order_id,
-            side=request.side.value,
-            quantity=request.quantity,
-            limit_price=request.limit_price,
-            strategy=request.strategy,
-            urgency=request.urgency,
-            source=source,
-            upload=upload,
-            status=OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION,
-            reject_reason=reason or "",
-        )
-        known[key] = order
-        created.append(order)
-        results.append(Accepted(order, True))
-    Order.objects.bulk_create(created, batch_size=1000)
-    actor = f"user:{submitted_by.username}"
-    AuditEvent.objects.bulk_create(
-        [
-            _audit(
-                "order.rejected" if order.reject_reason else "order.accepted",
-                actor,
-                order=order,
-                source=source,
-                transition=[OrderStatus.NEW, order.status],
-                **({"reason": order.reject_reason} if order.reject_reason else {}),
-                **({"upload": upload.pk} if upload else {}),
+        reason = collar_breach(request, specs[request.instrument], collar) or ""
+        status = OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION
+        fresh[key] = (status, reason)
+        rows.append(
+            (
+                key[0],
+                submitted_by.pk,
+                request.client_order_id,
+                instruments[request.instrument].pk,
+                request.side.value,
+                request.quantity,
+                request.limit_price,
+                request.strategy,
+                request.urgency,
+                source,
+                status,
+                reason,
+                upload_id,
+                0,
+                Decimal(0),
+                now,
+                now,
             )
-            for order in created
-        ],
-        batch_size=1000,
+        )
+    bulk_sql.insert_rows(Order, ORDER_INSERT_FIELDS, rows)
+    ids = _order_ids(account_ids, [key[1] for key in fresh])
+    actor = f"user:{submitted_by.username}"
+    extra = {"upload": upload_id} if upload_id else {}
+    bulk_sql.insert_rows(
+        AuditEvent,
+        AUDIT_INSERT_FIELDS,
+        (
+            (
+                "order.rejected" if reason else "order.accepted",
+                actor,
+                now,
+                ids[key],
+                {
+                    "source": source,
+                    "transition": [OrderStatus.NEW, status],
+                    **({"reason": reason} if reason else {}),
+                    **extra,
+                },
+            )
+            for key, (status, reason) in fresh.items()
+        ),
     )
-    _publish_orders(created)
+    results = []
+    reported: set[tuple] = set()
+    for request in requests:
+        key = (accounts[request.account].pk, request.client_order_id)
+        if key in known:
+            order_id, status, reason = known[key]
+            results.append(Accepted(order_id, request.client_order_id, status, reason, False))
+        else:
+            status, reason = fresh[key]
+            results.append(Accepted(ids[key], request.client_order_id, status, reason, key not in reported))
+            reported.add(key)
+    _publish_order_ids({submitted_by.pk: list(ids.values())})
     return results
 
 
-def _orders_by_client_id(accounts: Iterable[Account], client_order_ids: Sequence[str]) -> dict[tuple, Order]:
-    found: dict[tuple, Order] = {}
-    unique_ids = list(dict.fromkeys(client_order_ids))
-    for chunk in _chunks(unique_ids):
-        for order in Order.objects.filter(account__in=list(accounts), client_order_id__in=chunk).select_related(
-            "account", "instrument"
-        ):
-            found[(order.account_id, order.client_order_id)] = order
+def _orders_by_client_id(account_ids: list[int], client_order_ids: Sequence[str]) -> dict[tuple, tuple]:
+    """``(account id, client id) -> (order id, status, reject reason)`` of orders already there."""
+    found: dict[tuple, tuple] = {}
+    for chunk in _chunks(list(dict.fromkeys(client_order_ids))):
+        for pk, account_id, client_id, status, reason in Order.objects.filter(
+            account_id__in=account_ids, client_order_id__in=chunk
+        ).values_list("id", "account_id", "client_order_id", "status", "reject_reason"):
+            found[(account_id, client_id)] = (pk, status, reason)
     return found
+
+
+def _order_ids(account_ids: list[int], client_order_ids: Sequence[str]) -> dict[tuple, int]:
+    ids: dict[tuple, int] = {}
+    for chunk in _chunks(list(client_order_ids)):
+        for pk, account_id, client_id in Order.objects.filter(
+            account_id__in=account_ids, client_order_id__in=chunk
+        ).values_list("id", "account_id", "client_order_id"):
+            ids[(account_id, client_id)] = pk
+    return ids
 
 
 def order_create(
@@ -224,7 +282,7 @@ def order_create(
     if batch.problems:
         raise ValidationError({e.column: e.reason for e in batch.problems[0].errors})
     (accepted,) = orders_accept(submitted_by=submitted_by, requests=[batch.requests[0][1]], source=source)
-    return accepted.order, accepted.created
+    return Order.objects.select_related("account", "instrument").get(pk=accepted.order_id), accepted.created
 
 
 def _publish_orders(orders: Iterable[Order]) -> None:
@@ -289,7 +347,9 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         ]
     )
     crossed: dict[int, tuple[InternalCross, int]] = {}
+    now = timezone.now()
     audit: list[AuditEvent] = []
+    order_audit: list[tuple] = []  # one or two per order: plain rows, inserted in bulk
     for cross, planned in zip(crosses, plan.crosses, strict=True):
         for side in (planned.buys, planned.sells):
             crossed.update((order_id, (cross, shares)) for order_id, shares in side.items())
@@ -311,8 +371,8 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
 
     live = _live_parents_lock(instruments=instruments.values())
     parents: list[ParentOrder] = []
-    allocations: list[Allocation] = []
-    crossed_orders: list[Order] = []
+    allocations: list[tuple] = []
+    crossed_orders: list[tuple] = []
     working_ids: dict[int, list[int]] = defaultdict(list)  # parent id -> orders not crossed
     for group in plan.groups:
         instrument = by_symbol[group.key.instrument]
@@ -323,40 +383,24 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         for order_id in group.order_keys:
             if order_id not in crossed:
                 working_ids[parent.pk].append(order_id)
-                audit.append(_audit("order.aggregated", actor, order_id=order_id, parent=parent))
+                order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, {}))
                 continue
             group_cross, shares = crossed[order_id]
             quantity = row_of[order_id][5]
-            crossed_orders.append(
-                Order(
-                    pk=order_id,
-                    parent=parent,
-                    filled_quantity=shares,
-                    filled_notional=shares * group_cross.price,
-                    status=OrderStatus.FILLED if shares == quantity else OrderStatus.PARTIALLY_FILLED,
-                )
-            )
-            allocations.append(
-                Allocation(
-                    order_id=order_id,
-                    parent=parent,
-                    cross=group_cross,
-                    quantity=shares,
-                    price=group_cross.price,
-                    venue=INTERNAL,
-                )
-            )
-            audit.append(_audit("order.aggregated", actor, order_id=order_id, parent=parent))
-            audit.append(
-                _audit(
+            status = OrderStatus.FILLED if shares == quantity else OrderStatus.PARTIALLY_FILLED
+            notional = shares * group_cross.price
+            crossed_orders.append((parent.pk, shares, notional, status, now, order_id))
+            allocations.append((order_id, parent.pk, group_cross.pk, shares, group_cross.price, INTERNAL, now))
+            order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, {}))
+            order_audit.append(
+                (
                     "order.crossed",
                     actor,
-                    order_id=order_id,
-                    parent=parent,
-                    sim_time=group_cross.sim_time,
-                    quantity=shares,
-                    price=str(group_cross.price),
-                    venue=INTERNAL,
+                    now,
+                    group_cross.sim_time,
+                    order_id,
+                    parent.pk,
+                    {"quantity": shares, "price": str(group_cross.price), "venue": INTERNAL},
                 )
             )
         if group.crossed:
@@ -376,13 +420,19 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         parents.append(parent)
 
     for parent_id, order_ids in working_ids.items():
-        for chunk in _chunks(order_ids):
-            Order.objects.filter(pk__in=chunk).update(
-                parent_id=parent_id, status=OrderStatus.WORKING, updated_at=timezone.now()
-            )
-    Order.objects.bulk_update(crossed_orders, ["parent", "filled_quantity", "filled_notional", "status"], 500)
-    Allocation.objects.bulk_create(allocations, batch_size=1000)
-    AuditEvent.objects.bulk_create(audit, batch_size=1000)
+        bulk_sql.update_in(Order, ("parent", "status", "updated_at"), (parent_id, OrderStatus.WORKING, now), order_ids)
+    bulk_sql.update_rows(
+        Order,
+        ("parent", "filled_quantity", "filled_notional", "status", "updated_at"),
+        crossed_orders,
+    )
+    bulk_sql.insert_rows(
+        Allocation,
+        ("order", "parent", "cross", "quantity", "price", "venue", "created_at"),
+        allocations,
+    )
+    AuditEvent.objects.bulk_create(audit)
+    bulk_sql.insert_rows(AuditEvent, ("kind", "actor", "at", "sim_time", "order", "parent", "detail"), order_audit)
 
     for instrument in {p.instrument for p in parents if p.status in PARENT_LIVE_STATUSES}:
         session_wake(instrument=instrument)

@@ -86,8 +86,8 @@ def upload_process(*, upload_id: int) -> Upload:
             results = orders_accept(
                 submitted_by=upload.uploaded_by, requests=chunk, source=Source.UPLOAD, upload=upload
             )
-            created = [r.order for r in results if r.created]
-            rejected = sum(1 for o in created if o.reject_reason)
+            created = [r for r in results if r.created]
+            rejected = sum(1 for r in created if r.reject_reason)
             Upload.objects.filter(pk=upload.pk).update(
                 created_rows=start + len(chunk),
                 accepted=F("accepted") + len(created) - rejected,

@@ -1,0 +1,126 @@
+"""Intake benchmarks on the real Django stack: a fresh SQLite database and the embedded Redis.
+
+``csv_upload_100k_rows_s``: a 100,000-row CSV posted to ``/api/v1/orders/upload/``, the
+upload task run to the end, then one aggregation window: orders and parents exist.
+``bulk_api_orders_per_s``: ``POST /api/v1/orders/bulk/`` with 10,000 orders a request.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADER = "client_order_id,instrument,side,quantity,limit_price,strategy,urgency,account"
+
+
+def _setup_django(var_dir: Path):
+    shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True)
+    os.environ["SMARTTRADING_VAR_DIR"] = str(var_dir)
+    os.environ.setdefault("SMARTTRADING_DEMO", "1")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "smarttrading.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from smarttrading import embedded_redis
+
+    redis_process = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+    call_command("migrate", verbosity=0)
+    call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return redis_process
+
+
+def _rows(count: int, seed: int, prefix: str) -> list[dict]:
+    """Small orders as a wealth desk sends them: mostly market, some limits near the price."""
+    from orders.models import Instrument
+
+    rng = random.Random(seed)
+    instruments = list(Instrument.objects.values_list("symbol", "reference_price"))
+    rows = []
+    for i in range(count):
+        symbol, reference = rng.choice(instruments)
+        limit = ""
+        if rng.random() < 0.2:
+            offset = rng.choice((-1, 1)) * rng.choice((Decimal("0.005"), Decimal("0.01")))
+            limit = str((reference * (1 + offset)).quantize(Decimal("0.01")))
+        rows.append(
+            {
+                "client_order_id": f"{prefix}-{i}",
+                "instrument": symbol,
+                "side": rng.choice(("BUY", "SELL")),
+                "quantity": rng.choice((100, 100, 200, 300, 500, 1000)),
+                "limit_price": limit,
+                "strategy": "",
+                "urgency": rng.choice(("LOW", "MEDIUM", "HIGH")),
+                "account": rng.choice(("T1-GROWTH", "T1-INCOME")),
+            }
+        )
+    return rows
+
+
+def intake_benchmarks() -> dict:
+    redis_process = _setup_django(ROOT / "var" / "bench")
+    try:
+        return {**_csv_upload(), **_bulk_api()}
+    finally:
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+
+
+def _client():
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="trader1"))
+    return client
+
+
+def _csv_upload(rows: int = 100_000) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from orders.models import Order, ParentOrder
+    from orders.services import aggregation_window_run
+    from orders.upload_services import upload_process
+
+    data = _rows(rows, seed=11, prefix="CSV")
+    text = HEADER + "\n" + "\n".join(",".join(str(r[c]) for c in HEADER.split(",")) for r in data) + "\n"
+    client = _client()
+    start = time.perf_counter()
+    response = client.post(
+        "/api/v1/orders/upload/", {"file": SimpleUploadedFile("bench.csv", text.encode()), "mode": "ACCEPT_VALID"}
+    )
+    assert response.status_code == 202, response.content[:300]
+    upload = upload_process(upload_id=response.json()["id"])  # the task's body, in this process
+    parents = aggregation_window_run(actor="bench")
+    elapsed = time.perf_counter() - start
+    assert upload.accepted == rows, upload.message
+    assert Order.objects.filter(parent__isnull=False).count() == rows
+    return {
+        "csv_upload_100k_rows_s": round(elapsed, 2),
+        "csv_upload_parents": len(parents),
+        "csv_upload_crossed_shares": sum(p.crossed_quantity for p in ParentOrder.objects.all()),
+    }
+
+
+def _bulk_api(requests: int = 5, per_request: int = 10_000) -> dict:
+    import json
+
+    client = _client()
+    bodies = [json.dumps(_rows(per_request, seed=20 + n, prefix=f"BULK{n}")) for n in range(requests)]
+    start = time.perf_counter()
+    for body in bodies:
+        response = client.post("/api/v1/orders/bulk/", body, content_type="application/json")
+        assert response.status_code == 201 and response.json()["created"] == per_request, response.content[:300]
+    elapsed = time.perf_counter() - start
+    return {"bulk_api_orders_per_s": round(requests * per_request / elapsed)}
