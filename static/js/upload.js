@@ -32,7 +32,10 @@
     if (u.finished && !finishedShown) { finishedShown = true; location.reload(); }
   }
 
+  bar.style.transition = "none";  // the state at load is shown as it is, not animated from zero
   render(initial);
+  bar.getBoundingClientRect();
+  bar.style.transition = "";
   openStream("/ws/orders/", {
     onSnapshot: function () {
       // (re)connected: read where the upload is now, then follow the stream
