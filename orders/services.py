@@ -349,7 +349,8 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     crossed: dict[int, tuple[InternalCross, int]] = {}
     now = timezone.now()
     audit: list[AuditEvent] = []
-    order_audit: list[tuple] = []  # one or two per order: plain rows, inserted in bulk
+    order_audit: list[tuple] = []  # one per order: plain rows, inserted in bulk
+    aggregated = {"transition": [OrderStatus.PENDING_AGGREGATION, OrderStatus.WORKING]}
     for cross, planned in zip(crosses, plan.crosses, strict=True):
         for side in (planned.buys, planned.sells):
             crossed.update((order_id, (cross, shares)) for order_id, shares in side.items())
@@ -383,7 +384,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         for order_id in group.order_keys:
             if order_id not in crossed:
                 working_ids[parent.pk].append(order_id)
-                order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, {}))
+                order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, aggregated))
                 continue
             group_cross, shares = crossed[order_id]
             quantity = row_of[order_id][5]
@@ -391,8 +392,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
             notional = shares * group_cross.price
             crossed_orders.append((parent.pk, shares, notional, status, now, order_id))
             allocations.append((order_id, parent.pk, group_cross.pk, shares, group_cross.price, INTERNAL, now))
-            order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, {}))
-            order_audit.append(
+            order_audit.append(  # one transition: aggregated into the parent and (partly) filled by the cross
                 (
                     "order.crossed",
                     actor,
@@ -400,7 +400,12 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
                     group_cross.sim_time,
                     order_id,
                     parent.pk,
-                    {"quantity": shares, "price": str(group_cross.price), "venue": INTERNAL},
+                    {
+                        "quantity": shares,
+                        "price": str(group_cross.price),
+                        "venue": INTERNAL,
+                        "transition": [OrderStatus.PENDING_AGGREGATION, status],
+                    },
                 )
             )
         if group.crossed:
