@@ -57,11 +57,12 @@ def enter_orders_and_aggregate() -> ParentOrder:
     return parent
 
 
-async def receive_until(communicator, wanted_type: str, timeout: float = 60.0) -> dict:
+async def receive_until(communicator, wanted_type: str, timeout: float = 60.0, after_seq: int = 0) -> dict:
+    """The next ``wanted_type`` message newer than ``after_seq``; older ones are in the snapshot, as clients know."""
     deadline = time.monotonic() + timeout
     while True:
         message = await communicator.receive_json_from(timeout=max(0.1, deadline - time.monotonic()))
-        if message["type"] == wanted_type:
+        if message["type"] == wanted_type and message["seq"] > after_seq:
             return message
 
 
@@ -90,7 +91,7 @@ async def test_order_to_fill_to_allocation_streams_live(worker):
     assert snapshot["parent"]["id"] == parent.pk
 
     # then fills arrive over the websocket, carrying a rising sequence number
-    fill_message = await receive_until(panel, "fill")
+    fill_message = await receive_until(panel, "fill", after_seq=snapshot["seq"])
     assert fill_message["seq"] > snapshot["seq"]
     assert fill_message["fills"] and all(f["quantity"] > 0 for f in fill_message["fills"])
     # and the trader's own stream reports the allocation
