@@ -20,7 +20,7 @@ from .models import Account, AuditEvent, Instrument, Side, Source, Strategy, Upl
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
 from .selectors import order_list, parent_list, upload_list
-from .services import aggregation_window_run, intake_parse, order_cancel, order_create, orders_accept
+from .services import aggregation_window_run, order_cancel, order_create, orders_submit
 from .upload_services import upload_create
 
 
@@ -309,9 +309,14 @@ class OrderBulkCreateApi(APIView):
         data = BulkOrdersInput(data={"orders": request.data} if isinstance(request.data, list) else request.data)
         data.is_valid(raise_exception=True)
         rows = data.validated_data["orders"]
-        batch = intake_parse(submitted_by=request.user, rows=rows)
+        submission = orders_submit(
+            submitted_by=request.user,
+            rows=rows,
+            source=Source.API,
+            all_or_nothing=data.validated_data["mode"] == Upload.Mode.ALL_OR_NOTHING,
+        )
         results: list[dict | None] = [None] * len(rows)
-        for problem in batch.problems:
+        for problem in submission.problems:
             results[problem.index] = {
                 "index": problem.index,
                 "status": "INVALID",
@@ -321,12 +326,7 @@ class OrderBulkCreateApi(APIView):
                 "reject_reason": None,
                 "errors": {e.column: [e.reason] for e in problem.errors},
             }
-        all_or_nothing = data.validated_data["mode"] == Upload.Mode.ALL_OR_NOTHING
-        accepted = []
-        requests = [] if all_or_nothing and batch.problems else batch.requests
-        if requests:
-            accepted = orders_accept(submitted_by=request.user, requests=[r for _, r in requests], source=Source.API)
-        for (index, _), outcome in zip(requests, accepted, strict=True):
+        for index, outcome in submission.accepted:
             results[index] = {
                 "index": index,
                 "status": "CREATED" if outcome.created else "DUPLICATE",
@@ -336,15 +336,16 @@ class OrderBulkCreateApi(APIView):
                 "reject_reason": outcome.reject_reason or None,
                 "errors": None,
             }
+        accepted = [outcome for _, outcome in submission.accepted]
         created = [a for a in accepted if a.created]
         body = {
             "created": len(created),
             "duplicates": len(accepted) - len(created),
             "rejected": sum(1 for a in created if a.reject_reason),
-            "invalid": len(batch.problems),
+            "invalid": len(submission.problems),
             "results": [r for r in results if r is not None],
         }
-        if all_or_nothing and batch.problems:
+        if submission.refused:
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -49,14 +49,11 @@ def _audit(
     actor: str,
     *,
     order: Order | None = None,
-    order_id: int | None = None,
     parent: ParentOrder | None = None,
     sim_time=None,
     **detail,
 ) -> AuditEvent:
-    event = AuditEvent(kind=kind, actor=actor, parent=parent, sim_time=sim_time, detail=detail)
-    event.order_id = order.pk if order is not None else order_id
-    return event
+    return AuditEvent(kind=kind, actor=actor, order=order, parent=parent, sim_time=sim_time, detail=detail)
 
 
 def _chunks(items: Sequence, size: int = QUERY_CHUNK) -> Iterable[Sequence]:
@@ -228,6 +225,23 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
             reported.add(key)
     _publish_order_ids({submitted_by.pk: list(ids.values())})
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    problems: list[RowProblem]
+    accepted: list[tuple[int, Accepted]]  # (row index, outcome)
+    refused: bool  # all or nothing, and a row was bad: nothing was created
+
+
+def orders_submit(*, submitted_by, rows: Sequence[Mapping], source: str, all_or_nothing: bool) -> Submission:
+    """Validate a batch of rows and accept the good ones, or none of them if the caller asked for all or nothing."""
+    batch = intake_parse(submitted_by=submitted_by, rows=rows)
+    if not batch.requests or (all_or_nothing and batch.problems):
+        return Submission(batch.problems, [], refused=bool(batch.problems) and all_or_nothing)
+    outcomes = orders_accept(submitted_by=submitted_by, requests=[r for _, r in batch.requests], source=source)
+    accepted = [(index, outcome) for (index, _), outcome in zip(batch.requests, outcomes, strict=True)]
+    return Submission(batch.problems, accepted, refused=False)
 
 
 def _orders_by_client_id(account_ids: list[int], client_order_ids: Sequence[str]) -> dict[tuple, tuple]:
