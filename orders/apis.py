@@ -210,10 +210,13 @@ class ChildOutput(serializers.Serializer):
     id = serializers.IntegerField()
     venue = serializers.CharField()
     side = serializers.CharField()
+    tactic = serializers.CharField()
     order_type = serializers.CharField()
     quantity = serializers.IntegerField()
     limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
     filled_quantity = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
     sim_time = serializers.DateTimeField()
 
 

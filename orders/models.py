@@ -77,6 +77,12 @@ class ParentStatus(models.TextChoices):
 PARENT_LIVE_STATUSES = (ParentStatus.NEW, ParentStatus.WORKING, ParentStatus.PAUSED)
 
 
+class Routing(models.TextChoices):
+    LIQUIDITY_SEEKING = "LIQUIDITY_SEEKING", "Liquidity seeking (dark first, then lit)"
+    PARALLEL = "PARALLEL", "Parallel sweep (lit only)"
+    SEQUENTIAL = "SEQUENTIAL", "Sequential (lit only, ranked venues)"
+
+
 class ParentOrder(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="parents")
     side = models.CharField(max_length=4, choices=Side.choices)
@@ -88,6 +94,15 @@ class ParentOrder(models.Model):
     fees = models.DecimalField(default=Decimal(0), **MONEY)
     status = models.CharField(max_length=12, choices=ParentStatus.choices, default=ParentStatus.NEW)
     duration_s = models.PositiveIntegerField(help_text="Execution horizon in simulated seconds")
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.MEDIUM)
+    max_participation = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.25"), help_text="Most of all volume, own included"
+    )
+    aggressiveness = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.5"), help_text="0 patient … 1 crosses as soon as behind"
+    )
+    pov_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.10"), help_text="POV target")
+    routing = models.CharField(max_length=20, choices=Routing.choices, default=Routing.LIQUIDITY_SEEKING)
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
     arrival_price = models.DecimalField(null=True, blank=True, **PRICE)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from routing.algorithms.parameters import FOR_URGENCY
 from smarttrading import bulk_sql, streams
 
 from .domain.aggregation import OrderGroup, PendingOrder, plan_window
@@ -499,6 +500,9 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
             filled_notional=cross_notional,
             status=ParentStatus.NEW,
             duration_s=HORIZON_FOR_URGENCY[urgency],
+            urgency=urgency,
+            max_participation=FOR_URGENCY[urgency].max_participation,
+            aggressiveness=FOR_URGENCY[urgency].aggressiveness,
         )
         live[key] = parent
         audit.append(

@@ -58,22 +58,37 @@ class MarketSession(models.Model):
 
 
 class ChildOrder(models.Model):
+    """An order we sent to a venue; it may live over many steps (a resting passive or dark order)."""
+
+    class Status(models.TextChoices):
+        SENT = "SENT"
+        LIVE = "LIVE"
+        FILLED = "FILLED"
+        CANCELLED = "CANCELLED"
+        REJECTED = "REJECTED"
+
     session = models.ForeignKey(MarketSession, on_delete=models.PROTECT, related_name="children")
-    step_no = models.PositiveIntegerField()
-    seq = models.PositiveIntegerField()
+    venue_order_id = models.BigIntegerField(null=True, help_text="The venue's id: unique within the session")
+    step_no = models.PositiveIntegerField(help_text="Step that sent it")
     parent = models.ForeignKey(ParentOrder, on_delete=models.PROTECT, related_name="children")
     venue = models.CharField(max_length=16)
     side = models.CharField(max_length=4)
-    order_type = models.CharField(max_length=12)
+    tactic = models.CharField(max_length=12, default="AGGRESSIVE", help_text="PASSIVE, DARK or AGGRESSIVE")
+    order_type = models.CharField(max_length=12, help_text="LIMIT, MIDPEG or IOC")
     quantity = models.PositiveBigIntegerField()
     limit_price = models.DecimalField(null=True, blank=True, **PRICE)
     filled_quantity = models.PositiveBigIntegerField(default=0)
-    sim_time = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    reason = models.CharField(max_length=200, blank=True)
+    sim_time = models.DateTimeField(help_text="Simulated time it was sent")
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "step_no", "seq"], name="unique_child_per_step_seq"),
+            models.UniqueConstraint(fields=["session", "venue_order_id"], name="unique_child_per_venue_order"),
+            models.CheckConstraint(
+                condition=models.Q(filled_quantity__lte=models.F("quantity")), name="child_not_overfilled"
+            ),
         ]
 
 

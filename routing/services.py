@@ -9,17 +9,20 @@ and only after commit publishes to websockets and enqueues the next step.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import pickle
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.domain.values import Side, price_to_ticks, quantize_price
@@ -28,9 +31,12 @@ from orders.payloads import iso_time, parent_payload
 from orders.services import parent_close, parent_fills_allocate
 from smarttrading import streams
 
-from .engine import StepOutcome, WorkingParent, run_step
+from .algorithms.parameters import FOR_URGENCY
+from .algorithms.schedules import VolumeProfile, profile_from_volumes
+from .engine import ExecutionState, ParentPlan, StepOutcome, run_step
 from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
-from .market.simulator import MarketSimulator
+from .market.profile import PROFILE_BINS, simulated_day_volumes
+from .market.simulator import FlowParameters, MarketSimulator
 from .market.venues import DEFAULT_VENUES
 from .models import ChildOrder, Fill, MarketBar, MarketSession
 from .selectors import parent_market_bars
@@ -76,6 +82,13 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         close_ns=CLOSE_NS,
         warm_up_seed=seed,
     )
+    state = ExecutionState(
+        profile=volume_profile(),
+        tick_size=instrument.tick_size,
+        tick_value_bps=1e4 / simulator.reference_ticks,
+        sigma_ticks_per_sqrt_s=simulator.flow.volatility_bps_per_min / 1e4 * simulator.reference_ticks / math.sqrt(60),
+        permanent_impact_ticks_per_share=0.0,  # set per parent from its size
+    )
     bid, ask = simulator.nbbo()
     session, _ = MarketSession.objects.get_or_create(
         instrument=instrument,
@@ -83,12 +96,38 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         defaults={
             "seed": seed,
             "sim_time_ns": OPEN_NS,
-            "state": pickle.dumps(simulator),
+            "state": pickle.dumps((simulator, state)),
             "bid_ticks": bid,
             "ask_ticks": ask,
         },
     )
     return session
+
+
+@cache
+def volume_profile() -> VolumeProfile:
+    """The intraday volume profile VWAP follows, from the simulator's own days.
+
+    Simulating days takes seconds, so the profile is kept in a file under VAR_DIR,
+    keyed by everything it depends on, and computed once per machine.
+    """
+    days = settings.SIM_PROFILE_DAYS
+    digest = hashlib.sha256(repr((DEFAULT_VENUES, FlowParameters(), PROFILE_BINS, days)).encode()).hexdigest()[:12]
+    path = settings.VAR_DIR / f"volume-profile-{digest}.json"
+    if path.exists():
+        volumes = json.loads(path.read_text())
+    else:
+        volumes = [
+            simulated_day_volumes(
+                venues=DEFAULT_VENUES, reference_ticks=10_000, open_ns=OPEN_NS, close_ns=CLOSE_NS, seed=900 + day
+            )
+            for day in range(days)
+        ]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(volumes))
+        tmp.replace(path)
+    return profile_from_volumes(OPEN_NS, CLOSE_NS, volumes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +196,27 @@ def session_step_delay_s() -> float:
     return settings.SIM_STEP_SECONDS / settings.SIM_SPEED if settings.SIM_SPEED > 0 else 0.0
 
 
+def _parent_plan(parent: ParentOrder, session: MarketSession, simulator: MarketSimulator) -> ParentPlan:
+    instrument = parent.instrument
+    return ParentPlan(
+        parent_id=parent.pk,
+        side=Side(parent.side).sign,
+        quantity=parent.market_quantity,
+        filled=parent.market_filled_quantity,
+        limit=None if parent.limit_price is None else price_to_ticks(parent.limit_price, instrument.tick_size),
+        start_ns=to_ns(session.trading_date, parent.start),
+        end_ns=to_ns(session.trading_date, parent.end),
+        lot_size=instrument.lot_size,
+        strategy=parent.strategy,
+        urgency=FOR_URGENCY[parent.urgency].kappa_t,
+        pov_rate=float(parent.pov_rate),
+        max_participation=float(parent.max_participation),
+        aggressiveness=float(parent.aggressiveness),
+        routing=parent.routing,
+        active=parent.status == ParentStatus.WORKING,
+    )
+
+
 @transaction.atomic
 def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     """Run step ``step_no`` of a session; returns None when it is not this step's turn."""
@@ -164,61 +224,58 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     if session.step_no != step_no or session.status != MarketSession.Status.RUNNING:
         return None
     instrument = session.instrument
-    simulator: MarketSimulator = pickle.loads(session.state)
+    simulator, state = pickle.loads(session.state)
     now_ns = simulator.clock_ns
     end_ns = min(now_ns + settings.SIM_STEP_SECONDS * NS_PER_S, simulator.close_ns)
     at = partial(to_datetime, session.trading_date)
 
+    # Parents the engine still has children for are loaded whatever their status, so a
+    # paused or cancelled parent's late fills are still recorded.
     parents = list(
         ParentOrder.objects.select_for_update()
         .select_related("instrument")
-        .filter(instrument=instrument, status__in=PARENT_LIVE_STATUSES)
+        .filter(Q(status__in=PARENT_LIVE_STATUSES) | Q(pk__in=list(state.parents)), instrument=instrument)
         .order_by("id")
     )
     for parent in parents:
         if parent.status == ParentStatus.NEW:
             _parent_start(parent, simulator, at(now_ns), session)
-    working = [
-        WorkingParent(
-            parent_id=p.pk,
-            side=Side(p.side).sign,
-            quantity=p.market_quantity,
-            filled=p.market_filled_quantity,
-            limit=None if p.limit_price is None else price_to_ticks(p.limit_price, instrument.tick_size),
-            start_ns=to_ns(session.trading_date, p.start),
-            end_ns=to_ns(session.trading_date, p.end),
-            lot_size=instrument.lot_size,
-        )
-        for p in parents
-        if p.status == ParentStatus.WORKING
-    ]
+    if parents:
+        biggest = max(p.market_quantity for p in parents)
+        state.permanent_impact_ticks_per_share = simulator.linear_permanent_impact(biggest)
+    plans = [_parent_plan(p, session, simulator) for p in parents if p.start is not None]
 
-    outcome = run_step(simulator, working, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"))
+    outcome = run_step(
+        simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
+    )
     _record_outcome(session, outcome, parents, at)
 
-    still_working = False
+    still_working = bool(state.parents)
     closing = end_ns >= simulator.close_ns
     for parent in parents:
+        progress = outcome.progress.get(parent.pk)
+        open_children = progress.open_children if progress else 0
         if parent.status == ParentStatus.PAUSED:
-            if closing:  # a paused parent does not outlive its trading day
+            if closing and not open_children:  # a paused parent does not outlive its trading day
                 parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="market closed")
-            still_working = True
+            else:
+                still_working = True
             continue
         if parent.status != ParentStatus.WORKING:
             continue
         if parent.filled_quantity == parent.quantity:
             parent_close(parent=parent, status=ParentStatus.FILLED, actor=ENGINE, reason="complete")
-        elif to_ns(session.trading_date, parent.end) <= end_ns:
+        elif (to_ns(session.trading_date, parent.end) <= end_ns or closing) and not open_children:
             parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="end time reached")
         else:
             still_working = True
         streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
 
-    session.state = pickle.dumps(simulator)
+    session.state = pickle.dumps((simulator, state))
     session.step_no = step_no + 1
     session.sim_time_ns = end_ns
     session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
-    if closing:
+    if closing and not state.parents:
         session.status = MarketSession.Status.CLOSED
     elif still_working or ParentOrder.objects.filter(instrument=instrument, status=ParentStatus.NEW).exists():
         _enqueue_step_on_commit(session.pk, session.step_no, delay_s=session_step_delay_s())
@@ -245,29 +302,44 @@ def _parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session:
     )
 
 
+def _half_ticks_price(tick: Decimal, half_ticks: int | None) -> Decimal | None:
+    return None if half_ticks is None else tick * half_ticks / 2
+
+
 def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[ParentOrder], at) -> None:
     tick = session.instrument.tick_size
     by_id = {p.pk: p for p in parents}
     side_name = {1: Side.BUY.value, -1: Side.SELL.value}
-    children = ChildOrder.objects.bulk_create(
-        [
-            ChildOrder(
+    known = {
+        c.venue_order_id: c
+        for c in ChildOrder.objects.filter(session=session, venue_order_id__in=[c.order_id for c in outcome.children])
+    }
+    new_children, changed = [], []
+    for c in outcome.children:
+        row = known.get(c.order_id)
+        if row is None:
+            row = ChildOrder(
                 session=session,
-                step_no=session.step_no,
-                seq=c.seq,
+                venue_order_id=c.order_id,
+                step_no=c.step_sent,
                 parent_id=c.parent_id,
                 venue=c.venue,
                 side=side_name[c.side],
+                tactic=c.tactic,
                 order_type=c.order_type,
-                quantity=c.quantity,
-                limit_price=None if c.limit is None else tick * c.limit,
-                filled_quantity=c.filled,
-                sim_time=at(c.time_ns),
+                sim_time=at(c.sent_ns),
             )
-            for c in outcome.children
-        ]
-    )
-    child_by_seq = {c.seq: c for c in children}
+            new_children.append(row)
+        else:
+            changed.append(row)
+        row.quantity = c.quantity
+        row.limit_price = _half_ticks_price(tick, c.price_half_ticks)
+        row.filled_quantity = c.filled
+        row.status = c.status
+        row.reason = c.reason[:200]
+        known[c.order_id] = row
+    ChildOrder.objects.bulk_create(new_children)
+    ChildOrder.objects.bulk_update(changed, ["quantity", "limit_price", "filled_quantity", "status", "reason"])
     fills = Fill.objects.bulk_create(
         [
             Fill(
@@ -275,16 +347,28 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 step_no=session.step_no,
                 seq=f.seq,
                 parent_id=f.parent_id,
-                child=child_by_seq[f.child_seq],
+                child=known[f.order_id],
                 venue=f.venue,
                 side=side_name[f.side],
                 quantity=f.quantity,
-                price=tick * f.price,
+                price=_half_ticks_price(tick, f.price_half_ticks),
                 fee=f.fee,
                 liquidity=f.liquidity,
                 sim_time=at(f.time_ns),
             )
             for f in outcome.fills
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                kind=e.kind,
+                actor=ENGINE,
+                parent_id=e.parent_id,
+                sim_time=at(e.time_ns),
+                detail=_child_event_detail(e, known[e.order_id].pk if e.order_id in known else None, tick),
+            )
+            for e in outcome.events
         ]
     )
     bar = outcome.bar
@@ -294,7 +378,7 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
         start=at(bar.start_ns),
         end=at(bar.end_ns),
         volume=bar.volume,
-        notional=tick * bar.notional_ticks,
+        notional=tick * bar.notional_half_ticks / 2,
         bid=None if bar.bid is None else tick * bar.bid,
         ask=None if bar.ask is None else tick * bar.ask,
     )
@@ -331,6 +415,16 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                     "volume": bar.volume,
                 },
             )
+
+
+def _child_event_detail(event, child_pk: int | None, tick: Decimal) -> dict:
+    detail = {"child": child_pk, "venue_order_id": event.order_id}
+    for key, value in event.detail.items():
+        if key == "price_half_ticks":
+            detail["price"] = None if value is None else str(_half_ticks_price(tick, value))
+        else:
+            detail[key] = value
+    return detail
 
 
 def fill_payload(fill: Fill) -> dict:

@@ -175,6 +175,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024  # bulk API bodies 
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))
+# Simulated days averaged into the intraday volume profile VWAP follows (computed once, cached).
+SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
 
 DEMO_PASSWORD = os.environ.get("SMARTTRADING_DEMO_PASSWORD", "smarttrading-demo")
 

@@ -1,40 +1,59 @@
-"""Simulated market for one instrument across lit venues. Pure Python, deterministic.
+"""Simulated market for one instrument: lit books, dark pools, background flow, latency.
 
-The state (books, fundamental value, clock, id counter) pickles, so an execution
-session checkpoints it after every step and resumes with identical results. No
-random generator is kept in the state: each step brings its own, seeded from
+Pure Python and deterministic. The whole state (books, pools, fundamental value,
+impact, clock, the queue of in-flight messages) pickles, so an execution session
+checkpoints it after every step and resumes with identical results. No random
+generator is kept in the state: each call brings its own, seeded by the caller from
 ``(session seed, step number)``, which makes a replayed step bit-for-bit the same.
 
-Background flow: limit, market and cancel arrivals (Poisson, intensity following an
-intraday U-curve) placed around a latent fundamental value that follows a random
-walk. The fundamental is held in integer hundredths of a tick; order prices are
-always whole ticks.
+Prices on the lit books are integer ticks. Prices at the order-entry gateway and on
+the tape are *half ticks* (twice the price in ticks), because a dark pool crosses at
+the NBBO midpoint, which is a half tick whenever the spread is an odd number of ticks.
+A lit venue rejects an odd half-tick price as off tick, as US exchanges reject
+sub-penny prices.
+
+Our orders reach a venue after its order-entry latency and we learn what happened
+after its report latency, both with a heavy-tailed jitter. Background flow has limit,
+market and cancel arrivals whose rate follows an intraday U-curve and excites itself
+(each market order raises the rate for a while, so arrivals cluster). A latent
+fundamental value follows a random walk; our trading moves it permanently and,
+through a decaying transient term, temporarily. Liquidity providers refill a touch
+shortly after it is taken.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .book import BUY, SELL, OrderBook, Trade
-from .venues import VenueSpec
+from .book import BUY, DAY, FOK, IOC, SELL, BookError, OrderBook, Trade
+from .venues import DARK, MAKER, TAKER, VenueSpec
 
 NS_PER_S = 1_000_000_000
 SUBTICKS = 100  # fundamental resolution: hundredths of a tick
 BACKGROUND = "bg"
+MIDPOINT = 0  # aggressor side of a dark midpoint cross: neither side crossed a spread
+
+# Execution report kinds, past tense: what the venue did.
+ACCEPTED = "ACCEPTED"
+REJECTED = "REJECTED"
+FILLED = "FILLED"
+CANCELED = "CANCELED"
+REPLACED = "REPLACED"
 
 
 @dataclass(frozen=True, slots=True)
 class Print:
-    """One trade on the consolidated tape."""
+    """One trade on the consolidated tape (dark prints included, as reported to the TRF)."""
 
     time_ns: int
     venue: str
-    price: int
+    price_half_ticks: int
     quantity: int
-    aggressor_side: int
+    aggressor_side: int  # BUY, SELL, or MIDPOINT for a dark cross
     maker_owner: str
     taker_owner: str
     maker_order_id: int
@@ -42,12 +61,73 @@ class Print:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    """What a venue tells us about one of our orders, as of ``venue_time_ns``."""
+
+    time_ns: int  # when the report reaches us
+    venue_time_ns: int
+    order_id: int
+    venue: str
+    kind: str
+    quantity: int = 0  # filled, cancelled, or the new size of a replace
+    price_half_ticks: int | None = None
+    liquidity: str = ""
+    leaves: int = 0  # still open at the venue after this event
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class OurOrder:
+    order_id: int
+    venue: str
+    side: int
+    quantity: int  # still open
+    price_half_ticks: int | None
+    owner: str
+    tif: str
+    post_only: bool
+    min_quantity: int
+    live: bool = False  # reached the venue and rests there
+    executed: int = 0
+
+
+@dataclass(slots=True)
+class DarkContra:
+    order_id: int
+    side: int
+    quantity: int
+    expires_ns: int
+
+
+@dataclass(slots=True)
+class DarkPool:
+    """A pool with no displayed quotes: resting interest crosses at the NBBO midpoint."""
+
+    spec: VenueSpec
+    ours: list[OurOrder] = field(default_factory=list)
+    contra: list[DarkContra] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class FlowParameters:
     events_per_s: float = 12.0
-    limit_share: float = 0.75  # of arrivals; the rest of the arrivals are market orders
+    limit_share: float = 0.75  # of lit arrivals; the rest are market orders
     resting_target: int = 600  # cancels scale with resting orders, balancing near this count
     volatility_bps_per_min: float = 7.0
-    impact_bps_per_1000_shares: float = 0.3
+    # Self-excitation: each market order triggers this many extra arrivals on average,
+    # spread over an exponential decay; with ~14% of events being market orders the
+    # branching ratio stays near 0.4, bursty but stable.
+    events_per_market_order: float = 3.0
+    excitation_decay_s: float = 2.0
+    # Impact of our trading: Y·σ_day·√(F/V) where F is our recent signed volume (decaying
+    # with ``impact_decay_s``) and V the expected daily volume; a share of each increment
+    # is permanent. Concave in size by construction, as the square-root law observes.
+    impact_y: float = 0.7
+    daily_volume: int = 24_000_000
+    impact_decay_s: float = 1800.0
+    permanent_impact_share: float = 0.35
+    maker_impact_weight: float = 0.5  # passive fills move the price less than taking
+    refill_delay_ms: float = 150.0  # liquidity providers' reaction to a taken touch
 
 
 def intraday_intensity(fraction_of_day: float) -> float:
@@ -67,138 +147,472 @@ class MarketSimulator:
         flow: FlowParameters | None = None,
         warm_up_seed: int = 0,
     ) -> None:
-        self.venues = {v.code: v for v in venues if v.kind == "LIT"}
+        self.specs = {v.code: v for v in venues}
+        self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
         self.books = {code: OrderBook() for code in self.venues}
+        self.pools = {v.code: DarkPool(v) for v in venues if v.kind == DARK}
         self.open_ns = open_ns
         self.close_ns = close_ns
         self.clock_ns = open_ns
         self.flow = flow or FlowParameters()
         self.reference_ticks = reference_ticks
         self.fundamental = reference_ticks * SUBTICKS
-        self._next_order_id = 1
+        self.transient = 0.0  # decaying impact of our trading, in subticks
+        self._our_flow = 0.0  # our recent signed volume, decaying
         self.events_processed = 0  # background arrivals and cancels, for benchmarks
+        self._next_order_id = 1
         self._background_ids: list[int] = []
-        self._venue_codes = list(self.venues)
-        self._venue_weights = [self.venues[c].flow_share for c in self._venue_codes]
+        self._lit_codes = list(self.venues)
+        self._lit_weights = [self.venues[c].flow_share for c in self._lit_codes]
+        self._dark_codes = list(self.pools)
+        self._dark_share = sum(p.spec.dark.arrivals_share for p in self.pools.values())
+        self._excitation = 0.0  # extra arrivals per second from recent market orders
+        self._next_background_ns: int | None = None
+        self._queue: list[tuple[int, int, tuple]] = []  # (time, seq, message): in-flight events
+        self._queue_seq = 0
+        self._ours: dict[int, OurOrder] = {}
+        self._last_arrival: dict[str, int] = {}
+        self._last_report: dict[str, int] = {}
+        self._reports: list[tuple[int, int, ExecutionReport]] = []
         self._warm_up(random.Random(warm_up_seed))
 
     # --- market data --------------------------------------------------------------
     def nbbo(self) -> tuple[int | None, int | None]:
-        bids = [b for b in (book.best_bid() for book in self.books.values()) if b is not None]
-        asks = [a for a in (book.best_ask() for book in self.books.values()) if a is not None]
-        return (max(bids) if bids else None, min(asks) if asks else None)
+        bid = ask = None
+        for book in self.books.values():
+            b, a = book.best_bid(), book.best_ask()
+            if b is not None and (bid is None or b > bid):
+                bid = b
+            if a is not None and (ask is None or a < ask):
+                ask = a
+        return bid, ask
 
     def mid_ticks_x2(self) -> int | None:
-        """Twice the NBBO mid, so the mid stays an integer on a half tick."""
+        """Twice the NBBO mid in ticks, i.e. the mid in half ticks."""
         bid, ask = self.nbbo()
         if bid is None or ask is None:
             return None
         return bid + ask
+
+    def l2(self, levels: int = 5) -> dict[str, dict[str, list[tuple[int, int]]]]:
+        """Displayed depth per lit venue: ``{venue: {"bids": [(ticks, qty)...], "asks": ...}}``."""
+        return {
+            code: {"bids": book.depth(BUY, levels), "asks": book.depth(SELL, levels)}
+            for code, book in self.books.items()
+        }
+
+    def linear_permanent_impact(self, quantity: int) -> float:
+        """Ticks per share of a linear permanent impact matching ours for a metaorder this
+        large: what an Almgren–Chriss model of this market should use as γ."""
+        flow = self.flow
+        sigma_day = flow.volatility_bps_per_min * math.sqrt(390) / 1e4 * self.reference_ticks
+        total = flow.impact_y * sigma_day * math.sqrt(max(quantity, 1) / flow.daily_volume)
+        return flow.permanent_impact_share * total / max(quantity, 1)
+
+    def fair_value_ticks(self) -> float:
+        return (self.fundamental + self.transient) / SUBTICKS
 
     def next_order_id(self) -> int:
         order_id = self._next_order_id
         self._next_order_id += 1
         return order_id
 
-    # --- our orders ---------------------------------------------------------------
-    def execute_ioc(
-        self, venue: str, side: int, quantity: int, limit: int | None, owner: str
-    ) -> tuple[int, list[Print]]:
-        """An immediate-or-cancel order of ours at ``venue``; returns its id and prints."""
+    # --- our orders: sent now, they reach the venue after its entry latency ----------
+    def send_order(
+        self,
+        rng: random.Random,
+        *,
+        venue: str,
+        side: int,
+        quantity: int,
+        price_half_ticks: int | None,
+        owner: str,
+        tif: str = DAY,
+        post_only: bool = False,
+        min_quantity: int = 0,
+    ) -> int:
+        """Send a new order; returns its venue order id. A dark order is a midpoint peg
+        with ``price_half_ticks`` as its limit."""
         order_id = self.next_order_id()
-        trades = self.books[venue].submit(order_id, side, quantity, limit, owner, immediate_or_cancel=True)
-        traded = sum(t.quantity for t in trades)
-        if traded:
-            self._apply_permanent_impact(side, traded)
-        return order_id, [self._print(venue, t) for t in trades]
+        order = OurOrder(order_id, venue, side, quantity, price_half_ticks, owner, tif, post_only, min_quantity)
+        self._ours[order_id] = order
+        self._send(rng, venue, ("new", order_id))
+        return order_id
+
+    def send_cancel(self, rng: random.Random, order_id: int) -> None:
+        self._send(rng, self._ours[order_id].venue, ("cancel", order_id))
+
+    def send_replace(self, rng: random.Random, order_id: int, *, quantity: int, price_half_ticks: int) -> None:
+        """Cancel/replace with FIX semantics: ``quantity`` is the new total order quantity,
+        executions included, so a replace that crosses a fill on the wire never adds size."""
+        self._send(rng, self._ours[order_id].venue, ("replace", order_id, quantity, price_half_ticks))
+
+    def take_reports(self, until_ns: int) -> list[ExecutionReport]:
+        """Reports that have reached us by ``until_ns``, in arrival order."""
+        taken = []
+        while self._reports and self._reports[0][0] <= until_ns:
+            taken.append(heapq.heappop(self._reports)[2])
+        return taken
+
+    def open_orders(self, owner: str) -> list[OurOrder]:
+        return [o for o in self._ours.values() if o.owner == owner]
+
+    # --- the clock ----------------------------------------------------------------------
+    def run_until(self, end_ns: int, rng: random.Random) -> list[Print]:
+        """Advance to ``end_ns``: deliver in-flight messages and background arrivals in
+        time order; return the tape's prints."""
+        prints: list[Print] = []
+        if self._next_background_ns is None:
+            self._next_background_ns = self.clock_ns + self._background_gap(rng)
+        while True:
+            due_message = self._queue[0][0] if self._queue else None
+            background = self._next_background_ns
+            at = background if due_message is None or background < due_message else due_message
+            if at > end_ns:
+                self._advance_clock(rng, end_ns)
+                return prints
+            self._advance_clock(rng, at)
+            if at == background and (due_message is None or background < due_message):
+                self.events_processed += 1
+                self._background_event(rng, prints)
+                self._next_background_ns = at + self._background_gap(rng)
+            else:
+                _, _, message = heapq.heappop(self._queue)
+                self._deliver(rng, message, prints)
+
+    def _advance_clock(self, rng: random.Random, to_ns: int) -> None:
+        elapsed = to_ns - self.clock_ns
+        if elapsed <= 0:
+            return
+        seconds = elapsed / NS_PER_S
+        sigma_per_sqrt_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
+        self.fundamental += round(rng.gauss(0.0, sigma_per_sqrt_s * math.sqrt(seconds)))
+        self.fundamental = max(self.fundamental, SUBTICKS)
+        decay = math.exp(-seconds / self.flow.impact_decay_s)
+        self.transient *= decay
+        self._our_flow *= decay
+        self._excitation *= math.exp(-seconds / self.flow.excitation_decay_s)
+        self.clock_ns = to_ns
+
+    def _background_gap(self, rng: random.Random) -> int:
+        day = self.close_ns - self.open_ns
+        base = self.flow.events_per_s * intraday_intensity((self.clock_ns - self.open_ns) / day)
+        return int(rng.expovariate(base + self._excitation) * NS_PER_S) + 1
+
+    # --- in-flight messages ---------------------------------------------------------
+    def _send(self, rng: random.Random, venue: str, message: tuple) -> None:
+        # One order-entry session per venue delivers in order: a cancel never overtakes its new.
+        arrives = max(self.clock_ns + self.specs[venue].entry_latency.sample(rng), self._last_arrival.get(venue, 0) + 1)
+        self._last_arrival[venue] = arrives
+        self._schedule(arrives, message)
+
+    def _schedule(self, at_ns: int, message: tuple) -> None:
+        self._queue_seq += 1
+        heapq.heappush(self._queue, (at_ns, self._queue_seq, message))
+
+    def _report(self, rng: random.Random, order: OurOrder, kind: str, **fields) -> None:
+        # Reports on one venue's session arrive in order: an order's last report is its last.
+        venue = order.venue
+        arrives = max(self.clock_ns + self.specs[venue].report_latency.sample(rng), self._last_report.get(venue, 0) + 1)
+        self._last_report[venue] = arrives
+        report = ExecutionReport(arrives, self.clock_ns, order.order_id, venue, kind, **fields)
+        self._queue_seq += 1
+        heapq.heappush(self._reports, (report.time_ns, self._queue_seq, report))
+
+    def _deliver(self, rng: random.Random, message: tuple, prints: list[Print]) -> None:
+        kind = message[0]
+        if kind == "refill":
+            self._refill(rng, message[1], message[2], prints)
+            return
+        order = self._ours.get(message[1])
+        if order is None:  # already done: a cancel or replace crossed a fill on the wire
+            return
+        if kind == "new":
+            self._arrive(rng, order, prints)
+        elif kind == "cancel":
+            self._cancel(rng, order)
+        else:
+            self._replace(rng, order, message[2], message[3], prints)
+
+    def _reject(self, rng: random.Random, order: OurOrder, reason: str) -> None:
+        del self._ours[order.order_id]
+        self._report(rng, order, REJECTED, reason=reason)
+
+    def _arrive(self, rng: random.Random, order: OurOrder, prints: list[Print]) -> None:
+        if order.quantity <= 0:
+            self._reject(rng, order, f"quantity must be positive, got {order.quantity}")
+            return
+        if order.venue in self.pools:
+            self._dark_arrive(rng, order, prints)
+            return
+        price = order.price_half_ticks
+        if price is not None and price % 2:
+            self._reject(rng, order, "price off tick")
+            return
+        book = self.books[order.venue]
+        try:
+            trades = book.submit(
+                order.order_id,
+                order.side,
+                order.quantity,
+                None if price is None else price // 2,
+                order.owner,
+                tif=order.tif,
+                post_only=order.post_only,
+            )
+        except BookError as refused:
+            self._reject(rng, order, str(refused))
+            return
+        self._report(rng, order, ACCEPTED, leaves=order.quantity)
+        self._record_trades(rng, order.venue, trades, prints)
+        if book.get(order.order_id) is not None:
+            order.live = True
+        elif order.order_id in self._ours:  # IOC or FOK remainder, or a market order's
+            self._ours.pop(order.order_id)
+            self._report(rng, order, CANCELED, quantity=order.quantity, reason=f"{order.tif} remainder")
+
+    def _cancel(self, rng: random.Random, order: OurOrder) -> None:
+        if order.venue in self.pools:
+            if order in self.pools[order.venue].ours:
+                self.pools[order.venue].ours.remove(order)
+        else:
+            self.books[order.venue].cancel(order.order_id)
+        del self._ours[order.order_id]
+        self._report(rng, order, CANCELED, quantity=order.quantity, reason="requested")
+
+    def _replace(self, rng: random.Random, order: OurOrder, total: int, price: int, prints: list[Print]) -> None:
+        quantity = total - order.executed
+        if quantity <= 0:
+            self._report(rng, order, REJECTED, reason="too late to replace: already executed")
+            return
+        if order.venue in self.pools:
+            self._report(rng, order, REJECTED, reason="replace not supported in a dark pool; cancel instead")
+            return
+        if price % 2:
+            self._report(rng, order, REJECTED, reason="price off tick")
+            return
+        try:
+            trades = self.books[order.venue].replace(order.order_id, quantity=quantity, price=price // 2)
+        except BookError as refused:
+            self._report(rng, order, REJECTED, reason=str(refused))
+            return
+        order.quantity, order.price_half_ticks = quantity, price
+        self._report(rng, order, REPLACED, quantity=quantity, price_half_ticks=price, leaves=quantity)
+        self._record_trades(rng, order.venue, trades, prints)
+
+    def _record_trades(self, rng: random.Random, venue: str, trades: list[Trade], prints: list[Print]) -> None:
+        spec = self.specs[venue]
+        for t in trades:
+            prints.append(
+                Print(
+                    self.clock_ns,
+                    venue,
+                    t.price * 2,
+                    t.quantity,
+                    t.aggressor_side,
+                    t.maker_owner,
+                    t.taker_owner,
+                    t.maker_order_id,
+                    t.taker_order_id,
+                )
+            )
+            for order_id, liquidity in ((t.maker_order_id, MAKER), (t.taker_order_id, TAKER)):
+                order = self._ours.get(order_id)
+                if order is not None:
+                    self._our_fill(rng, order, t.quantity, t.price * 2, liquidity)
+        if trades:
+            self._schedule(
+                self.clock_ns + int(self.flow.refill_delay_ms * 1e6 * rng.expovariate(1.0)) + 1,
+                ("refill", spec.code, -trades[-1].aggressor_side),
+            )
+
+    def _our_fill(self, rng: random.Random, order: OurOrder, quantity: int, price_half_ticks: int, liquidity: str):
+        order.quantity -= quantity
+        order.executed += quantity
+        self._report(
+            rng,
+            order,
+            FILLED,
+            quantity=quantity,
+            price_half_ticks=price_half_ticks,
+            liquidity=liquidity,
+            leaves=order.quantity,
+        )
+        self._impact(order.side, quantity, liquidity)
+        if not order.quantity:
+            del self._ours[order.order_id]
+
+    def _impact(self, side: int, quantity: int, liquidity: str) -> None:
+        """Our trading moves the fair value: permanently, and transiently (decaying)."""
+        flow = self.flow
+        weight = 1.0 if liquidity == TAKER else flow.maker_impact_weight
+        before = self._our_flow
+        self._our_flow += side * quantity * weight
+        sigma_day = flow.volatility_bps_per_min * math.sqrt(390) / 1e4 * self.reference_ticks * SUBTICKS
+        level = flow.impact_y * sigma_day / math.sqrt(flow.daily_volume)
+
+        def impact(f: float) -> float:
+            return math.copysign(level * math.sqrt(abs(f)), f)
+
+        increment = impact(self._our_flow) - impact(before)
+        self.fundamental += round(flow.permanent_impact_share * increment)
+        self.transient += (1 - flow.permanent_impact_share) * increment
+
+    # --- dark pools -----------------------------------------------------------------
+    def _dark_arrive(self, rng: random.Random, order: OurOrder, prints: list[Print]) -> None:
+        pool = self.pools[order.venue]
+        self._report(rng, order, ACCEPTED, leaves=order.quantity)
+        self._prune_contra(pool)
+        for contra in list(pool.contra):
+            if contra.side == order.side:
+                continue
+            if not self._dark_cross(rng, pool, order, contra, prints, taker=True):
+                break
+            if not order.quantity:
+                return
+        if order.tif == DAY:
+            order.live = True
+            pool.ours.append(order)
+        else:
+            del self._ours[order.order_id]
+            self._report(rng, order, CANCELED, quantity=order.quantity, reason=f"{order.tif} remainder")
+
+    def _dark_cross(
+        self, rng: random.Random, pool: DarkPool, ours: OurOrder, contra: DarkContra, prints: list[Print], taker: bool
+    ) -> bool:
+        """Cross at the NBBO mid if both sides' limits and minimum sizes allow; False if the
+        mid is outside our limit (no later contra can help either)."""
+        mid = self.mid_ticks_x2()
+        if mid is None:
+            return False
+        if ours.price_half_ticks is not None and (mid - ours.price_half_ticks) * ours.side > 0:
+            return False
+        quantity = min(ours.quantity, contra.quantity)
+        minimum = max(pool.spec.dark.min_fill, ours.min_quantity)
+        if quantity < minimum or (ours.tif == FOK and quantity < ours.quantity):
+            return True
+        contra.quantity -= quantity
+        if not contra.quantity:
+            pool.contra.remove(contra)
+        maker, taker_id = (contra.order_id, ours.order_id) if taker else (ours.order_id, contra.order_id)
+        prints.append(
+            Print(
+                self.clock_ns,
+                pool.spec.code,
+                mid,
+                quantity,
+                MIDPOINT,
+                BACKGROUND if taker else ours.owner,
+                ours.owner if taker else BACKGROUND,
+                maker,
+                taker_id,
+            )
+        )
+        self._our_fill(rng, ours, quantity, mid, TAKER if taker else MAKER)
+        if not ours.quantity and ours in pool.ours:
+            pool.ours.remove(ours)
+        return True
+
+    def _prune_contra(self, pool: DarkPool) -> None:
+        pool.contra = [c for c in pool.contra if c.expires_ns > self.clock_ns]
+
+    def _dark_contra_arrives(self, rng: random.Random, prints: list[Print]) -> None:
+        code = rng.choices(self._dark_codes, [self.pools[c].spec.dark.arrivals_share for c in self._dark_codes])[0]
+        pool = self.pools[code]
+        dark = pool.spec.dark
+        if rng.random() < dark.informed_share:
+            # Informed contra trades towards the fair value: it buys when the price is
+            # about to rise, so whoever sold to it sees the mid move against them.
+            mid = self.mid_ticks_x2()
+            side = BUY if mid is None or 2 * self.fair_value_ticks() >= mid else SELL
+        else:
+            side = BUY if rng.random() < 0.5 else SELL
+        size = max(dark.min_fill, 100 * round(dark.median_size * math.exp(rng.gauss(0.0, 0.8)) / 100))
+        contra = DarkContra(
+            self.next_order_id(), side, size, self.clock_ns + int(rng.expovariate(1.0 / dark.lifetime_s) * NS_PER_S)
+        )
+        self._prune_contra(pool)
+        pool.contra.append(contra)
+        for ours in list(pool.ours):
+            if ours.side == side or not contra.quantity:
+                continue
+            self._dark_cross(rng, pool, ours, contra, prints, taker=False)
 
     # --- background flow ------------------------------------------------------------
-    def run_until(self, end_ns: int, rng: random.Random) -> list[Print]:
-        """Advance the clock to ``end_ns`` with background arrivals; return the prints."""
-        prints: list[Print] = []
-        day = self.close_ns - self.open_ns
-        while True:
-            rate = self.flow.events_per_s * intraday_intensity((self.clock_ns - self.open_ns) / day)
-            gap_ns = int(rng.expovariate(rate) * NS_PER_S) + 1
-            if self.clock_ns + gap_ns > end_ns:
-                self._diffuse(rng, end_ns - self.clock_ns)
-                self.clock_ns = end_ns
-                return prints
-            self._diffuse(rng, gap_ns)
-            self.clock_ns += gap_ns
-            self.events_processed += 1
-            prints.extend(self._background_event(rng))
-
-    def _diffuse(self, rng: random.Random, elapsed_ns: int) -> None:
-        if elapsed_ns <= 0:
-            return
-        sigma_per_sqrt_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
-        self.fundamental += round(rng.gauss(0.0, sigma_per_sqrt_s * math.sqrt(elapsed_ns / NS_PER_S)))
-        self.fundamental = max(self.fundamental, SUBTICKS)
-
-    def _background_event(self, rng: random.Random) -> list[Print]:
+    def _background_event(self, rng: random.Random, prints: list[Print]) -> None:
         # Zero-intelligence flow: arrivals at a fixed mix, cancels in proportion to
         # what rests, so the book neither empties nor grows without bound.
         cancel_weight = self.flow.limit_share * len(self._background_ids) / self.flow.resting_target
-        draw = rng.random() * (1.0 + cancel_weight)
-        if draw >= 1.0:
+        draw = rng.random() * (1.0 + self._dark_share + cancel_weight)
+        if draw >= 1.0 + self._dark_share:
             self._background_cancel(rng)
-            return []
-        if draw < self.flow.limit_share:
-            venue = rng.choices(self._venue_codes, self._venue_weights)[0]
-            return self._background_limit(rng, venue)
-        return self._background_market(rng)
+        elif draw >= 1.0:
+            self._dark_contra_arrives(rng, prints)
+        elif draw < self.flow.limit_share:
+            venue = rng.choices(self._lit_codes, self._lit_weights)[0]
+            self._background_limit(rng, venue, prints)
+        else:
+            self._background_market(rng, prints)
 
-    def _background_limit(self, rng: random.Random, venue: str) -> list[Print]:
+    def _background_limit(self, rng: random.Random, venue: str, prints: list[Print]) -> None:
         side = BUY if rng.random() < 0.5 else SELL
-        fair = self.fundamental // SUBTICKS
+        fair = int(self.fair_value_ticks())
         offset = 1 + int(rng.expovariate(0.6))
         price = max(1, fair - offset) if side == BUY else fair + offset
+        self._background_rest(rng, venue, side, self._size(rng), price, prints)
+
+    def _background_rest(
+        self, rng: random.Random, venue: str, side: int, quantity: int, price: int, prints: list[Print]
+    ) -> None:
         order_id = self.next_order_id()
-        quantity, prints = self._take_protected_quotes(side, self._size(rng), price)
+        quantity = self._take_protected_quotes(rng, side, quantity, price, prints)
         if quantity:
             trades = self.books[venue].submit(order_id, side, quantity, price, BACKGROUND)
-            prints.extend(self._print(venue, t) for t in trades)
+            self._record_trades(rng, venue, trades, prints)
             if self.books[venue].get(order_id) is not None:
                 self._background_ids.append(order_id)
-        return prints
 
-    def _take_protected_quotes(self, side: int, quantity: int, limit: int) -> tuple[int, list[Print]]:
+    def _take_protected_quotes(
+        self, rng: random.Random, side: int, quantity: int, limit: int, prints: list[Print]
+    ) -> int:
         """Order protection: a marketable order first takes better quotes on other venues.
 
-        Keeps the consolidated book from locking or crossing across venues. Returns
-        the quantity left and the prints made.
+        Keeps the consolidated book from locking or crossing across venues; among venues
+        at the same price, one is picked in proportion to its share of the flow.
+        Returns the quantity left.
         """
-        prints: list[Print] = []
         while quantity:
             bid, ask = self.nbbo()
             best = ask if side == BUY else bid
             if best is None or (best - limit) * side > 0:
                 break
-            venue = next(
+            at_best = [
                 code
                 for code, book in self.books.items()
                 if (book.best_ask() if side == BUY else book.best_bid()) == best
+            ]
+            venue = (
+                at_best[0]
+                if len(at_best) == 1
+                else rng.choices(at_best, [self.venues[c].flow_share for c in at_best])[0]
             )
-            trades = self.books[venue].submit(
-                self.next_order_id(), side, quantity, best, BACKGROUND, immediate_or_cancel=True
-            )
+            trades = self.books[venue].submit(self.next_order_id(), side, quantity, best, BACKGROUND, tif=IOC)
             quantity -= sum(t.quantity for t in trades)
-            prints.extend(self._print(venue, t) for t in trades)
-        return quantity, prints
+            self._record_trades(rng, venue, trades, prints)
+        return quantity
 
-    def _background_market(self, rng: random.Random) -> list[Print]:
-        # Takers lean towards the side the fundamental says is cheap.
+    def _background_market(self, rng: random.Random, prints: list[Print]) -> None:
+        # Takers lean towards the side the fair value says is cheap.
         mid2 = self.mid_ticks_x2()
-        lean = 0.0 if mid2 is None else (2 * self.fundamental / SUBTICKS - mid2) / 4.0
+        lean = 0.0 if mid2 is None else (2 * self.fair_value_ticks() - mid2) / 4.0
         side = BUY if rng.random() < min(0.9, max(0.1, 0.5 + lean)) else SELL
         bid, ask = self.nbbo()
         touch = ask if side == BUY else bid
         if touch is None:
-            return []
+            return
         # Takers sweep at most a few ticks through the touch, as a marketable limit.
-        _, prints = self._take_protected_quotes(side, self._size(rng), touch + 3 * side)
-        return prints
+        self._take_protected_quotes(rng, side, self._size(rng), touch + 3 * side, prints)
+        self._excitation += self.flow.events_per_market_order / self.flow.excitation_decay_s
 
     def _background_cancel(self, rng: random.Random) -> None:
         ids = self._background_ids
@@ -211,27 +625,21 @@ class MarketSimulator:
                 if book.cancel(order_id):
                     return
 
+    def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
+        """A liquidity provider re-quotes a taken side one tick off the fair value, or at
+        the venue's touch if that is better, keeping the spread at a few ticks."""
+        book = self.books[venue]
+        fair = self.fair_value_ticks()
+        touch = book.best_bid() if side == BUY else book.best_ask()
+        quote = math.floor(fair - 0.5) if side == BUY else math.ceil(fair + 0.5)
+        if touch is not None and (touch - quote) * side >= 0:
+            return  # the side is already quoted at or better than the provider would
+        self._background_rest(rng, venue, side, 100 * rng.randint(2, 6), max(1, quote), prints)
+
     @staticmethod
     def _size(rng: random.Random) -> int:
         """Round lots are the rule, with a heavy (Pareto) tail of larger orders."""
         return 100 * min(50, int(rng.paretovariate(1.6)))
-
-    def _apply_permanent_impact(self, side: int, quantity: int) -> None:
-        per_share = self.flow.impact_bps_per_1000_shares / 1e4 / 1000 * self.reference_ticks * SUBTICKS
-        self.fundamental += side * round(per_share * quantity)
-
-    def _print(self, venue: str, trade: Trade) -> Print:
-        return Print(
-            self.clock_ns,
-            venue,
-            trade.price,
-            trade.quantity,
-            trade.aggressor_side,
-            trade.maker_owner,
-            trade.taker_owner,
-            trade.maker_order_id,
-            trade.taker_order_id,
-        )
 
     def _warm_up(self, rng: random.Random) -> None:
         """Start the day with a populated book on every venue: ten levels a side."""

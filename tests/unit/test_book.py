@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.market.book import BUY, SELL, BookError, OrderBook
+from routing.market.book import BUY, FOK, IOC, SELL, BookError, OrderBook
 
 
 def test_price_time_priority_and_partial_fill():
@@ -21,7 +21,7 @@ def test_price_time_priority_and_partial_fill():
 def test_ioc_never_rests_and_limit_is_respected():
     book = OrderBook()
     book.submit(1, SELL, 100, 10_002, "a")
-    trades = book.submit(2, BUY, 100, 10_001, "us", immediate_or_cancel=True)
+    trades = book.submit(2, BUY, 100, 10_001, "us", tif=IOC)
     assert trades == []
     assert book.get(2) is None
     assert book.best_bid() is None
@@ -49,9 +49,54 @@ def test_rejects_bad_orders(quantity, price):
         OrderBook().submit(1, BUY, quantity, price, "a")
 
 
+def test_fill_or_kill_is_all_or_nothing():
+    book = OrderBook()
+    book.submit(1, SELL, 100, 10_001, "a")
+    book.submit(2, SELL, 100, 10_003, "a")
+    assert book.submit(3, BUY, 150, 10_002, "us", tif=FOK) == []
+    assert book.level_quantity(SELL, 10_001) == 100
+    trades = book.submit(4, BUY, 150, 10_003, "us", tif=FOK)
+    assert [(t.price, t.quantity) for t in trades] == [(10_001, 100), (10_003, 50)]
+    assert book.get(4) is None
+
+
+def test_post_only_that_would_cross_is_rejected():
+    book = OrderBook()
+    book.submit(1, SELL, 100, 10_001, "a")
+    with pytest.raises(BookError, match="post-only order would cross"):
+        book.submit(2, BUY, 100, 10_001, "us", post_only=True)
+    assert book.submit(3, BUY, 100, 10_000, "us", post_only=True) == []
+    assert book.best_bid() == 10_000
+
+
+def test_replace_size_down_keeps_priority_price_change_loses_it():
+    book = OrderBook()
+    book.submit(1, BUY, 100, 10_000, "a")
+    book.submit(2, BUY, 100, 10_000, "us")
+    book.submit(3, BUY, 100, 10_000, "b")
+    book.replace(1, quantity=40, price=10_000)
+    assert book.queue_ahead(2) == 40
+    assert book.level_quantity(BUY, 10_000) == 240
+    book.replace(1, quantity=80, price=10_000)  # size up: to the back
+    assert book.queue_ahead(1) == 200
+    book.replace(2, quantity=100, price=9_999)
+    assert book.queue_ahead(2) == 0 and book.best_bid() == 10_000
+    with pytest.raises(BookError, match="unknown order"):
+        book.replace(99, quantity=1, price=10_000)
+
+
+def test_replace_to_a_marketable_price_trades():
+    book = OrderBook()
+    book.submit(1, SELL, 100, 10_001, "a")
+    book.submit(2, BUY, 100, 9_999, "us")
+    trades = book.replace(2, quantity=100, price=10_001)
+    assert [(t.maker_order_id, t.taker_order_id, t.quantity) for t in trades] == [(1, 2, 100)]
+    assert len(book) == 0
+
+
 actions = st.lists(
     st.tuples(
-        st.sampled_from(["limit", "ioc", "market", "cancel"]),
+        st.sampled_from(["limit", "ioc", "fok", "post", "market", "cancel", "replace"]),
         st.sampled_from([BUY, SELL]),
         st.integers(min_value=1, max_value=500),
         st.integers(min_value=9_990, max_value=10_010),
@@ -67,18 +112,46 @@ def test_book_invariants(script):
     submitted: dict[int, int] = {}
     traded: dict[int, int] = {}
     for order_id, (kind, side, quantity, price) in enumerate(script, start=1):
+        ahead_before = {oid: book.queue_ahead(oid) for oid in list(book._orders)}
+        target = order_id // 2
         if kind == "cancel":
-            book.cancel(order_id // 2)
-            continue
-        submitted[order_id] = quantity
-        trades = book.submit(
-            order_id, side, quantity, None if kind == "market" else price, "x", immediate_or_cancel=kind == "ioc"
-        )
+            book.cancel(target)
+            trades = []
+        elif kind == "replace":
+            if book.get(target) is None:
+                continue
+            trades = book.replace(target, quantity=quantity, price=price)
+            # a replace re-sizes what is left to trade
+            submitted[target] = traded.get(target, 0) + quantity
+        else:
+            submitted[order_id] = quantity
+            tif = {"ioc": IOC, "fok": FOK}.get(kind, "DAY")
+            try:
+                trades = book.submit(
+                    order_id,
+                    side,
+                    quantity,
+                    None if kind == "market" else price,
+                    "x",
+                    tif=tif,
+                    post_only=kind == "post",
+                )
+            except BookError as rejected:
+                assert kind == "post" and "would cross" in str(rejected)
+                continue
+            if kind == "fok":
+                assert sum(t.quantity for t in trades) in (0, quantity)
         for t in trades:
             # every match has one buyer and one seller for the same quantity
             traded[t.maker_order_id] = traded.get(t.maker_order_id, 0) + t.quantity
             traded[t.taker_order_id] = traded.get(t.taker_order_id, 0) + t.quantity
         bid, ask = book.best_bid(), book.best_ask()
         assert bid is None or ask is None or bid < ask, "the book stayed crossed"
+        for oid, ahead in ahead_before.items():
+            if book.get(oid) is not None and not (kind == "replace" and oid == target):
+                assert book.queue_ahead(oid) <= ahead, "a queue position worsened without a replace"
+        for s in (BUY, SELL):
+            for p, q in book.depth(s, levels=100):
+                assert q == sum(o.quantity for o in book._levels[s][p]) > 0
     for order_id, quantity in traded.items():
         assert quantity <= submitted[order_id], "a fill exceeded the order"

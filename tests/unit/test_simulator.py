@@ -1,12 +1,19 @@
+import math
 import pickle
 import random
+from decimal import Decimal
 
-from routing.engine import WorkingParent, run_step
+import pytest
+
+from routing.algorithms.schedules import VolumeProfile
+from routing.engine import DARK, ExecutionState, ParentPlan, run_step
+from routing.market.book import BUY, IOC, SELL
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
-from routing.market.simulator import MarketSimulator
+from routing.market.simulator import ACCEPTED, CANCELED, FILLED, REJECTED, MarketSimulator
 from routing.market.venues import DEFAULT_VENUES
 
 STEP = 5 * NS_PER_S
+FLAT = VolumeProfile(OPEN_NS, CLOSE_NS, (1.0,) * 78)
 
 
 def new_sim():
@@ -15,34 +22,62 @@ def new_sim():
     )
 
 
-def run(sim, steps, first_step=0, parent_filled=0):
+def new_state(sim):
+    return ExecutionState(
+        profile=FLAT,
+        tick_size=Decimal("0.01"),
+        tick_value_bps=1.0,
+        sigma_ticks_per_sqrt_s=7 / math.sqrt(60),
+        permanent_impact_ticks_per_share=sim.linear_permanent_impact(10_000),
+    )
+
+
+def plan(filled=0, strategy="TWAP", **overrides):
+    fields = dict(
+        parent_id=1,
+        side=BUY,
+        quantity=10_000,
+        filled=filled,
+        limit=None,
+        start_ns=OPEN_NS,
+        end_ns=OPEN_NS + 600 * NS_PER_S,
+        lot_size=100,
+        strategy=strategy,
+    )
+    return ParentPlan(**(fields | overrides))
+
+
+def run(sim, state, steps, first_step=0, filled=0, **overrides):
     outcomes = []
     for step in range(first_step, first_step + steps):
-        parent = WorkingParent(1, 1, 10_000, parent_filled, None, OPEN_NS, OPEN_NS + 600 * NS_PER_S, 1)
-        out = run_step(sim, [parent], end_ns=sim.clock_ns + STEP, rng=random.Random(f"42:{step}"))
-        parent_filled += sum(f.quantity for f in out.fills)
+        parents = [plan(filled, **overrides)] if filled < 10_000 else []
+        out = run_step(sim, state, parents, end_ns=sim.clock_ns + STEP, rng=random.Random(f"42:{step}"), step_no=step)
+        filled += sum(f.quantity for f in out.fills)
         outcomes.append(out)
-    return outcomes, parent_filled
+    return outcomes, filled
 
 
 def test_same_seed_same_day():
-    a, _ = run(new_sim(), 60)
-    b, _ = run(new_sim(), 60)
+    sim_a, sim_b = new_sim(), new_sim()
+    a, _ = run(sim_a, new_state(sim_a), 60)
+    b, _ = run(sim_b, new_state(sim_b), 60)
     assert a == b
 
 
 def test_checkpoint_resume_is_identical_to_an_uninterrupted_run():
-    uninterrupted, _ = run(new_sim(), 80)
     sim = new_sim()
-    first, filled = run(sim, 40)
-    resumed = pickle.loads(pickle.dumps(sim))
-    second, _ = run(resumed, 40, first_step=40, parent_filled=filled)
+    uninterrupted, _ = run(sim, new_state(sim), 80)
+    sim = new_sim()
+    state = new_state(sim)
+    first, filled = run(sim, state, 40)
+    resumed_sim, resumed_state = pickle.loads(pickle.dumps((sim, state)))
+    second, _ = run(resumed_sim, resumed_state, 40, first_step=40, filled=filled)
     assert first + second == uninterrupted
 
 
 def test_consolidated_book_never_crosses_and_trades_happen():
     sim = new_sim()
-    outcomes, filled = run(sim, 200)
+    outcomes, filled = run(sim, new_state(sim), 200)
     assert sum(o.bar.volume for o in outcomes) > 0
     for o in outcomes:
         assert o.bar.bid is not None and o.bar.ask is not None
@@ -50,10 +85,84 @@ def test_consolidated_book_never_crosses_and_trades_happen():
     assert filled > 0
 
 
-def test_twap_parent_completes_and_never_overfills():
+@pytest.mark.parametrize("strategy", ["TWAP", "VWAP", "IS"])
+def test_parent_completes_never_overfills_and_children_add_up(strategy):
     sim = new_sim()
-    outcomes, filled = run(sim, 130)  # the 10-minute schedule ends at step 120
+    outcomes, filled = run(sim, new_state(sim), 130, strategy=strategy)  # the 10-minute schedule ends at step 120
     assert filled == 10_000
+    fills_by_child: dict[int, int] = {}
     for o in outcomes:
-        for child in o.children:
-            assert sum(f.quantity for f in o.fills if f.child_seq == child.seq) == child.filled <= child.quantity
+        for f in o.fills:
+            fills_by_child[f.order_id] = fills_by_child.get(f.order_id, 0) + f.quantity
+    last_seen = {c.order_id: c for o in outcomes for c in o.children}
+    assert fills_by_child == {oid: c.filled for oid, c in last_seen.items() if c.filled}
+    assert all(c.filled <= c.quantity for c in last_seen.values())
+    assert {c.tactic for c in last_seen.values()} >= {"PASSIVE"}
+
+
+def test_limit_holds_for_every_child():
+    sim = new_sim()
+    limit = sim.nbbo()[1] - 2  # below the offer: only passive buying can fill
+    outcomes, _ = run(sim, new_state(sim), 60, limit=limit)
+    children = [c for o in outcomes for c in o.children]
+    assert children
+    for child in children:
+        assert child.price_half_ticks is None or child.price_half_ticks <= 2 * limit
+    for fill in (f for o in outcomes for f in o.fills):
+        assert fill.price_half_ticks <= 2 * limit
+
+
+def test_inactive_parent_cancels_its_children():
+    sim = new_sim()
+    state = new_state(sim)
+    run(sim, state, 20)
+    assert state.parents[1].children
+    out = run_step(sim, state, [plan(0, active=False)], end_ns=sim.clock_ns + STEP, rng=random.Random("x"))
+    assert 1 not in state.parents  # every child cancelled within the step, the parent let go
+    assert any(e.kind == "child.cancelled" for e in out.events)
+
+
+def test_dark_pool_crosses_at_the_midpoint_above_minimum_size():
+    sim = new_sim()
+    rng = random.Random(3)
+    order_id = sim.send_order(rng, venue="DARKX", side=BUY, quantity=5_000, price_half_ticks=None, owner="us")
+    fills = []
+    for i in range(120):
+        prints = sim.run_until(sim.clock_ns + NS_PER_S, random.Random(i))
+        for p in prints:
+            if p.venue == "DARKX":
+                assert p.quantity >= 200  # Dark Pool X's minimum fill
+        fills += [r for r in sim.take_reports(sim.clock_ns) if r.kind == FILLED]
+    assert fills, "contra interest arrived within two minutes"
+    for f in fills:
+        assert f.order_id == order_id
+
+
+def test_venue_rejects_with_reasons():
+    sim = new_sim()
+    rng = random.Random(1)
+    bid, ask = sim.nbbo()
+    odd = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * bid + 1, owner="us")
+    crossing = sim.send_order(rng, venue="NASDAQ", side=BUY, quantity=100, price_half_ticks=2 * ask + 2, owner="us",
+                              post_only=True)  # fmt: skip
+    empty = sim.send_order(rng, venue="BATS", side=SELL, quantity=0, price_half_ticks=2 * ask, owner="us")
+    ioc = sim.send_order(rng, venue="BATS", side=SELL, quantity=100, price_half_ticks=2 * (ask + 5), owner="us",
+                         tif=IOC)  # fmt: skip
+    sim.run_until(sim.clock_ns + NS_PER_S, random.Random(2))
+    reports = {(r.order_id, r.kind): r for r in sim.take_reports(sim.clock_ns)}
+    assert reports[(odd, REJECTED)].reason == "price off tick"
+    assert reports[(crossing, REJECTED)].reason == "post-only order would cross"
+    assert "quantity must be positive" in reports[(empty, REJECTED)].reason
+    assert (ioc, ACCEPTED) in reports and reports[(ioc, CANCELED)].reason == "IOC remainder"
+    for r in reports.values():
+        assert r.time_ns > r.venue_time_ns  # reports come back after a latency
+
+
+@pytest.mark.parametrize("routing,dark_expected", [("LIQUIDITY_SEEKING", True), ("PARALLEL", False)])
+def test_only_liquidity_seeking_routing_goes_dark(routing, dark_expected):
+    sim = new_sim()
+    outcomes, filled = run(sim, new_state(sim), 130, routing=routing)
+    assert filled == 10_000
+    dark_fills = [f for o in outcomes for f in o.fills if f.venue in ("DARKX", "DARKY")]
+    assert bool(dark_fills) is dark_expected
+    assert ({c.tactic for o in outcomes for c in o.children} >= {DARK}) is dark_expected
