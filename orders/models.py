@@ -103,6 +103,9 @@ class ParentOrder(models.Model):
     )
     pov_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.10"), help_text="POV target")
     routing = models.CharField(max_length=20, choices=Routing.choices, default=Routing.LIQUIDITY_SEEKING)
+    cancel_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="A supervisor cancelled it: it closes once its children are cancelled"
+    )
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
     arrival_price = models.DecimalField(null=True, blank=True, **PRICE)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from routing.algorithms.parameters import FOR_URGENCY
+from routing.models import KillSwitch
 from smarttrading import bulk_sql, streams
 
 from .domain.aggregation import OrderGroup, PendingOrder, plan_window
@@ -36,6 +37,7 @@ from .models import (
 )
 from .payloads import order_payload, parent_payload
 
+KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
 # Execution horizon in simulated seconds by urgency.
 HORIZON_FOR_URGENCY = {Urgency.LOW: 60 * 60, Urgency.MEDIUM: 30 * 60, Urgency.HIGH: 10 * 60}
 URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
@@ -158,6 +160,7 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     collar = settings.PRICE_COLLAR_PCT / 100
     account_ids = [a.pk for a in accounts.values()]
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
+    halted = KillSwitch.current().engaged
     now = timezone.now()
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
@@ -166,7 +169,7 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
         key = (accounts[request.account].pk, request.client_order_id)
         if key in known or key in fresh:
             continue
-        reason = collar_breach(request, specs[request.instrument], collar) or ""
+        reason = KILL_SWITCH_REASON if halted else collar_breach(request, specs[request.instrument], collar) or ""
         status = OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION
         fresh[key] = (status, reason)
         rows.append(

@@ -131,3 +131,17 @@ class MarketBar(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "step_no"], name="unique_bar_per_step"),
         ]
+
+
+class KillSwitch(models.Model):
+    """One row: while engaged no order is accepted and no child order is working anywhere."""
+
+    engaged = models.BooleanField(default=False)
+    changed_by = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    @classmethod
+    def current(cls) -> KillSwitch:
+        switch, _ = cls.objects.get_or_create(pk=1)
+        return switch

@@ -75,3 +75,77 @@ def test_a_limit_out_of_reach_expires_and_returns_the_rest(demo):
     assert parent.filled_quantity == 0
     assert Order.objects.get(parent=parent).status == OrderStatus.EXPIRED
     assert parent.audit_events.filter(kind="order.expired").count() == 1
+
+
+def test_pause_cancels_working_children_and_resume_reschedules(demo):
+    from routing.services import parent_pause, parent_resume
+
+    parent = make_parent(quantity=20_000, urgency="LOW")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 6)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
+    assert parent.children.filter(status__in=["SENT", "LIVE"]).exists()
+
+    parent_pause(parent_id=parent.pk, actor="user:super1")
+    run_session(session, 1)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.PAUSED
+    assert not parent.children.filter(status__in=["SENT", "LIVE"]).exists()
+    filled_when_paused = parent.filled_quantity
+    run_session(session, 5)
+    parent.refresh_from_db()
+    assert parent.filled_quantity == filled_when_paused  # nothing is sent while paused
+
+    parent_resume(parent_id=parent.pk, actor="user:super1")
+    resumed_at = parent.audit_events.get(kind="parent.resumed").pk
+    run_session(session, 6)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
+    assert parent.audit_events.filter(kind="child.placed", pk__gt=resumed_at).exists()
+    kinds = list(parent.audit_events.values_list("kind", "actor"))
+    assert ("parent.paused", "user:super1") in kinds and ("parent.resumed", "user:super1") in kinds
+    assert ("child.cancelled", "engine") in kinds
+
+
+def test_cancel_closes_the_parent_once_its_children_are_cancelled(demo):
+    from routing.services import parent_cancel
+
+    parent = make_parent(quantity=20_000, urgency="LOW")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 6)
+    parent_cancel(parent_id=parent.pk, actor="user:super1")
+    run_session(session, 1)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.CANCELLED
+    assert not parent.children.filter(status__in=["SENT", "LIVE"]).exists()
+    fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+    allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+    assert parent.filled_quantity == fills == allocated
+    assert all(o.status in (OrderStatus.CANCELLED, OrderStatus.FILLED) for o in parent.orders.all())
+
+
+def test_kill_switch_blocks_orders_cancels_children_and_only_a_release_lets_orders_in(demo):
+    from routing.services import ControlRefused, kill_switch_set, parent_resume
+
+    parent = make_parent(quantity=20_000, urgency="LOW")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 6)
+    kill_switch_set(engaged=True, actor="user:super1", reason="test")
+    run_session(session, 1)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.PAUSED
+    assert not parent.children.filter(status__in=["SENT", "LIVE"]).exists()
+    trader = User.objects.get(username="trader1")
+    blocked, _ = order_create(
+        submitted_by=trader, account=Account.objects.get(code="T1-GROWTH"),
+        instrument=Instrument.objects.get(symbol="XOM"), side="BUY", quantity=100, client_order_id="K-1",
+        source=Source.API,
+    )  # fmt: skip
+    assert blocked.status == OrderStatus.REJECTED and "kill switch" in blocked.reject_reason
+    with pytest.raises(ControlRefused, match="kill switch"):
+        parent_resume(parent_id=parent.pk, actor="user:super1")
+    kill_switch_set(engaged=False, actor="user:super1")
+    parent_resume(parent_id=parent.pk, actor="user:super1")
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
