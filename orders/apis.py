@@ -9,14 +9,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.models import ChildOrder, Fill
+from routing.models import ChildOrder, Fill, KillSwitch
+from routing.services import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
 
 from .domain.values import quantize_price
-from .models import Account, AuditEvent, Instrument, Side, Source, Strategy, Upload, Urgency
+from .models import Account, AuditEvent, Instrument, ParentOrder, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
 from .selectors import order_list, parent_list, upload_list
@@ -166,6 +167,11 @@ class ParentOutput(serializers.Serializer):
     fees = serializers.DecimalField(max_digits=24, decimal_places=6)
     status = serializers.CharField()
     strategy = serializers.CharField()
+    urgency = serializers.CharField()
+    routing = serializers.CharField()
+    max_participation = serializers.DecimalField(max_digits=5, decimal_places=4)
+    aggressiveness = serializers.DecimalField(max_digits=5, decimal_places=4)
+    cancel_requested_at = serializers.DateTimeField(allow_null=True)
     start = serializers.DateTimeField(allow_null=True)
     end = serializers.DateTimeField(allow_null=True)
 
@@ -416,3 +422,61 @@ class UploadDetailApi(APIView):
         upload = get_object_or_404(upload_list(user=request.user), pk=upload_id)
         errors = list(upload.errors.values("row", "column", "reason")[:1000])
         return Response({**upload_payload(upload), "errors": errors})
+
+
+class _ParentControlApi(APIView):
+    """One supervisor action on a parent; 409 with the reason when it does not apply."""
+
+    permission_classes = [IsSupervisor]
+    control = staticmethod(lambda **kwargs: None)
+
+    @extend_schema(request=None, responses=ParentOutput)
+    def post(self, request, parent_id: int):
+        get_object_or_404(ParentOrder, pk=parent_id)
+        try:
+            parent = self.control(parent_id=parent_id, actor=f"user:{request.user.username}")
+        except ControlRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        return Response(ParentOutput(parent).data)
+
+
+class ParentPauseApi(_ParentControlApi):
+    control = staticmethod(parent_pause)
+
+
+class ParentResumeApi(_ParentControlApi):
+    control = staticmethod(parent_resume)
+
+
+class ParentCancelApi(_ParentControlApi):
+    control = staticmethod(parent_cancel)
+
+
+class KillSwitchInput(serializers.Serializer):
+    engaged = serializers.BooleanField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class KillSwitchOutput(serializers.Serializer):
+    engaged = serializers.BooleanField()
+    changed_by = serializers.CharField()
+    changed_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class KillSwitchApi(APIView):
+    """Anyone signed in may see the switch; only a supervisor engages or releases it."""
+
+    def get_permissions(self):
+        return [IsSupervisor()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(responses=KillSwitchOutput)
+    def get(self, request):
+        return Response(KillSwitchOutput(KillSwitch.current()).data)
+
+    @extend_schema(request=KillSwitchInput, responses=KillSwitchOutput)
+    def post(self, request):
+        data = KillSwitchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        switch = kill_switch_set(actor=f"user:{request.user.username}", **data.validated_data)
+        return Response(KillSwitchOutput(switch).data)

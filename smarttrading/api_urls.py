@@ -15,5 +15,9 @@ urlpatterns = [
     path("parents/<int:parent_id>/children/", apis.ParentChildrenApi.as_view(), name="parent-children"),
     path("parents/<int:parent_id>/fills/", apis.ParentFillsApi.as_view(), name="parent-fills"),
     path("parents/<int:parent_id>/audit/", apis.ParentAuditApi.as_view(), name="parent-audit"),
+    path("parents/<int:parent_id>/pause/", apis.ParentPauseApi.as_view(), name="parent-pause"),
+    path("parents/<int:parent_id>/resume/", apis.ParentResumeApi.as_view(), name="parent-resume"),
+    path("parents/<int:parent_id>/cancel/", apis.ParentCancelApi.as_view(), name="parent-cancel"),
+    path("kill-switch/", apis.KillSwitchApi.as_view(), name="kill-switch"),
     path("aggregate/", apis.AggregateApi.as_view(), name="aggregate"),
 ]

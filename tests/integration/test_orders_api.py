@@ -107,3 +107,31 @@ def test_parent_endpoints_follow_who_may_see_the_parent(trader1, trader2, superv
         assert trader2.get(path).status_code == 404, path
     audit = supervisor.get(f"/api/v1/parents/{parent['id']}/audit/").json()
     assert [e["kind"] for e in audit] == ["parent.created", "order.aggregated"]
+
+
+def test_supervisor_controls_over_the_api(demo, client):
+    from django.contrib.auth.models import User
+
+    from orders.models import Account, Instrument, Source
+    from orders.services import aggregation_window_run, order_create
+
+    order_create(
+        submitted_by=User.objects.get(username="trader1"), account=Account.objects.get(code="T1-GROWTH"),
+        instrument=Instrument.objects.get(symbol="XOM"), side="BUY", quantity=500, client_order_id="C-1",
+        source=Source.API,
+    )  # fmt: skip
+    (parent,) = aggregation_window_run(actor="test")
+    client.force_login(User.objects.get(username="trader1"))
+    assert client.post(f"/api/v1/parents/{parent.pk}/pause/").status_code == 403  # traders cannot
+    assert client.post("/api/v1/kill-switch/", {"engaged": True}).status_code == 403
+    assert client.get("/api/v1/kill-switch/").json()["engaged"] is False
+    client.force_login(User.objects.get(username="supervisor1"))
+    response = client.post(f"/api/v1/parents/{parent.pk}/pause/")
+    assert response.status_code == 200 and response.json()["status"] == "PAUSED"
+    assert client.post(f"/api/v1/parents/{parent.pk}/pause/").json() == {"detail": "a PAUSED parent cannot be paused"}
+    assert client.post(f"/api/v1/parents/{parent.pk}/resume/").json()["status"] == "NEW"
+    assert client.post(f"/api/v1/parents/{parent.pk}/cancel/").json()["status"] == "CANCELLED"  # never started
+    assert client.post("/api/v1/parents/999999/cancel/").status_code == 404
+    switch = client.post("/api/v1/kill-switch/", {"engaged": True, "reason": "drill"}, content_type="application/json")
+    assert switch.json()["engaged"] is True and switch.json()["changed_by"] == "user:supervisor1"
+    assert client.post("/api/v1/kill-switch/", {"engaged": "maybe"}, content_type="application/json").status_code == 400
