@@ -38,6 +38,11 @@ def parent_payload(parent: ParentOrder) -> dict:
         "end": iso_time(parent.end),
         "fees": str(parent.fees.quantize(Decimal("0.0001"))),
         "crossed_quantity": parent.crossed_quantity,
+        "urgency": parent.urgency,
+        "routing": parent.routing,
+        "max_participation": str(parent.max_participation),
+        "aggressiveness": str(parent.aggressiveness),
+        "cancel_requested": parent.cancel_requested_at is not None,
     }
 
 

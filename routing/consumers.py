@@ -4,7 +4,13 @@ from orders.roles import SUPERVISOR, has_role
 from smarttrading import streams
 from smarttrading.consumers import StreamConsumer
 
-from .selectors import parent_panel_series, parent_recent_fills
+from .selectors import (
+    parent_panel_series,
+    parent_recent_fills,
+    parent_reconciliation,
+    parent_schedule,
+    parent_venue_breakdown,
+)
 from .services import fill_payload
 
 
@@ -37,5 +43,8 @@ class ParentConsumer(StreamConsumer):
         return {
             "parent": parent_payload(parent),
             "fills": [fill_payload(f) for f in reversed(parent_recent_fills(parent))],
+            "schedule": parent_schedule(parent),
+            "venues": parent_venue_breakdown(parent),
+            "reconciliation": parent_reconciliation(parent),
             **parent_panel_series(parent),
         }

@@ -66,6 +66,7 @@ LOOKAHEAD_NS = 30 * NS_PER_S  # passive and dark orders work for what is due thi
 MARKOUT_NS = 5 * NS_PER_S  # horizon of the mark-out the scorecard ranks venues by
 SWEEP_TICKS = 3  # aggressive orders reach at most this far through the touch
 RATE_MEMORY_S = 60.0  # smoothing of per-venue traded volume
+ROUND_LOT = 100  # passive and dark slices are at least this, unless less is left to do
 DARK_AHEAD_SHARE = 0.10  # dark fills may run this share of the parent ahead of schedule
 
 IMMEDIATE = "IMMEDIATE"  # everything now: the naive market order, for comparison
@@ -478,8 +479,8 @@ class _Step:
                     resting -= child.open - keep
             return
         extra = min(wanted - resting, room) // lot * lot
-        if extra < lot:
-            return
+        if extra < min(_round_lot(lot), room // lot * lot) or extra < lot:
+            return  # odd-lot clips only signal: wait for a round lot, unless that is all that is left
         split = self._split(parent, extra, price)
         for venue, size in split:
             self.send(parent, venue=venue, tactic=PASSIVE, quantity=size, price_half_ticks=2 * price)
@@ -667,6 +668,10 @@ def _adopt(state: ExecutionState, plan: ParentPlan, now_ns: int) -> None:
         parent.offset = parent.filled
         parent.others_volume = 0
         parent.schedule = schedule_for(plan, state, start_ns=now_ns, quantity=plan.quantity - parent.filled)
+
+
+def _round_lot(lot_size: int) -> int:
+    return max(lot_size, ROUND_LOT // lot_size * lot_size)
 
 
 def _update_venue_rates(state: ExecutionState, prints: list[Print], seconds: float) -> None:

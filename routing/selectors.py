@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
 from decimal import Decimal
 
-from orders.domain.values import quantize_price
-from orders.models import ParentOrder
+from django.db.models import Count, F, Q, Sum
+
+from orders.domain.values import Side, price_to_ticks, quantize_price
+from orders.models import Allocation, ParentOrder, ParentStatus
 from orders.payloads import iso_time
 
-from .models import Fill, MarketBar
+from .algorithms.parameters import FOR_URGENCY
+from .engine import ParentPlan, schedule_for
+from .market.clock import EXCHANGE_TZ, to_datetime, to_ns
+from .models import ChildOrder, Fill, MarketBar, MarketSession
+
+
+def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
+    """The parent as the engine sees it: integer ticks and lots, simulated nanoseconds."""
+    instrument = parent.instrument
+    return ParentPlan(
+        parent_id=parent.pk,
+        side=Side(parent.side).sign,
+        quantity=parent.market_quantity,
+        filled=parent.market_filled_quantity,
+        limit=None if parent.limit_price is None else price_to_ticks(parent.limit_price, instrument.tick_size),
+        start_ns=to_ns(session.trading_date, parent.start),
+        end_ns=to_ns(session.trading_date, parent.end),
+        lot_size=instrument.lot_size,
+        strategy=parent.strategy,
+        urgency=FOR_URGENCY[parent.urgency].kappa_t,
+        pov_rate=float(parent.pov_rate),
+        max_participation=float(parent.max_participation),
+        aggressiveness=float(parent.aggressiveness),
+        routing=parent.routing,
+        active=parent.status == ParentStatus.WORKING and parent.cancel_requested_at is None,
+    )
 
 
 def parent_market_bars(parent: ParentOrder):
@@ -44,4 +73,78 @@ def parent_panel_series(parent: ParentOrder) -> dict:
 
 
 def parent_recent_fills(parent: ParentOrder, limit: int = 200):
-    return list(Fill.objects.filter(parent=parent).order_by("-id")[:limit])
+    return list(Fill.objects.filter(parent=parent).select_related("child").order_by("-id")[:limit])
+
+
+def parent_schedule(parent: ParentOrder, points: int = 60) -> list[dict]:
+    """The parent's own algorithm schedule (cumulative shares due), for the progress chart.
+
+    Rebuilt from the parent's parameters and its session's market model, so it is the
+    same schedule the engine follows (participation caps aside).
+    """
+    if parent.start is None or parent.end is None:
+        return []
+    session = MarketSession.objects.filter(
+        instrument_id=parent.instrument_id, trading_date=parent.start.astimezone(EXCHANGE_TZ).date()
+    ).first()
+    if session is None:
+        return []
+    _, state = pickle.loads(session.state)
+    plan = parent_plan(parent, session)
+    plan = replace(plan, max_participation=1.0, filled=0)
+    start_ns, end_ns = to_ns(session.trading_date, parent.start), to_ns(session.trading_date, parent.end)
+    schedule = schedule_for(plan, state, start_ns=start_ns, quantity=plan.quantity)
+    crossed = parent.crossed_quantity
+    series = []
+    for i in range(points + 1):
+        at_ns = start_ns + (end_ns - start_ns) * i // points
+        due = crossed + schedule.target(at_ns, others_volume=10**15)
+        if plan.strategy == "POV":  # follows volume: the plan is what the market allowed so far
+            break
+        series.append({"time": iso_time(to_datetime(session.trading_date, at_ns)), "due": due})
+    return series
+
+
+def parent_venue_breakdown(parent: ParentOrder) -> list[dict]:
+    """Per venue: child orders, shares filled, average price, fees, maker share."""
+    rows = {}
+    for child in ChildOrder.objects.filter(parent=parent).values("venue").annotate(children=Count("id")):
+        rows[child["venue"]] = {"venue": child["venue"], "children": child["children"]}
+    fills = (
+        Fill.objects.filter(parent=parent)
+        .values("venue")
+        .annotate(
+            filled=Sum("quantity"),
+            notional=Sum(F("quantity") * F("price")),
+            fees=Sum("fee"),
+            maker=Sum("quantity", filter=Q(liquidity="M")),
+        )
+    )
+    for f in fills:
+        row = rows.setdefault(f["venue"], {"venue": f["venue"], "children": 0})
+        row.update(
+            quantity=f["filled"],
+            average_price=str(quantize_price(f["notional"] / f["filled"])),
+            fees=str(f["fees"].quantize(Decimal("0.0001"))),
+            maker_share=round((f["maker"] or 0) / f["filled"], 3),
+        )
+    return sorted(rows.values(), key=lambda r: -r.get("quantity", 0))
+
+
+def parent_reconciliation(parent: ParentOrder) -> dict:
+    """Filled on the parent = child fills + internal crosses = allocations to its orders."""
+    child_fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+    children_filled = ChildOrder.objects.filter(parent=parent).aggregate(q=Sum("filled_quantity"))["q"] or 0
+    allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+    orders_filled = parent.orders.aggregate(q=Sum("filled_quantity"))["q"] or 0
+    parent_filled = parent.filled_quantity
+    return {
+        "parent_filled": parent_filled,
+        "child_fills": child_fills,
+        "children_filled": children_filled,
+        "crossed": parent.crossed_quantity,
+        "allocated": allocated,
+        "orders_filled": orders_filled,
+        "balanced": parent_filled == child_fills + parent.crossed_quantity == allocated == orders_filled
+        and children_filled == child_fills,
+    }

@@ -31,15 +31,14 @@ from orders.payloads import iso_time, parent_payload
 from orders.services import parent_close, parent_fills_allocate
 from smarttrading import streams
 
-from .algorithms.parameters import FOR_URGENCY
 from .algorithms.schedules import VolumeProfile, profile_from_volumes
-from .engine import ExecutionState, ParentPlan, StepOutcome, run_step
+from .engine import ExecutionState, StepOutcome, run_step
 from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
 from .market.profile import PROFILE_BINS, simulated_day_volumes
 from .market.simulator import FlowParameters, MarketSimulator
 from .market.venues import DEFAULT_VENUES
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
-from .selectors import parent_market_bars
+from .selectors import parent_market_bars, parent_plan, parent_reconciliation, parent_venue_breakdown
 
 ENGINE = "engine"
 FEE_PLACES = Decimal("0.0001")
@@ -196,27 +195,6 @@ def session_step_delay_s() -> float:
     return settings.SIM_STEP_SECONDS / settings.SIM_SPEED if settings.SIM_SPEED > 0 else 0.0
 
 
-def _parent_plan(parent: ParentOrder, session: MarketSession, simulator: MarketSimulator) -> ParentPlan:
-    instrument = parent.instrument
-    return ParentPlan(
-        parent_id=parent.pk,
-        side=Side(parent.side).sign,
-        quantity=parent.market_quantity,
-        filled=parent.market_filled_quantity,
-        limit=None if parent.limit_price is None else price_to_ticks(parent.limit_price, instrument.tick_size),
-        start_ns=to_ns(session.trading_date, parent.start),
-        end_ns=to_ns(session.trading_date, parent.end),
-        lot_size=instrument.lot_size,
-        strategy=parent.strategy,
-        urgency=FOR_URGENCY[parent.urgency].kappa_t,
-        pov_rate=float(parent.pov_rate),
-        max_participation=float(parent.max_participation),
-        aggressiveness=float(parent.aggressiveness),
-        routing=parent.routing,
-        active=parent.status == ParentStatus.WORKING and parent.cancel_requested_at is None,
-    )
-
-
 @transaction.atomic
 def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     """Run step ``step_no`` of a session; returns None when it is not this step's turn."""
@@ -243,7 +221,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     if parents:
         biggest = max(p.market_quantity for p in parents)
         state.permanent_impact_ticks_per_share = simulator.linear_permanent_impact(biggest)
-    plans = [_parent_plan(p, session, simulator) for p in parents if p.start is not None]
+    plans = [parent_plan(p, session) for p in parents if p.start is not None]
 
     outcome = run_step(
         simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
@@ -406,6 +384,8 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 "type": "fill",
                 "parent": parent_payload(parent),
                 "fills": [fill_payload(f) for f in parent_fills],
+                "venues": parent_venue_breakdown(parent),
+                "reconciliation": parent_reconciliation(parent),
             },
         )
     mid = None if bar.bid is None or bar.ask is None else tick * (bar.bid + bar.ask) / 2
@@ -446,6 +426,8 @@ def fill_payload(fill: Fill) -> dict:
         "fee": str(fill.fee.quantize(FEE_PLACES)),
         "liquidity": fill.liquidity,
         "child": fill.child_id,
+        "tactic": fill.child.tactic,
+        "order_type": fill.child.order_type,
     }
 
 
@@ -478,7 +460,9 @@ def _parent_for_control(parent_id: int) -> tuple[ParentOrder, MarketNow]:
 
 def _control_audit(kind: str, parent: ParentOrder, actor: str, market: MarketNow, **detail) -> None:
     AuditEvent.objects.create(kind=kind, actor=actor, parent=parent, sim_time=market.now, detail=detail)
-    streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
+    message = {"type": "parent", "parents": [parent_payload(parent)]}
+    streams.publish_on_commit(streams.EXECUTION_GROUP, message)
+    streams.publish_on_commit(streams.parent_group(parent.pk), message)
 
 
 @transaction.atomic

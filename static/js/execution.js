@@ -48,7 +48,30 @@
       }
       m.parents.slice().reverse().forEach(upsert);
     },
-    onMessage: function (m) { if (m.type === "parent") m.parents.forEach(upsert); },
+    onMessage: function (m) {
+      if (m.type === "parent") m.parents.forEach(upsert);
+      else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
+    },
+  });
+  const killButton = document.getElementById("kill-switch");
+  function showKillSwitch(engaged, by, reason) {
+    killButton.dataset.engaged = engaged ? "1" : "0";
+    killButton.textContent = engaged ? "Release kill switch" : "Engage kill switch";
+    document.getElementById("kill-banner").hidden = !engaged;
+    if (engaged) document.getElementById("kill-by").textContent = "By " + by + (reason ? ": " + reason : "");
+  }
+  killButton.addEventListener("click", function () {
+    const engage = killButton.dataset.engaged !== "1";
+    let reason = "";
+    if (engage) {
+      reason = window.prompt("Engage the kill switch? Every child order is cancelled and no order is accepted. Reason:", "");
+      if (reason === null) return;
+    } else if (!window.confirm("Release the kill switch? Orders are accepted again; paused parents stay paused.")) return;
+    fetch("/api/v1/kill-switch/", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json" },
+      body: JSON.stringify({ engaged: engage, reason: reason }),
+    }).then(function (r) { return r.json(); }).then(function (s) { showKillSwitch(s.engaged, s.changed_by, s.reason); });
   });
   document.getElementById("aggregate").addEventListener("click", function () {
     fetch("/api/v1/aggregate/", { method: "POST", headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" });

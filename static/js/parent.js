@@ -10,15 +10,16 @@
     legend: { orientation: "h", y: -0.2 },
   };
   const config = { displayModeBar: false, responsive: true };
-  let parent = null, executed = [], market = [], fillCount = 0;
+  let parent = null, executed = [], market = [], schedule = [], fillCount = 0;
+  const TACTICS = { PASSIVE: "Passive", DARK: "Dark", AGGRESSIVE: "Aggressive" };
 
   function localTime(iso) { return iso ? iso.substring(0, 19) : null; }  // sim time, exchange-local
 
   function drawProgress() {
     const traces = [];
-    if (parent && parent.start && parent.end) {
-      traces.push({ x: [localTime(parent.start), localTime(parent.end)], y: [0, parent.quantity], name: "Schedule (TWAP)",
-        mode: "lines", line: { dash: "dash", color: "#8b949e" } });
+    if (schedule.length) {
+      traces.push({ x: schedule.map(function (p) { return localTime(p.time); }), y: schedule.map(function (p) { return p.due; }),
+        name: "Schedule (" + parent.strategy + ")", mode: "lines", line: { dash: "dash", color: "#8b949e" } });
     }
     const xs = [parent && parent.start ? localTime(parent.start) : null].concat(executed.map(function (p) { return localTime(p.time); }));
     const ys = [0].concat(executed.map(function (p) { return p.filled; }));
@@ -40,6 +41,7 @@
   function renderStats() {
     document.getElementById("p-status").textContent = parent.status;
     document.getElementById("p-status").className = "status status-" + parent.status.toLowerCase();
+    renderControls();
     document.getElementById("p-filled").textContent = fmt.qty(parent.filled_quantity);
     document.getElementById("p-avg").textContent = fmt.price(parent.average_price);
     document.getElementById("p-arrival").textContent = fmt.price(parent.arrival_price, 3);
@@ -59,14 +61,59 @@
       perf.className = bps >= 0 ? "good" : "bad";
     }
   }
+  function renderVenues(rows) {
+    const body = document.querySelector("#venues tbody");
+    if (!rows.length) return;
+    body.innerHTML = "";
+    rows.forEach(function (r) {
+      const tr = el("tr", {});
+      tr.appendChild(el("td", {}, r.venue));
+      tr.appendChild(el("td", { class: "num" }, fmt.qty(r.children)));
+      tr.appendChild(el("td", { class: "num" }, fmt.qty(r.quantity || 0)));
+      tr.appendChild(el("td", { class: "num" }, r.average_price ? fmt.price(r.average_price, 4) : "–"));
+      tr.appendChild(el("td", { class: "num" }, r.maker_share == null ? "–" : (100 * r.maker_share).toFixed(0) + "%"));
+      tr.appendChild(el("td", { class: "num" }, r.fees || "–"));
+      body.appendChild(tr);
+    });
+  }
+  function renderReconciliation(r) {
+    const p = document.getElementById("reconciliation");
+    if (!r) return;
+    p.className = r.balanced ? "recon-ok" : "recon-bad";
+    p.textContent = (r.balanced ? "✓ Balanced: " : "✗ Out of balance: ") + "parent filled " + fmt.qty(r.parent_filled) +
+      " = child fills " + fmt.qty(r.child_fills) + " + crossed " + fmt.qty(r.crossed) + " = allocated " + fmt.qty(r.allocated) +
+      " = filled on orders " + fmt.qty(r.orders_filled);
+  }
+  function renderControls() {
+    const live = ["NEW", "WORKING", "PAUSED"].indexOf(parent.status) >= 0 && !parent.cancel_requested;
+    document.getElementById("btn-pause").disabled = !(live && parent.status !== "PAUSED");
+    document.getElementById("btn-resume").disabled = !(live && parent.status === "PAUSED");
+    document.getElementById("btn-cancel").disabled = !live;
+    if (parent.cancel_requested && live) document.getElementById("p-status").textContent = "CANCELLING";
+  }
+  document.querySelectorAll("button.control").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const action = button.dataset.action;
+      if (action === "cancel" && !window.confirm("Cancel parent " + parentId + "? Its working child orders are cancelled at every venue.")) return;
+      const error = document.getElementById("control-error");
+      fetch("/api/v1/parents/" + parentId + "/" + action + "/", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+      }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (res) {
+          if (res.ok) { error.hidden = true; parent = Object.assign(parent, res.body); renderStats(); }
+          else { error.hidden = false; error.textContent = res.body.detail || "Refused"; }
+        });
+    });
+  });
   function addFill(f) {
     const empty = tape.querySelector("tr.empty");
     if (empty) empty.remove();
     const tr = el("tr", { "data-fill": f.id, class: "flash" });
     tr.appendChild(el("td", {}, fmt.time(f.time)));
     tr.appendChild(el("td", {}, f.venue));
+    tr.appendChild(el("td", { class: "tactic tactic-" + (f.tactic || "").toLowerCase() }, TACTICS[f.tactic] || f.tactic));
     tr.appendChild(el("td", { class: "num" }, fmt.qty(f.quantity)));
-    tr.appendChild(el("td", { class: "num" }, fmt.price(f.price, 2)));
+    tr.appendChild(el("td", { class: "num" }, fmt.price(f.price, 3)));
     tr.appendChild(el("td", {}, f.liquidity === "M" ? "Maker" : "Taker"));
     tr.appendChild(el("td", { class: "num" }, f.fee));
     tape.insertBefore(tr, tape.firstChild);
@@ -76,11 +123,12 @@
   }
   openStream("/ws/execution/" + parentId + "/", {
     onSnapshot: function (m) {
-      parent = m.parent; executed = m.executed; market = m.market; fillCount = 0;
+      parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || []; fillCount = 0;
+      renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
       tape.innerHTML = "";
       if (!m.fills.length) {
         const tr = el("tr", { class: "empty" });
-        tr.appendChild(el("td", { colspan: 6 }, "No fills yet: the first child goes out at the next step."));
+        tr.appendChild(el("td", { colspan: 7 }, "No fills yet: the first child goes out at the next step."));
         tape.appendChild(tr);
       }
       m.fills.forEach(addFill);
@@ -92,7 +140,11 @@
         m.fills.forEach(function (f) { addFill(f); });
         const last = m.fills[m.fills.length - 1];
         executed.push({ time: last.time, filled: m.parent.filled_quantity });
+        renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
         renderStats(); drawProgress(); drawPrice();
+      } else if (m.type === "parent") {
+        parent = m.parents[0];
+        renderStats();
       } else if (m.type === "market") {
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
         renderStats(); drawPrice();

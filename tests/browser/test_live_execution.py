@@ -17,7 +17,7 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     trader.fill("input[name=quantity]", "4000")
     trader.select_option("select[name=urgency]", "MEDIUM")
     trader.click("form.entry button[type=submit]")
-    trader.wait_for_selector("text=accepted")
+    trader.wait_for_selector(".messages >> text=accepted")
     trader.wait_for_selector("#orders td >> text=PENDING_AGGREGATION")
 
     # when a supervisor runs the aggregation window from the overview
