@@ -66,6 +66,7 @@ LOOKAHEAD_NS = 30 * NS_PER_S  # passive and dark orders work for what is due thi
 MARKOUT_NS = 5 * NS_PER_S  # horizon of the mark-out the scorecard ranks venues by
 SWEEP_TICKS = 3  # aggressive orders reach at most this far through the touch
 RATE_MEMORY_S = 60.0  # smoothing of per-venue traded volume
+FINISH_NS = 20 * NS_PER_S  # in the last seconds of its horizon a parent takes what is left
 ROUND_LOT = 100  # passive and dark slices are at least this, unless less is left to do
 DARK_AHEAD_SHARE = 0.10  # dark fills may run this share of the parent ahead of schedule
 
@@ -411,11 +412,20 @@ class _Step:
         behind = target_now - parent.filled
         rate_per_s = plan.quantity / max(1, (plan.end_ns - plan.start_ns) / NS_PER_S)
         tolerance = max(lot, int((1 - plan.aggressiveness) * rate_per_s * 60) // lot * lot)
+        if plan.end_ns - now_ns <= FINISH_NS and plan.strategy != "POV":
+            # The last seconds: whatever is left is taken, so the parent completes on time.
+            behind, tolerance = plan.quantity - parent.filled, 0
+            for child in live:
+                if child.tactic != AGGRESSIVE:
+                    self.cancel(child)
+            room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
         in_flight = parent.open_quantity(AGGRESSIVE)
         if behind - in_flight > tolerance and room >= lot:
             self._take(parent, min(behind - in_flight, room) // lot * lot, far)
             room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
 
+        if plan.end_ns - now_ns <= FINISH_NS and plan.strategy != "POV":
+            return
         self._work_passive(parent, target_ahead, near, room)
         if plan.routing == LIQUIDITY_SEEKING:
             room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())

@@ -268,7 +268,17 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     else:
         session.status = MarketSession.Status.IDLE
     session.save(update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "status", "updated_at"])
+    if settings.FAULT_STEP_DELAY_S:
+        _hold_step_open(session.pk, step_no)
     return outcome
+
+
+def _hold_step_open(session_id: int, step_no: int) -> None:
+    """Fault injection (crash tests only): everything is written, nothing committed yet."""
+    import time
+
+    (settings.VAR_DIR / "step-in-flight").write_text(f"{session_id} {step_no}")
+    time.sleep(settings.FAULT_STEP_DELAY_S)
 
 
 def _parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> None:

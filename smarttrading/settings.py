@@ -151,6 +151,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # An unacknowledged step (worker killed) is redelivered after this many seconds.
     "visibility_timeout": int(os.environ.get("SMARTTRADING_VISIBILITY_TIMEOUT", "60")),
+    # How often workers look for such messages (kombu's default sweep is every 100 s).
+    "unacked_restore_interval": int(os.environ.get("SMARTTRADING_UNACKED_RESTORE_INTERVAL", "5")),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -176,6 +179,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024  # bulk API bodies 
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))
+# Fault injection for crash tests: each step holds its transaction open this long before
+# committing, after writing its number to VAR_DIR/step-in-flight. Never set in production.
+FAULT_STEP_DELAY_S = float(os.environ.get("SMARTTRADING_FAULT_STEP_DELAY_S", "0"))
 # Simulated days averaged into the intraday volume profile VWAP follows (computed once, cached).
 SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -14,7 +13,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.db import connection
+
+from tests.processes import process_env, start_worker, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
@@ -28,13 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def free_port() -> int:
@@ -63,13 +56,7 @@ def live_stack(transactional_db, demo, redis_server):
         user.password = make_password(settings.DEMO_PASSWORD, hasher="pbkdf2_sha256")
         user.save(update_fields=["password"])
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "SMARTTRADING_SIM_SPEED": "30",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = process_env(SMARTTRADING_SIM_SPEED="30")
     bin_dir = Path(sys.executable).parent
     log = open(Path(settings.VAR_DIR) / "live-stack.log", "w")  # noqa: SIM115
     processes = [
@@ -80,35 +67,14 @@ def live_stack(transactional_db, demo, redis_server):
             stdout=log,
             stderr=subprocess.STDOUT,
         ),
-        subprocess.Popen(
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "smarttrading",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ),
+        start_worker(log, SMARTTRADING_SIM_SPEED="30"),
     ]
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base + "/accounts/login/")
         yield base
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         log.close()
         redis_server.flushdb()  # no step of this stack's sessions is left for later workers
 
