@@ -66,9 +66,12 @@ LOOKAHEAD_NS = 30 * NS_PER_S  # passive and dark orders work for what is due thi
 MARKOUT_NS = 5 * NS_PER_S  # horizon of the mark-out the scorecard ranks venues by
 SWEEP_TICKS = 3  # aggressive orders reach at most this far through the touch
 RATE_MEMORY_S = 60.0  # smoothing of per-venue traded volume
-FINISH_NS = 20 * NS_PER_S  # in the last seconds of its horizon a parent takes what is left
+CATCH_UP_S = 30  # at aggressiveness 0 a parent may fall this many seconds of schedule behind before crossing
+FINISH_NS = 60 * NS_PER_S  # in the last seconds of its horizon a parent takes what is left
 ROUND_LOT = 100  # passive and dark slices are at least this, unless less is left to do
-DARK_AHEAD_SHARE = 0.10  # dark fills may run this share of the parent ahead of schedule
+# dark fills may run ahead of schedule by this share of the parent, or this much time, whichever is less
+DARK_AHEAD_SHARE = 0.10
+DARK_AHEAD_S = 60
 
 IMMEDIATE = "IMMEDIATE"  # everything now: the naive market order, for comparison
 
@@ -399,7 +402,8 @@ class _Step:
         near, far = (bid, ask) if plan.side == BUY else (ask, bid)
 
         # Ahead of schedule: pull passive orders first, then dark beyond its allowance.
-        dark_allowance = max(lot, int(plan.quantity * DARK_AHEAD_SHARE) // lot * lot)
+        rate_per_s = plan.quantity / max(1, (plan.end_ns - plan.start_ns) / NS_PER_S)
+        dark_allowance = max(lot, int(min(plan.quantity * DARK_AHEAD_SHARE, rate_per_s * DARK_AHEAD_S)) // lot * lot)
         committed = parent.filled + parent.open_quantity()
         if committed > target_ahead:
             for child in sorted(live, key=lambda c: c.tactic != PASSIVE):
@@ -410,8 +414,7 @@ class _Step:
 
         room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
         behind = target_now - parent.filled
-        rate_per_s = plan.quantity / max(1, (plan.end_ns - plan.start_ns) / NS_PER_S)
-        tolerance = max(lot, int((1 - plan.aggressiveness) * rate_per_s * 60) // lot * lot)
+        tolerance = max(lot, int((1 - plan.aggressiveness) * rate_per_s * CATCH_UP_S) // lot * lot)
         if plan.end_ns - now_ns <= FINISH_NS and plan.strategy != "POV":
             # The last seconds: whatever is left is taken, so the parent completes on time.
             behind, tolerance = plan.quantity - parent.filled, 0

@@ -146,6 +146,8 @@ class MarketSimulator:
         close_ns: int,
         flow: FlowParameters | None = None,
         warm_up_seed: int = 0,
+        path_seed: int | None = None,
+        path_sign: int = 1,
     ) -> None:
         self.specs = {v.code: v for v in venues}
         self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
@@ -157,6 +159,11 @@ class MarketSimulator:
         self.flow = flow or FlowParameters()
         self.reference_ticks = reference_ticks
         self.fundamental = reference_ticks * SUBTICKS
+        # The fundamental's random walk is drawn per whole second from this seed alone, so
+        # the same seed gives the same "news" path whatever anyone trades: replays and
+        # counterfactual runs of other algorithms face the same market.
+        self.path_seed = warm_up_seed if path_seed is None else path_seed
+        self.path_sign = path_sign  # −1 mirrors the path: antithetic runs for variance reduction
         self.transient = 0.0  # decaying impact of our trading, in subticks
         self._our_flow = 0.0  # our recent signed volume, decaying
         self.events_processed = 0  # background arrivals and cancels, for benchmarks
@@ -269,9 +276,9 @@ class MarketSimulator:
             background = self._next_background_ns
             at = background if due_message is None or background < due_message else due_message
             if at > end_ns:
-                self._advance_clock(rng, end_ns)
+                self._advance_clock(end_ns)
                 return prints
-            self._advance_clock(rng, at)
+            self._advance_clock(at)
             if at == background and (due_message is None or background < due_message):
                 self.events_processed += 1
                 self._background_event(rng, prints)
@@ -280,14 +287,18 @@ class MarketSimulator:
                 _, _, message = heapq.heappop(self._queue)
                 self._deliver(rng, message, prints)
 
-    def _advance_clock(self, rng: random.Random, to_ns: int) -> None:
+    def _advance_clock(self, to_ns: int) -> None:
         elapsed = to_ns - self.clock_ns
         if elapsed <= 0:
             return
         seconds = elapsed / NS_PER_S
-        sigma_per_sqrt_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
-        self.fundamental += round(rng.gauss(0.0, sigma_per_sqrt_s * math.sqrt(seconds)))
-        self.fundamental = max(self.fundamental, SUBTICKS)
+        first, last = self.clock_ns // NS_PER_S + 1, to_ns // NS_PER_S
+        if last >= first:
+            sigma_per_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
+            for second in range(first, last + 1):
+                shock = random.Random(self.path_seed * 100_003 + second).gauss(0.0, sigma_per_s)
+                self.fundamental += self.path_sign * round(shock)
+            self.fundamental = max(self.fundamental, SUBTICKS)
         decay = math.exp(-seconds / self.flow.impact_decay_s)
         self.transient *= decay
         self._our_flow *= decay

@@ -115,9 +115,13 @@ def test_limit_holds_for_every_child():
 def test_inactive_parent_cancels_its_children():
     sim = new_sim()
     state = new_state(sim)
-    run(sim, state, 20)
+    filled = 0
+    for step in range(60):  # until the parent has children working
+        _, filled = run(sim, state, 1, first_step=step, filled=filled)
+        if state.parents[1].children:
+            break
     assert state.parents[1].children
-    out = run_step(sim, state, [plan(0, active=False)], end_ns=sim.clock_ns + STEP, rng=random.Random("x"))
+    out = run_step(sim, state, [plan(filled, active=False)], end_ns=sim.clock_ns + STEP, rng=random.Random("x"))
     assert 1 not in state.parents  # every child cancelled within the step, the parent let go
     assert any(e.kind == "child.cancelled" for e in out.events)
 
