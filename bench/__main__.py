@@ -11,11 +11,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.execution import execution_quality
 from bench.intake import intake_benchmarks
+from bench.sessions import session_benchmarks
 from orders.domain.aggregation import PendingOrder, plan_window
 from orders.domain.allocation import Demand, Supply, allocate_fills
 from orders.domain.values import Side
-from routing.engine import run_step
 from routing.market.book import BUY, SELL, OrderBook
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.market.simulator import MarketSimulator
@@ -68,7 +69,7 @@ def book_events_per_s(events: int = 1_000_000, resting: int = 2_000, seed: int =
 
 
 def sim_day(seed: int = 7) -> dict:
-    """One instrument, the lit venues, a whole simulated day in 5-second steps."""
+    """One instrument, five venues, a whole simulated day of background flow in 5-second steps."""
     sim = MarketSimulator(
         venues=DEFAULT_VENUES, reference_ticks=10_000, open_ns=OPEN_NS, close_ns=CLOSE_NS, warm_up_seed=seed
     )
@@ -76,8 +77,8 @@ def sim_day(seed: int = 7) -> dict:
     step = 0
     volume = 0
     while sim.clock_ns < CLOSE_NS:
-        outcome = run_step(sim, [], end_ns=sim.clock_ns + 5 * NS_PER_S, rng=random.Random(f"{seed}:{step}"))
-        volume += outcome.bar.volume
+        prints = sim.run_until(min(sim.clock_ns + 5 * NS_PER_S, CLOSE_NS), random.Random(f"{seed}:{step}"))
+        volume += sum(p.quantity for p in prints)
         step += 1
     elapsed = time.perf_counter() - start
     return {
@@ -128,8 +129,21 @@ def allocate_10k_orders(orders: int = 10_000, fills: int = 5_000, seed: int = 4)
     return {"allocate_10k_orders_s": round(elapsed, 4), "allocate_rows": len(rows)}
 
 
+def execution_quality_figures() -> dict:
+    """The algorithms' execution quality over many seeds, as a table (see bench/execution.py)."""
+    quality = execution_quality(progress=lambda line: print(line, flush=True))
+    metrics = list(next(iter(quality["table"].values())))
+    header = f"{'':<20}" + "".join(f"{m[:26]:>30}" for m in metrics)
+    print(header)
+    for label, row in quality["table"].items():
+        cells = "".join(f"{row[m]['mean']:>16} ± {row[m]['std']:<11}" for m in metrics)
+        print(f"{label:<20}{cells}")
+    return {"execution_quality": quality}
+
+
 def main() -> None:
-    """``python -m bench [name ...]`` runs the named benchmarks only (book, sim_day, aggregate, allocate, intake)."""
+    """``python -m bench [name ...]`` runs the named benchmarks only
+    (book, sim_day, aggregate, allocate, intake, sessions, execution)."""
     only = set(sys.argv[1:])
     results = {"python": platform.python_version(), "machine": platform.machine()}
     for name, bench in (
@@ -138,6 +152,8 @@ def main() -> None:
         ("aggregate", aggregate_1m_orders),
         ("allocate", allocate_10k_orders),
         ("intake", intake_benchmarks),
+        ("sessions", session_benchmarks),
+        ("execution", execution_quality_figures),
     ):
         if only and name not in only:
             continue

@@ -7,37 +7,13 @@ upload task run to the end, then one aggregation window: orders and parents exis
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.stack import django_stack
+
 HEADER = "client_order_id,instrument,side,quantity,limit_price,strategy,urgency,account"
-
-
-def _setup_django(var_dir: Path):
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
-    os.environ["SMARTTRADING_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("SMARTTRADING_DEMO", "1")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "smarttrading.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    from smarttrading import embedded_redis
-
-    redis_process = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
-    call_command("migrate", verbosity=0)
-    call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    return redis_process
 
 
 def _rows(count: int, seed: int, prefix: str) -> list[dict]:
@@ -69,12 +45,8 @@ def _rows(count: int, seed: int, prefix: str) -> list[dict]:
 
 
 def intake_benchmarks() -> dict:
-    redis_process = _setup_django(ROOT / "var" / "bench")
-    try:
-        return {**_csv_upload(), **_bulk_api()}
-    finally:
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+    django_stack()
+    return {**_csv_upload(), **_bulk_api()}
 
 
 def _client():
