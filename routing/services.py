@@ -237,22 +237,20 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
             if open_children:
                 still_working = True
             else:
-                parent_close(
-                    parent=parent, status=ParentStatus.CANCELLED, actor=ENGINE, reason="cancelled by supervisor"
-                )
+                _parent_finish(parent, ParentStatus.CANCELLED, "cancelled by supervisor", at(end_ns))
             continue
         if parent.status == ParentStatus.PAUSED:
             if closing and not open_children:  # a paused parent does not outlive its trading day
-                parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="market closed")
+                _parent_finish(parent, ParentStatus.EXPIRED, "market closed", at(end_ns))
             else:
                 still_working = True
             continue
         if parent.status != ParentStatus.WORKING:
             continue
         if parent.filled_quantity == parent.quantity:
-            parent_close(parent=parent, status=ParentStatus.FILLED, actor=ENGINE, reason="complete")
+            _parent_finish(parent, ParentStatus.FILLED, "complete", at(end_ns))
         elif (to_ns(session.trading_date, parent.end) <= end_ns or closing) and not open_children:
-            parent_close(parent=parent, status=ParentStatus.EXPIRED, actor=ENGINE, reason="end time reached")
+            _parent_finish(parent, ParentStatus.EXPIRED, "end time reached", at(end_ns))
         else:
             still_working = True
         streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
@@ -279,6 +277,18 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
 
     (settings.VAR_DIR / "step-in-flight").write_text(f"{session_id} {step_no}")
     time.sleep(settings.FAULT_STEP_DELAY_S)
+
+
+def _parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now) -> None:
+    """Close the parent and record its reconciliation: fills, children, allocations, venues."""
+    parent_close(parent=parent, status=status, actor=ENGINE, reason=reason)
+    AuditEvent.objects.create(
+        kind="parent.reconciled",
+        actor=ENGINE,
+        parent=parent,
+        sim_time=now,
+        detail={**parent_reconciliation(parent), "venues": parent_venue_breakdown(parent)},
+    )
 
 
 def _parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> None:

@@ -127,6 +127,7 @@ class FlowParameters:
     impact_decay_s: float = 1800.0
     permanent_impact_share: float = 0.35
     maker_impact_weight: float = 0.5  # passive fills move the price less than taking
+    dark_impact_weight: float = 0.2  # a dark cross displays nothing: it leaks least
     refill_delay_ms: float = 150.0  # liquidity providers' reaction to a taken touch
 
 
@@ -449,14 +450,15 @@ class MarketSimulator:
             liquidity=liquidity,
             leaves=order.quantity,
         )
-        self._impact(order.side, quantity, liquidity)
+        self._impact(order.side, quantity, liquidity, dark=order.venue in self.pools)
         if not order.quantity:
             del self._ours[order.order_id]
 
-    def _impact(self, side: int, quantity: int, liquidity: str) -> None:
+    def _impact(self, side: int, quantity: int, liquidity: str, *, dark: bool = False) -> None:
         """Our trading moves the fair value: permanently, and transiently (decaying)."""
         flow = self.flow
-        weight = 1.0 if liquidity == TAKER else flow.maker_impact_weight
+        weights = {TAKER: 1.0, MAKER: flow.maker_impact_weight}
+        weight = flow.dark_impact_weight if dark else weights[liquidity]
         before = self._our_flow
         self._our_flow += side * quantity * weight
         sigma_day = flow.volatility_bps_per_min * math.sqrt(390) / 1e4 * self.reference_ticks * SUBTICKS

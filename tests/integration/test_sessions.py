@@ -162,3 +162,17 @@ def test_kill_switch_blocks_orders_cancels_children_and_only_a_release_lets_orde
     parent_resume(parent_id=parent.pk, actor="user:super1")
     parent.refresh_from_db()
     assert parent.status == ParentStatus.WORKING
+
+
+def test_a_finished_parent_records_its_reconciliation_in_the_audit_trail(demo):
+    parent = make_parent(quantity=1_000, urgency="HIGH")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 200)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.FILLED
+    event = parent.audit_events.get(kind="parent.reconciled")
+    assert event.detail["balanced"] is True
+    assert event.detail["parent_filled"] == event.detail["allocated"] == 1_000
+    assert sum(v.get("quantity", 0) for v in event.detail["venues"]) == event.detail["child_fills"]
+    kinds = set(parent.audit_events.values_list("kind", flat=True))
+    assert {"child.placed", "child.filled"} <= kinds
