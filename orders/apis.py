@@ -172,8 +172,12 @@ class ParentOutput(serializers.Serializer):
     max_participation = serializers.DecimalField(max_digits=5, decimal_places=4)
     aggressiveness = serializers.DecimalField(max_digits=5, decimal_places=4)
     cancel_requested_at = serializers.DateTimeField(allow_null=True)
+    cancel_requested = serializers.SerializerMethodField()
     start = serializers.DateTimeField(allow_null=True)
     end = serializers.DateTimeField(allow_null=True)
+
+    def get_cancel_requested(self, parent) -> bool:
+        return parent.cancel_requested_at is not None
 
 
 def _visible_parent(request, parent_id: int):

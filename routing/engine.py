@@ -66,6 +66,7 @@ LOOKAHEAD_NS = 30 * NS_PER_S  # passive and dark orders work for what is due thi
 MARKOUT_NS = 5 * NS_PER_S  # horizon of the mark-out the scorecard ranks venues by
 SWEEP_TICKS = 3  # aggressive orders reach at most this far through the touch
 RATE_MEMORY_S = 60.0  # smoothing of per-venue traded volume
+DARK_PING_EVERY_NS = 2 * NS_PER_S  # a liquidity seeker pings the pools before each lit sweep, at most this often
 CATCH_UP_S = 30  # at aggressiveness 0 a parent may fall this many seconds of schedule behind before crossing
 FINISH_NS = 60 * NS_PER_S  # in the last seconds of its horizon a parent takes what is left
 ROUND_LOT = 100  # passive and dark slices are at least this, unless less is left to do
@@ -148,6 +149,7 @@ class ParentState:
     filled: int = 0
     others_volume: int = 0  # market volume since the schedule started that was not ours
     children: dict[int, Child] = field(default_factory=dict)
+    dark_pinged_ns: int = -1  # when the pools were last pinged before crossing the spread
 
     def open_quantity(self, tactic: str | None = None) -> int:
         return sum(c.open for c in self.children.values() if tactic is None or c.tactic == tactic)
@@ -438,6 +440,12 @@ class _Step:
         plan = parent.plan
         if quantity <= 0:
             return
+        if plan.routing == LIQUIDITY_SEEKING and self.sim.clock_ns - parent.dark_pinged_ns > DARK_PING_EVERY_NS:
+            # Dark first: midpoint IOCs find the contra resting in the pools; what they do not
+            # fill crosses the lit spread at the next decision.
+            parent.dark_pinged_ns = self.sim.clock_ns
+            if self._ping_dark(parent, quantity):
+                return
         reach = far + plan.sweep_ticks * plan.side
         limit = (
             reach if plan.limit is None else (min(reach, plan.limit) if plan.side == BUY else max(reach, plan.limit))
@@ -536,6 +544,20 @@ class _Step:
             venue, size = result[0]
             result[0] = (venue, size + quantity - total)
         return result
+
+    def _ping_dark(self, parent: ParentState, quantity: int) -> bool:
+        plan = parent.plan
+        pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in self.sim.pools.items()]
+        limit = None if plan.limit is None else 2 * plan.limit
+        sent = False
+        for venue, size in plan_dark(quantity=quantity, lot_size=plan.lot_size, pools=pools,
+                                     scorecard=self.state.scorecard):  # fmt: skip
+            size = size // plan.lot_size * plan.lot_size
+            if size:
+                self.send(parent, venue=venue, tactic=AGGRESSIVE, quantity=size, price_half_ticks=limit, tif=IOC,
+                          order_type=DARK_ORDER, min_quantity=self.sim.pools[venue].spec.dark.min_fill)  # fmt: skip
+                sent = True
+        return sent
 
     def _work_dark(self, parent: ParentState, ceiling: int, room: int) -> None:
         plan = parent.plan

@@ -29,6 +29,13 @@
     tr.appendChild(el("td", { class: "num" }, fmt.price(p.average_price)));
     tr.appendChild(el("td", { class: "num" }, fmt.price(p.arrival_price, 3)));
     tr.appendChild(el("td", {}, fmt.time(p.end)));
+    const actions = el("td", { class: "actions" });
+    const live = ["NEW", "WORKING", "PAUSED"].indexOf(p.status) >= 0 && !p.cancel_requested;
+    if (live && p.status !== "PAUSED") actions.appendChild(el("button", { class: "small", "data-action": "pause", "data-id": p.id }, "Pause"));
+    if (live && p.status === "PAUSED") actions.appendChild(el("button", { class: "small", "data-action": "resume", "data-id": p.id }, "Resume"));
+    if (live) actions.appendChild(el("button", { class: "small danger", "data-action": "cancel", "data-id": p.id }, "Cancel"));
+    if (p.cancel_requested && live) actions.appendChild(el("span", { class: "muted small" }, "cancelling…"));
+    tr.appendChild(actions);
     return tr;
   }
   function upsert(p) {
@@ -43,7 +50,7 @@
       body.innerHTML = "";
       if (!m.parents.length) {
         const tr = el("tr", { class: "empty" });
-        tr.appendChild(el("td", { colspan: 11 }, "No parent orders yet. Orders that traders enter are aggregated every few seconds, or now with the button above."));
+        tr.appendChild(el("td", { colspan: 12 }, "No parent orders yet. Orders that traders enter are aggregated every few seconds, or now with the button above."));
         body.appendChild(tr);
       }
       m.parents.slice().reverse().forEach(upsert);
@@ -52,6 +59,15 @@
       if (m.type === "parent") m.parents.forEach(upsert);
       else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
     },
+  });
+  body.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const action = button.dataset.action, id = button.dataset.id;
+    if (action === "cancel" && !window.confirm("Cancel parent P" + id + "? Its working child orders are cancelled at every venue.")) return;
+    fetch("/api/v1/parents/" + id + "/" + action + "/", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+    }).then(function (r) { return r.json().then(function (b) { if (r.ok) upsert(b); else window.alert(b.detail || "Refused"); }); });
   });
   const killButton = document.getElementById("kill-switch");
   function showKillSwitch(engaged, by, reason) {

@@ -52,3 +52,52 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert analyst.url.endswith("/tca/")
     analyst.wait_for_selector("td >> text=AAPL")
     analyst.screenshot(path=str(SCREENSHOTS / "tca.png"), full_page=True)
+
+
+def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser):
+    # given a working parent
+    trader = login(browser, live_stack, "trader1")
+    trader.select_option("select[name=account]", "T1-GROWTH")
+    trader.select_option("select[name=instrument]", "MSFT")
+    trader.select_option("select[name=side]", "SELL")
+    trader.fill("input[name=quantity]", "30000")
+    trader.select_option("select[name=urgency]", "LOW")
+    trader.click("form.entry button[type=submit]")
+    trader.wait_for_selector(".messages >> text=accepted")
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.click("#aggregate")
+    supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
+    supervisor.click("#parents tbody tr[data-id] a")
+    supervisor.wait_for_selector("#p-status.status-working", timeout=15_000)
+
+    # when the supervisor pauses it, then resumes it, from the parent panel
+    supervisor.click("#btn-pause")
+    supervisor.wait_for_selector("#p-status.status-paused", timeout=10_000)
+    assert supervisor.is_disabled("#btn-pause") and supervisor.is_enabled("#btn-resume")
+    supervisor.click("#btn-resume")
+    supervisor.wait_for_selector("#p-status.status-working", timeout=10_000)
+
+    # and engages the kill switch from the overview
+    supervisor.goto(live_stack + "/execution/")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.once("dialog", lambda dialog: dialog.accept("end-of-day drill"))
+    supervisor.click("#kill-switch")
+    supervisor.wait_for_selector("#kill-banner:not([hidden])", timeout=10_000)
+    supervisor.wait_for_selector("#parents .status-paused", timeout=15_000)
+    supervisor.screenshot(path=str(SCREENSHOTS / "kill-switch.png"), full_page=True)
+
+    # then the trader's next order is rejected with the reason, and the banner shows there too
+    trader.reload()
+    assert trader.is_visible("#kill-banner")
+    trader.select_option("select[name=account]", "T1-GROWTH")
+    trader.select_option("select[name=instrument]", "MSFT")
+    trader.select_option("select[name=side]", "BUY")
+    trader.fill("input[name=quantity]", "100")
+    trader.click("form.entry button[type=submit]")
+    trader.wait_for_selector("#orders td >> text=REJECTED")
+
+    # and only a release by the supervisor lets orders in again
+    supervisor.once("dialog", lambda dialog: dialog.accept())
+    supervisor.click("#kill-switch")
+    supervisor.wait_for_selector("#kill-banner[hidden]", state="attached", timeout=10_000)
