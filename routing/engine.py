@@ -244,6 +244,8 @@ class _Step:
                 self._apply(child, report)
 
     def _apply(self, child: Child, report: ExecutionReport) -> None:
+        if child.done:  # e.g. "too late to cancel" after the last fill: nothing is left to change
+            return
         parent = self.state.parents[child.parent_id]
         scorecard = self.state.scorecard
         self.touched[child.order_id] = child

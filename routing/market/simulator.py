@@ -181,6 +181,7 @@ class MarketSimulator:
         self._ours: dict[int, OurOrder] = {}
         self._last_arrival: dict[str, int] = {}
         self._last_report: dict[str, int] = {}
+        self._order_venue: dict[int, str] = {}  # every order we sent, done or not
         self._reports: list[tuple[int, int, ExecutionReport]] = []
         self._warm_up(random.Random(warm_up_seed))
 
@@ -244,16 +245,17 @@ class MarketSimulator:
         order_id = self.next_order_id()
         order = OurOrder(order_id, venue, side, quantity, price_half_ticks, owner, tif, post_only, min_quantity)
         self._ours[order_id] = order
+        self._order_venue[order_id] = venue
         self._send(rng, venue, ("new", order_id))
         return order_id
 
     def send_cancel(self, rng: random.Random, order_id: int) -> None:
-        self._send(rng, self._ours[order_id].venue, ("cancel", order_id))
+        self._send(rng, self._order_venue[order_id], ("cancel", order_id))
 
     def send_replace(self, rng: random.Random, order_id: int, *, quantity: int, price_half_ticks: int) -> None:
         """Cancel/replace with FIX semantics: ``quantity`` is the new total order quantity,
         executions included, so a replace that crosses a fill on the wire never adds size."""
-        self._send(rng, self._ours[order_id].venue, ("replace", order_id, quantity, price_half_ticks))
+        self._send(rng, self._order_venue[order_id], ("replace", order_id, quantity, price_half_ticks))
 
     def take_reports(self, until_ns: int) -> list[ExecutionReport]:
         """Reports that have reached us by ``until_ns``, in arrival order."""
@@ -337,7 +339,10 @@ class MarketSimulator:
             self._refill(rng, message[1], message[2], prints)
             return
         order = self._ours.get(message[1])
-        if order is None:  # already done: a cancel or replace crossed a fill on the wire
+        if order is None:  # already done: the cancel or replace crossed its last fill on the wire
+            if kind != "new":
+                done = OurOrder(message[1], self._order_venue[message[1]], 0, 0, None, "", DAY, False, 0)
+                self._report(rng, done, REJECTED, reason="too late: the order is already done")
             return
         if kind == "new":
             self._arrive(rng, order, prints)

@@ -170,3 +170,17 @@ def test_only_liquidity_seeking_routing_goes_dark(routing, dark_expected):
     dark_fills = [f for o in outcomes for f in o.fills if f.venue in ("DARKX", "DARKY")]
     assert bool(dark_fills) is dark_expected
     assert ({c.tactic for o in outcomes for c in o.children} >= {DARK}) is dark_expected
+
+
+def test_a_cancel_that_crosses_the_last_fill_is_rejected_as_too_late():
+    sim = new_sim()
+    rng = random.Random(5)
+    bid, ask = sim.nbbo()
+    order_id = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * (ask + 3), owner="us")
+    sim.run_until(sim.clock_ns + NS_PER_S, random.Random(6))  # it arrives and fills at once
+    sim.send_cancel(rng, order_id)  # we have not read the fill yet
+    sim.run_until(sim.clock_ns + NS_PER_S, random.Random(7))
+    kinds = [(r.kind, r.reason) for r in sim.take_reports(sim.clock_ns) if r.order_id == order_id]
+    assert kinds[0] == (ACCEPTED, "")
+    assert (FILLED, "") in kinds
+    assert kinds[-1] == (REJECTED, "too late: the order is already done")
