@@ -175,7 +175,7 @@ def test_only_liquidity_seeking_routing_goes_dark(routing, dark_expected):
 def test_a_cancel_that_crosses_the_last_fill_is_rejected_as_too_late():
     sim = new_sim()
     rng = random.Random(5)
-    bid, ask = sim.nbbo()
+    ask = sim.nbbo()[1]
     order_id = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * (ask + 3), owner="us")
     sim.run_until(sim.clock_ns + NS_PER_S, random.Random(6))  # it arrives and fills at once
     sim.send_cancel(rng, order_id)  # we have not read the fill yet
