@@ -433,10 +433,13 @@ class _Step:
 
         if plan.end_ns - now_ns <= FINISH_NS and plan.strategy != "POV":
             return
-        self._work_passive(parent, target_ahead, near, room)
         if plan.routing == LIQUIDITY_SEEKING:
+            # Dark liquidity works what is already due: those shares would otherwise cross
+            # the spread, and a midpoint fill beats that; passive lit works the rest.
+            due = target_now - parent.filled - parent.open_quantity(AGGRESSIVE) - parent.open_quantity(DARK)
+            self._work_dark(parent, due, room)
             room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
-            self._work_dark(parent, target_ahead + dark_allowance, room)
+        self._work_passive(parent, target_ahead, near, room)
 
     def _take(self, parent: ParentState, quantity: int, far: int) -> None:
         plan = parent.plan
@@ -561,11 +564,9 @@ class _Step:
                 sent = True
         return sent
 
-    def _work_dark(self, parent: ParentState, ceiling: int, room: int) -> None:
+    def _work_dark(self, parent: ParentState, due: int, room: int) -> None:
         plan = parent.plan
-        if parent.open_quantity(DARK):
-            return  # resting dark interest stays put: re-sending would only lose time
-        wanted = min(room, ceiling - parent.filled - parent.open_quantity()) // plan.lot_size * plan.lot_size
+        wanted = min(room, due) // plan.lot_size * plan.lot_size
         pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in self.sim.pools.items()]
         if not pools or wanted < min(p.min_fill for p in pools):
             return

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from routing.algorithms.schedules import VolumeProfile
-from routing.engine import DARK, ExecutionState, ParentPlan, run_step
+from routing.engine import ExecutionState, ParentPlan, run_step
 from routing.market.book import BUY, IOC, SELL
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.market.simulator import ACCEPTED, CANCELED, FILLED, REJECTED, MarketSimulator
@@ -169,7 +169,9 @@ def test_only_liquidity_seeking_routing_goes_dark(routing, dark_expected):
     assert filled == 10_000
     dark_fills = [f for o in outcomes for f in o.fills if f.venue in ("DARKX", "DARKY")]
     assert bool(dark_fills) is dark_expected
-    assert ({c.tactic for o in outcomes for c in o.children} >= {DARK}) is dark_expected
+    dark_children = [c for o in outcomes for c in o.children if c.venue in ("DARKX", "DARKY")]
+    assert bool(dark_children) is dark_expected
+    assert all(c.order_type == "MIDPEG" for c in dark_children)
 
 
 def test_a_cancel_that_crosses_the_last_fill_is_rejected_as_too_late():
