@@ -551,40 +551,38 @@ class _Step:
         return result
 
     def _ping_dark(self, parent: ParentState, quantity: int) -> bool:
-        plan = parent.plan
-        pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in self.sim.pools.items()]
-        limit = None if plan.limit is None else 2 * plan.limit
-        sent = False
-        for venue, size in plan_dark(quantity=quantity, lot_size=plan.lot_size, pools=pools,
-                                     scorecard=self.state.scorecard):  # fmt: skip
-            size = size // plan.lot_size * plan.lot_size
-            if size:
-                self.send(parent, venue=venue, tactic=AGGRESSIVE, quantity=size, price_half_ticks=limit, tif=IOC,
-                          order_type=DARK_ORDER, min_quantity=self.sim.pools[venue].spec.dark.min_fill)  # fmt: skip
-                sent = True
-        return sent
+        """Midpoint IOCs to the pools: they take the contra resting there, nothing rests."""
+        return self._send_dark(parent, quantity, tactic=AGGRESSIVE, tif=IOC)
 
     def _work_dark(self, parent: ParentState, due: int, room: int) -> None:
+        """Midpoint pegs resting in the pools for ``due`` shares (within ``room``)."""
+        self._send_dark(parent, min(room, due), tactic=DARK, tif=DAY)
+
+    def _send_dark(self, parent: ParentState, quantity: int, *, tactic: str, tif: str) -> bool:
         plan = parent.plan
-        wanted = min(room, due) // plan.lot_size * plan.lot_size
+        quantity = quantity // plan.lot_size * plan.lot_size
         pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in self.sim.pools.items()]
-        if not pools or wanted < min(p.min_fill for p in pools):
-            return
+        if not pools or quantity < min(p.min_fill for p in pools):
+            return False
         limit = None if plan.limit is None else 2 * plan.limit
+        sent = False
         for venue, size in plan_dark(
-            quantity=wanted, lot_size=plan.lot_size, pools=pools, scorecard=self.state.scorecard
+            quantity=quantity, lot_size=plan.lot_size, pools=pools, scorecard=self.state.scorecard
         ):
             size = size // plan.lot_size * plan.lot_size
             if size:
                 self.send(
                     parent,
                     venue=venue,
-                    tactic=DARK,
+                    tactic=tactic,
                     quantity=size,
                     price_half_ticks=limit,
+                    tif=tif,
                     order_type=DARK_ORDER,
                     min_quantity=self.sim.pools[venue].spec.dark.min_fill,
                 )
+                sent = True
+        return sent
 
     def _quotes(self, side: int, limit: int) -> list[VenueQuote]:
         """Every displayed level within ``limit`` on every lit venue."""

@@ -545,8 +545,9 @@ def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitc
         return switch
     switch.engaged, switch.changed_by, switch.changed_at, switch.reason = engaged, actor, timezone.now(), reason
     switch.save()
-    AuditEvent.objects.create(kind="kill_switch.engaged" if engaged else "kill_switch.released", actor=actor,
-                              detail={"reason": reason})  # fmt: skip
+    AuditEvent.objects.create(
+        kind="kill_switch.engaged" if engaged else "kill_switch.released", actor=actor, detail={"reason": reason}
+    )
     if engaged:
         instruments = Instrument.objects.filter(parents__status__in=PARENT_LIVE_STATUSES).distinct()
         markets = market_now_lock(instruments=instruments)
@@ -559,8 +560,14 @@ def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitc
             was = parent.status
             parent.status = ParentStatus.PAUSED
             parent.save(update_fields=["status", "updated_at"])
-            _control_audit("parent.paused", parent, actor, markets[parent.instrument_id],
-                           transition=[was, parent.status], reason="kill switch")  # fmt: skip
+            _control_audit(
+                "parent.paused",
+                parent,
+                actor,
+                markets[parent.instrument_id],
+                transition=[was, parent.status],
+                reason="kill switch",
+            )
         for market in markets.values():
             session_wake(instrument=market.session.instrument)
     streams.publish_on_commit(

@@ -31,10 +31,15 @@ def make_parents(symbols, quantity=6_000):
     trader = User.objects.get(username="trader1")
     for i, symbol in enumerate(symbols):
         order_create(
-            submitted_by=trader, account=Account.objects.get(code="T1-GROWTH"),
-            instrument=Instrument.objects.get(symbol=symbol), side="BUY" if i % 2 else "SELL", quantity=quantity,
-            client_order_id=f"CRASH-{symbol}", source=Source.API, urgency="HIGH",
-        )  # fmt: skip
+            submitted_by=trader,
+            account=Account.objects.get(code="T1-GROWTH"),
+            instrument=Instrument.objects.get(symbol=symbol),
+            side="BUY" if i % 2 else "SELL",
+            quantity=quantity,
+            client_order_id=f"CRASH-{symbol}",
+            source=Source.API,
+            urgency="HIGH",
+        )
     return aggregation_window_run(actor="test")
 
 

@@ -116,10 +116,14 @@ def test_supervisor_controls_over_the_api(demo, client):
     from orders.services import aggregation_window_run, order_create
 
     order_create(
-        submitted_by=User.objects.get(username="trader1"), account=Account.objects.get(code="T1-GROWTH"),
-        instrument=Instrument.objects.get(symbol="XOM"), side="BUY", quantity=500, client_order_id="C-1",
+        submitted_by=User.objects.get(username="trader1"),
+        account=Account.objects.get(code="T1-GROWTH"),
+        instrument=Instrument.objects.get(symbol="XOM"),
+        side="BUY",
+        quantity=500,
+        client_order_id="C-1",
         source=Source.API,
-    )  # fmt: skip
+    )
     (parent,) = aggregation_window_run(actor="test")
     client.force_login(User.objects.get(username="trader1"))
     assert client.post(f"/api/v1/parents/{parent.pk}/pause/").status_code == 403  # traders cannot

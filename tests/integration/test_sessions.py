@@ -151,10 +151,14 @@ def test_kill_switch_blocks_orders_cancels_children_and_only_a_release_lets_orde
     assert not parent.children.filter(status__in=["SENT", "LIVE"]).exists()
     trader = User.objects.get(username="trader1")
     blocked, _ = order_create(
-        submitted_by=trader, account=Account.objects.get(code="T1-GROWTH"),
-        instrument=Instrument.objects.get(symbol="XOM"), side="BUY", quantity=100, client_order_id="K-1",
+        submitted_by=trader,
+        account=Account.objects.get(code="T1-GROWTH"),
+        instrument=Instrument.objects.get(symbol="XOM"),
+        side="BUY",
+        quantity=100,
+        client_order_id="K-1",
         source=Source.API,
-    )  # fmt: skip
+    )
     assert blocked.status == OrderStatus.REJECTED and "kill switch" in blocked.reject_reason
     with pytest.raises(ControlRefused, match="kill switch"):
         parent_resume(parent_id=parent.pk, actor="user:super1")

@@ -142,13 +142,25 @@ def test_cont_kukanov_posts_where_queues_are_short_and_takes_when_they_are_hopel
         QueueOption("NASDAQ", queue=0, rebate=0.25, expected_outflow=3_000),
     ]
     split = optimal_split(
-        quantity=1_000, lot_size=100, half_spread=0.5, taker_fee=0.3, options=options,
-        under_penalty=2.0, over_penalty=1.0, rng=random.Random(1),
-    )  # fmt: skip
+        quantity=1_000,
+        lot_size=100,
+        half_spread=0.5,
+        taker_fee=0.3,
+        options=options,
+        under_penalty=2.0,
+        over_penalty=1.0,
+        rng=random.Random(1),
+    )
     assert split.limits.get("NASDAQ", 0) >= 1_000 and "NYSE" not in split.limits
     hopeless = [QueueOption("NYSE", queue=50_000, rebate=0.2, expected_outflow=100)]
     split = optimal_split(
-        quantity=1_000, lot_size=100, half_spread=0.5, taker_fee=0.3, options=hopeless,
-        under_penalty=2.0, over_penalty=1.0, rng=random.Random(1),
-    )  # fmt: skip
+        quantity=1_000,
+        lot_size=100,
+        half_spread=0.5,
+        taker_fee=0.3,
+        options=hopeless,
+        under_penalty=2.0,
+        over_penalty=1.0,
+        rng=random.Random(1),
+    )
     assert split.market == 1_000 and not split.limits

@@ -147,11 +147,13 @@ def test_venue_rejects_with_reasons():
     rng = random.Random(1)
     bid, ask = sim.nbbo()
     odd = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * bid + 1, owner="us")
-    crossing = sim.send_order(rng, venue="NASDAQ", side=BUY, quantity=100, price_half_ticks=2 * ask + 2, owner="us",
-                              post_only=True)  # fmt: skip
+    crossing = sim.send_order(
+        rng, venue="NASDAQ", side=BUY, quantity=100, price_half_ticks=2 * ask + 2, owner="us", post_only=True
+    )
     empty = sim.send_order(rng, venue="BATS", side=SELL, quantity=0, price_half_ticks=2 * ask, owner="us")
-    ioc = sim.send_order(rng, venue="BATS", side=SELL, quantity=100, price_half_ticks=2 * (ask + 5), owner="us",
-                         tif=IOC)  # fmt: skip
+    ioc = sim.send_order(
+        rng, venue="BATS", side=SELL, quantity=100, price_half_ticks=2 * (ask + 5), owner="us", tif=IOC
+    )
     sim.run_until(sim.clock_ns + NS_PER_S, random.Random(2))
     reports = {(r.order_id, r.kind): r for r in sim.take_reports(sim.clock_ns)}
     assert reports[(odd, REJECTED)].reason == "price off tick"
