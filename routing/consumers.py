@@ -10,6 +10,7 @@ from .selectors import (
     parent_reconciliation,
     parent_schedule,
     parent_venue_breakdown,
+    session_scorecard,
 )
 from .services import fill_payload
 
@@ -46,5 +47,6 @@ class ParentConsumer(StreamConsumer):
             "schedule": parent_schedule(parent),
             "venues": parent_venue_breakdown(parent),
             "reconciliation": parent_reconciliation(parent),
+            "scorecard": session_scorecard(parent),
             **parent_panel_series(parent),
         }

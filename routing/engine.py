@@ -427,8 +427,9 @@ class _Step:
                     self.cancel(child)
             room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
         in_flight = parent.open_quantity(AGGRESSIVE)
-        if behind - in_flight > tolerance and room >= lot:
-            self._take(parent, min(behind - in_flight, room) // lot * lot, far)
+        clip = _clip(behind - in_flight, lot, room, plan.quantity - parent.filled)
+        if behind - in_flight > tolerance and clip:
+            self._take(parent, clip, far)
             room = plan.quantity - parent.filled - sum(c.open for c in parent.children.values())
 
         if plan.end_ns - now_ns <= FINISH_NS and plan.strategy != "POV":
@@ -504,9 +505,9 @@ class _Step:
                     self.replace(child, open_quantity=keep, price_half_ticks=child.price_half_ticks)
                     resting -= child.open - keep
             return
-        extra = min(wanted - resting, room) // lot * lot
-        if extra < min(_round_lot(lot), room // lot * lot) or extra < lot:
-            return  # odd-lot clips only signal: wait for a round lot, unless that is all that is left
+        extra = _clip(wanted - resting, lot, room, plan.quantity - parent.filled)
+        if not extra:
+            return
         split = self._split(parent, extra, price)
         for venue, size in split:
             self.send(parent, venue=venue, tactic=PASSIVE, quantity=size, price_half_ticks=2 * price)
@@ -528,7 +529,7 @@ class _Step:
         taker_fee = float(min(self.sim.specs[c].taker_fee for c in self.sim.books) / tick)
         split = optimal_split(
             quantity=quantity,
-            lot_size=lot,
+            lot_size=_round_lot(lot) if quantity >= _round_lot(lot) else lot,
             half_spread=half_spread,
             taker_fee=taker_fee,
             options=options,
@@ -708,6 +709,13 @@ def _adopt(state: ExecutionState, plan: ParentPlan, now_ns: int) -> None:
 
 def _round_lot(lot_size: int) -> int:
     return max(lot_size, ROUND_LOT // lot_size * lot_size)
+
+
+def _clip(wanted: int, lot_size: int, room: int, remaining: int) -> int:
+    """A child size within ``room``, in round lots: odd lots only signal, unless less than a
+    round lot is left of the parent."""
+    unit = lot_size if remaining < _round_lot(lot_size) else _round_lot(lot_size)
+    return max(0, min(wanted, room)) // unit * unit
 
 
 def _update_venue_rates(state: ExecutionState, prints: list[Print], seconds: float) -> None:

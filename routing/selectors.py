@@ -148,3 +148,16 @@ def parent_reconciliation(parent: ParentOrder) -> dict:
         "balanced": parent_filled == child_fills + parent.crossed_quantity == allocated == orders_filled
         and children_filled == child_fills,
     }
+
+
+def session_scorecard(parent: ParentOrder) -> list[dict]:
+    """The live venue scorecard of the parent's instrument for its trading day."""
+    if parent.start is None:
+        return []
+    session = MarketSession.objects.filter(
+        instrument_id=parent.instrument_id, trading_date=parent.start.astimezone(EXCHANGE_TZ).date()
+    ).first()
+    if session is None:
+        return []
+    _, state = pickle.loads(session.state)
+    return state.scorecard.as_rows()

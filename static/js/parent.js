@@ -76,6 +76,27 @@
       body.appendChild(tr);
     });
   }
+  function renderScorecard(rows) {
+    const body = document.querySelector("#scorecard tbody");
+    if (!rows.length) return;
+    body.innerHTML = "";
+    rows.forEach(function (r) {
+      const tr = el("tr", {});
+      const probabilities = Object.keys(r.fill_probability).map(function (t) {
+        return t + " " + (100 * r.fill_probability[t]).toFixed(0) + "%";
+      }).join(" · ");
+      tr.appendChild(el("td", {}, r.venue));
+      tr.appendChild(el("td", { class: "num" }, fmt.qty(r.sent)));
+      tr.appendChild(el("td", { class: "num" }, (100 * r.fill_rate).toFixed(1) + "%"));
+      tr.appendChild(el("td", {}, probabilities || "–"));
+      tr.appendChild(el("td", { class: "num" }, r.fee_per_share || "–"));
+      tr.appendChild(el("td", { class: "num" }, r.latency_us == null ? "–" : r.latency_us.toFixed(0)));
+      const markout = el("td", { class: "num" + (r.markout_bps == null ? "" : r.markout_bps < 0 ? " bad" : " good") },
+        r.markout_bps == null ? "–" : (r.markout_bps > 0 ? "+" : "") + r.markout_bps.toFixed(2));
+      tr.appendChild(markout);
+      body.appendChild(tr);
+    });
+  }
   function renderReconciliation(r) {
     const p = document.getElementById("reconciliation");
     if (!r) return;
@@ -124,7 +145,7 @@
   openStream("/ws/execution/" + parentId + "/", {
     onSnapshot: function (m) {
       parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || []; fillCount = 0;
-      renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
+      renderVenues(m.venues || []); renderReconciliation(m.reconciliation); renderScorecard(m.scorecard || []);
       tape.innerHTML = "";
       if (!m.fills.length) {
         const tr = el("tr", { class: "empty" });
