@@ -1,4 +1,5 @@
 # Smart Trading: `make run` serves the product with demo data, `make test` runs every test.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -48,6 +49,10 @@ test-postgres: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
+	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	  echo "PostgreSQL answers on 127.0.0.1:5432: the sessions again, on it"; \
+	  BENCH_DATABASE=postgresql SMARTTRADING_SIM_SPEED=0 $(PY) -m bench sessions; \
+	fi
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

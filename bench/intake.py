@@ -45,8 +45,8 @@ def _rows(count: int, seed: int, prefix: str) -> list[dict]:
 
 
 def intake_benchmarks() -> dict:
-    django_stack()
-    return {**_csv_upload(), **_bulk_api()}
+    database = django_stack()
+    return {"intake_database": database, **_csv_upload(), **_bulk_api()}
 
 
 def _client():

@@ -77,8 +77,24 @@ def _run(workers: int, instruments: int, parents_per_instrument: int, tag: str) 
     return elapsed, steps
 
 
+def _quiet_market() -> None:
+    """Earlier benchmarks (intake) leave orders waiting and parents working: stop them and drop
+    their queued steps, so the workers measured here step only this benchmark's sessions."""
+    from django.conf import settings
+    from redis import Redis
+
+    from orders.models import Order, OrderStatus, ParentOrder
+    from routing.models import MarketSession
+
+    Order.objects.filter(status=OrderStatus.PENDING_AGGREGATION).update(status=OrderStatus.CANCELLED)
+    ParentOrder.objects.filter(status__in=LIVE).update(status="CANCELLED")
+    MarketSession.objects.exclude(status="CLOSED").update(status="IDLE")
+    Redis.from_url(settings.REDIS_URL).flushdb()
+
+
 def session_benchmarks() -> dict:
     database = django_stack()
+    _quiet_market()
     one_elapsed, one_steps = _run(1, 1, 3, "ONE")
     single_elapsed, single_steps = _run(1, 8, 1, "EIGHTA")
     double_elapsed, double_steps = _run(2, 8, 1, "EIGHTB")

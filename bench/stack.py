@@ -1,8 +1,9 @@
 """The real Django stack for benchmarks: a fresh database and the embedded Redis, set up once.
 
-PostgreSQL is used when it answers on 127.0.0.1:5432 (database ``smarttrading_bench``,
-recreated), as several workers need a database that takes concurrent writers;
-otherwise SQLite under var/bench.
+SQLite under var/bench, the database ``make run`` uses, unless ``BENCH_DATABASE=postgresql``:
+then the database ``smarttrading_bench`` on 127.0.0.1:5432, recreated. ``make bench``
+measures the sessions on PostgreSQL too when it answers, as several workers need a
+database that takes concurrent writers.
 """
 
 from __future__ import annotations
@@ -20,11 +21,8 @@ VAR_DIR = ROOT / "var" / "bench"
 POSTGRES = ("127.0.0.1", 5432)
 
 
-def _postgres_url() -> str | None:
-    try:
-        socket.create_connection(POSTGRES, timeout=1).close()
-    except OSError:
-        return None
+def _postgres_url() -> str:
+    socket.create_connection(POSTGRES, timeout=1).close()  # fails loudly when asked for and absent
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
@@ -41,9 +39,9 @@ def django_stack() -> str:
     os.environ["SMARTTRADING_VAR_DIR"] = str(VAR_DIR)
     os.environ.setdefault("SMARTTRADING_DEMO", "1")
     os.environ.pop("REDIS_URL", None)
-    url = _postgres_url()
-    if url:
-        os.environ["DATABASE_URL"] = url
+    postgres = os.environ.get("BENCH_DATABASE", "sqlite") == "postgresql"
+    if postgres:
+        os.environ["DATABASE_URL"] = _postgres_url()
     else:
         os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "smarttrading.settings"
@@ -61,7 +59,7 @@ def django_stack() -> str:
     atexit.register(redis_process.terminate)
     call_command("migrate", verbosity=0)
     call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    return "postgresql" if url else "sqlite"
+    return "postgresql" if postgres else "sqlite"
 
 
 def start_worker(name: str, log) -> subprocess.Popen:
