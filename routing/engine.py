@@ -159,7 +159,7 @@ class ParentState:
 class ExecutionState:
     """Everything the engine remembers between steps."""
 
-    profile: VolumeProfile
+    profile: VolumeProfile | None  # VWAP's intraday profile; the service supplies it when a VWAP parent needs it
     tick_size: Decimal  # money per tick, to turn per-share fees into ticks
     tick_value_bps: float  # one tick in basis points of the reference price
     sigma_ticks_per_sqrt_s: float
@@ -616,6 +616,7 @@ def schedule_for(plan: ParentPlan, state: ExecutionState, *, start_ns: int, quan
     if plan.strategy == IMMEDIATE:
         return ImmediateSchedule(spec)
     if plan.strategy == "VWAP":
+        assert state.profile is not None, "a VWAP parent needs the volume profile"
         return VwapSchedule(spec, state.profile)
     if plan.strategy == "POV":
         return PovSchedule(spec, plan.pov_rate)

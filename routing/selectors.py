@@ -16,6 +16,7 @@ from .algorithms.parameters import FOR_URGENCY
 from .engine import ParentPlan, schedule_for
 from .market.clock import EXCHANGE_TZ, to_datetime, to_ns
 from .models import ChildOrder, Fill, MarketBar, MarketSession
+from .profiles import volume_profile
 
 
 def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
@@ -90,6 +91,8 @@ def parent_schedule(parent: ParentOrder, points: int = 60) -> list[dict]:
     if session is None:
         return []
     _, state = pickle.loads(session.state)
+    if state.profile is None and parent.strategy == "VWAP":
+        state.profile = volume_profile()
     plan = parent_plan(parent, session)
     plan = replace(plan, max_participation=1.0, filled=0)
     start_ns, end_ns = to_ns(session.trading_date, parent.start), to_ns(session.trading_date, parent.end)

@@ -9,8 +9,6 @@ and only after commit publishes to websockets and enqueues the next step.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import pickle
 import random
@@ -18,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache, partial
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -26,18 +24,17 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.domain.values import Side, price_to_ticks, quantize_price
-from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
+from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus, Strategy
 from orders.payloads import iso_time, parent_payload
 from orders.services import parent_close, parent_fills_allocate
 from smarttrading import streams
 
-from .algorithms.schedules import VolumeProfile, profile_from_volumes
 from .engine import ExecutionState, StepOutcome, run_step
 from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
-from .market.profile import PROFILE_BINS, simulated_day_volumes
-from .market.simulator import FlowParameters, MarketSimulator
+from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
+from .profiles import volume_profile
 from .selectors import parent_market_bars, parent_plan, parent_reconciliation, parent_venue_breakdown
 
 ENGINE = "engine"
@@ -82,7 +79,7 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         warm_up_seed=seed,
     )
     state = ExecutionState(
-        profile=volume_profile(),
+        profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds
         tick_size=instrument.tick_size,
         tick_value_bps=1e4 / simulator.reference_ticks,
         sigma_ticks_per_sqrt_s=simulator.flow.volatility_bps_per_min / 1e4 * simulator.reference_ticks / math.sqrt(60),
@@ -101,32 +98,6 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         },
     )
     return session
-
-
-@cache
-def volume_profile() -> VolumeProfile:
-    """The intraday volume profile VWAP follows, from the simulator's own days.
-
-    Simulating days takes seconds, so the profile is kept in a file under VAR_DIR,
-    keyed by everything it depends on, and computed once per machine.
-    """
-    days = settings.SIM_PROFILE_DAYS
-    digest = hashlib.sha256(repr((DEFAULT_VENUES, FlowParameters(), PROFILE_BINS, days)).encode()).hexdigest()[:12]
-    path = settings.VAR_DIR / f"volume-profile-{digest}.json"
-    if path.exists():
-        volumes = json.loads(path.read_text())
-    else:
-        volumes = [
-            simulated_day_volumes(
-                venues=DEFAULT_VENUES, reference_ticks=10_000, open_ns=OPEN_NS, close_ns=CLOSE_NS, seed=900 + day
-            )
-            for day in range(days)
-        ]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(volumes))
-        tmp.replace(path)
-    return profile_from_volumes(OPEN_NS, CLOSE_NS, volumes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +193,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
         biggest = max(p.market_quantity for p in parents)
         state.permanent_impact_ticks_per_share = simulator.linear_permanent_impact(biggest)
     plans = [parent_plan(p, session) for p in parents if p.start is not None]
+    if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
+        state.profile = volume_profile()
 
     outcome = run_step(
         simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import profiles, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -13,3 +13,9 @@ def session_step(session_id: int, step_no: int) -> None:
 @shared_task
 def sessions_watchdog() -> None:
     services.sessions_watchdog()
+
+
+@shared_task
+def volume_profile_warm() -> None:
+    """Build the VWAP volume profile's cache before the first VWAP parent needs it."""
+    profiles.volume_profile()

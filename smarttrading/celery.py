@@ -3,9 +3,16 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smarttrading.settings")
 
 app = Celery("smarttrading")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _warm_caches(sender, **kwargs):
+    """A fresh machine builds the VWAP volume profile (seconds of simulation) in the background."""
+    sender.app.send_task("routing.tasks.volume_profile_warm")
