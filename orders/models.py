@@ -173,6 +173,9 @@ class Order(models.Model):
     filled_quantity = models.PositiveBigIntegerField(default=0)
     filled_notional = models.DecimalField(default=Decimal(0), **MONEY)
     received_at = models.DateTimeField(auto_now_add=True)
+    arrival_price = models.DecimalField(
+        null=True, blank=True, help_text="NBBO mid of the instrument's market when the order was received", **PRICE
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from routing.algorithms.parameters import FOR_URGENCY
 from routing.models import KillSwitch
+from routing.selectors import market_mids
 from smarttrading import bulk_sql, streams
 
 from .domain.aggregation import OrderGroup, PendingOrder, plan_window
@@ -148,6 +149,7 @@ ORDER_INSERT_FIELDS = (
     "filled_quantity",
     "filled_notional",
     "received_at",
+    "arrival_price",
     "updated_at",
 )
 AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
@@ -161,6 +163,7 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     account_ids = [a.pk for a in accounts.values()]
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
     halted = KillSwitch.current().engaged
+    mids = market_mids(instruments={instruments[r.instrument] for r in requests})
     now = timezone.now()
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
@@ -190,6 +193,7 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
                 0,
                 Decimal(0),
                 now,
+                mids.get(instruments[request.instrument].pk),
                 now,
             )
         )

@@ -131,10 +131,12 @@ class Child:
     sent_ns: int
     step_sent: int
     open: int  # what may still fill, as far as we know
+    arrival_mid_half_ticks: int | None = None  # NBBO mid when it was sent: its spread-capture benchmark
     filled: int = 0
     status: str = SENT
     reason: str = ""
     cancel_sent: bool = False
+    done_ns: int | None = None  # venue time of its last report: the end of its life for interval VWAP
 
     @property
     def done(self) -> bool:
@@ -222,7 +224,8 @@ class StepOutcome:
     children: list[Child]  # every child created or changed in the step, as it stands at the end
     fills: list[FillReport]
     events: list[ChildEvent]
-    bar: Bar
+    bar: Bar  # the whole step
+    seconds: list[Bar]  # the same step second by second: the tape TCA measures against
     progress: dict[int, ParentProgress]
 
 
@@ -286,18 +289,18 @@ class _Step:
                 leaves=report.leaves,
             )
             if report.leaves == 0:
-                self._finish(child, DONE_FILLED)
+                self._finish(child, DONE_FILLED, report.venue_time_ns)
         elif report.kind == CANCELED:
             child.open = 0
             self._event("child.cancelled", child, report.venue_time_ns, quantity=report.quantity, reason=report.reason)
-            self._finish(child, DONE_CANCELED, report.reason)
+            self._finish(child, DONE_CANCELED, report.venue_time_ns, report.reason)
         elif report.kind == REJECTED:
             if child.status == LIVE:  # a refused replace: the order stands as it was
                 self._event("child.replace_rejected", child, report.venue_time_ns, reason=report.reason)
                 return
             child.open = 0
             self._event("child.rejected", child, report.venue_time_ns, reason=report.reason)
-            self._finish(child, DONE_REJECTED, report.reason)
+            self._finish(child, DONE_REJECTED, report.venue_time_ns, report.reason)
         elif report.kind == REPLACED:
             child.price_half_ticks = report.price_half_ticks
             child.open = report.leaves
@@ -310,8 +313,8 @@ class _Step:
                 price_half_ticks=report.price_half_ticks,
             )
 
-    def _finish(self, child: Child, status: str, reason: str = "") -> None:
-        child.status, child.reason, child.open = status, reason, 0
+    def _finish(self, child: Child, status: str, time_ns: int, reason: str = "") -> None:
+        child.status, child.reason, child.open, child.done_ns = status, reason, 0, time_ns
         self.state.scorecard.order_done(child.venue, child.order_type, child.filled > 0)
         del self.state.parents[child.parent_id].children[child.order_id]
 
@@ -371,6 +374,7 @@ class _Step:
             now,
             self.step_no,
             quantity,
+            self.sim.mid_ticks_x2(),
         )
         parent.children[order_id] = child
         self.touched[order_id] = child
@@ -647,7 +651,7 @@ def run_step(
     for plan in parents:
         _adopt(state, plan, start_ns)
     ours = {p.plan.owner for p in state.parents.values()}
-    volume = notional = 0
+    seconds: list[Bar] = []
     now = start_ns
     while True:
         step.apply_reports(now)
@@ -662,8 +666,17 @@ def run_step(
         _update_venue_rates(state, prints, (nxt - now) / NS_PER_S)
         for parent in state.parents.values():
             parent.others_volume += others
-        volume += sum(p.quantity for p in prints)
-        notional += sum(p.quantity * p.price_half_ticks for p in prints)
+        bid, ask = sim.nbbo()
+        seconds.append(
+            Bar(
+                now,
+                nxt,
+                sum(p.quantity for p in prints),
+                sum(p.quantity * p.price_half_ticks for p in prints),
+                bid,
+                ask,
+            )
+        )
         now = nxt
     for parent in state.parents.values():
         assert parent.filled <= parent.plan.quantity, f"parent {parent.plan.parent_id} over-filled"
@@ -678,7 +691,15 @@ def run_step(
         list(step.touched.values()),
         step.fills,
         step.events,
-        Bar(start_ns, end_ns, volume, notional, bid, ask),
+        Bar(
+            start_ns,
+            end_ns,
+            sum(b.volume for b in seconds),
+            sum(b.notional_half_ticks for b in seconds),
+            bid,
+            ask,
+        ),
+        seconds,
         progress,
     )
 

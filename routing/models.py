@@ -81,6 +81,8 @@ class ChildOrder(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
     reason = models.CharField(max_length=200, blank=True)
     sim_time = models.DateTimeField(help_text="Simulated time it was sent")
+    arrival_mid = models.DecimalField(null=True, blank=True, help_text="NBBO mid when it was sent", **PRICE)
+    done_time = models.DateTimeField(null=True, blank=True, help_text="Simulated time of its last venue report")
 
     class Meta:
         ordering = ["id"]
@@ -115,7 +117,11 @@ class Fill(models.Model):
 
 
 class MarketBar(models.Model):
-    """The consolidated tape and NBBO over one step: the source of market VWAP."""
+    """The consolidated tape over one simulated second, and the NBBO at its end.
+
+    The source of market VWAP, TWAP, close and mark-outs. (Bars written before
+    one-second bars existed span a whole step.)
+    """
 
     session = models.ForeignKey(MarketSession, on_delete=models.CASCADE, related_name="bars")
     step_no = models.PositiveIntegerField()
@@ -127,9 +133,9 @@ class MarketBar(models.Model):
     ask = models.DecimalField(null=True, **PRICE)
 
     class Meta:
-        ordering = ["step_no"]
+        ordering = ["start"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "step_no"], name="unique_bar_per_step"),
+            models.UniqueConstraint(fields=["session", "start"], name="unique_bar_per_session_start"),
         ]
 
 

@@ -41,6 +41,20 @@ def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
     )
 
 
+def market_mids(*, instruments) -> dict[int, Decimal]:
+    """Each instrument's NBBO mid as its latest session left it (absent before its first session)."""
+    ticks = {i.pk: i.tick_size for i in instruments}
+    mids: dict[int, Decimal] = {}
+    sessions = (
+        MarketSession.objects.filter(instrument_id__in=ticks, bid_ticks__isnull=False, ask_ticks__isnull=False)
+        .order_by("instrument_id", "trading_date")
+        .values_list("instrument_id", "bid_ticks", "ask_ticks")
+    )
+    for instrument_id, bid, ask in sessions:  # the latest day wins
+        mids[instrument_id] = ticks[instrument_id] * (bid + ask) / 2
+    return mids
+
+
 def parent_market_bars(parent: ParentOrder):
     """The market's bars over the parent's life so far."""
     if parent.start is None:

@@ -307,6 +307,7 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 tactic=c.tactic,
                 order_type=c.order_type,
                 sim_time=at(c.sent_ns),
+                arrival_mid=_half_ticks_price(tick, c.arrival_mid_half_ticks),
             )
             new_children.append(row)
         else:
@@ -316,9 +317,12 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
         row.filled_quantity = c.filled
         row.status = c.status
         row.reason = c.reason[:200]
+        row.done_time = None if c.done_ns is None else at(c.done_ns)
         known[c.order_id] = row
     ChildOrder.objects.bulk_create(new_children)
-    ChildOrder.objects.bulk_update(changed, ["quantity", "limit_price", "filled_quantity", "status", "reason"])
+    ChildOrder.objects.bulk_update(
+        changed, ["quantity", "limit_price", "filled_quantity", "status", "reason", "done_time"]
+    )
     fills = Fill.objects.bulk_create(
         [
             Fill(
@@ -350,17 +354,22 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
             for e in outcome.events
         ]
     )
-    bar = outcome.bar
-    MarketBar.objects.create(
-        session=session,
-        step_no=session.step_no,
-        start=at(bar.start_ns),
-        end=at(bar.end_ns),
-        volume=bar.volume,
-        notional=tick * bar.notional_half_ticks / 2,
-        bid=None if bar.bid is None else tick * bar.bid,
-        ask=None if bar.ask is None else tick * bar.ask,
+    MarketBar.objects.bulk_create(
+        [
+            MarketBar(
+                session=session,
+                step_no=session.step_no,
+                start=at(second.start_ns),
+                end=at(second.end_ns),
+                volume=second.volume,
+                notional=tick * second.notional_half_ticks / 2,
+                bid=None if second.bid is None else tick * second.bid,
+                ask=None if second.ask is None else tick * second.ask,
+            )
+            for second in outcome.seconds
+        ]
     )
+    bar = outcome.bar
     fills_by_parent: dict[int, list[Fill]] = {}
     for fill in fills:
         fills_by_parent.setdefault(fill.parent_id, []).append(fill)

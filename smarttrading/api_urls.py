@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from orders import apis
+from tca import apis as tca_apis
 
 urlpatterns = [
     path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
@@ -20,4 +21,10 @@ urlpatterns = [
     path("parents/<int:parent_id>/cancel/", apis.ParentCancelApi.as_view(), name="parent-cancel"),
     path("kill-switch/", apis.KillSwitchApi.as_view(), name="kill-switch"),
     path("aggregate/", apis.AggregateApi.as_view(), name="aggregate"),
+    path("tca/parents/<int:parent_id>/", tca_apis.ParentTcaApi.as_view(), name="tca-parent"),
+    re_path(
+        r"^tca/parents/(?P<parent_id>\d+)/report\.(?P<kind>csv|xlsx|html)$",
+        tca_apis.ParentTcaDownloadApi.as_view(),
+        name="tca-parent-report",
+    ),
 ]

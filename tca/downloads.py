@@ -1,0 +1,140 @@
+"""TCA downloads: CSV, XLSX (summary sheet plus fills) and a self-contained HTML report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import cache
+from pathlib import Path
+
+import plotly
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will never run: text starting like a formula gets a leading quote.
+
+    Numbers are written as plain numerals (a negative figure keeps its sign); anything
+    else that starts with = + - @ tab or CR is escaped (OWASP's CSV injection advice).
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_LEADS) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower() not in ("nan", "-nan", "+nan", "inf", "-inf", "+inf")
+
+
+def report_tables(payload: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The report as named tables: summary, shortfall, venues, children, orders, fills."""
+    summary_keys = [
+        "parent", "instrument", "side", "strategy", "status", "complete", "trading_date", "start", "end",
+        "quantity", "filled_quantity", "crossed_quantity", "average_price", "fees", "fill_rate",
+        "participation", "market_volume", "cross_savings", "spread_capture",
+    ]  # fmt: skip
+    summary = [[key, payload[key]] for key in summary_keys]
+    summary += [[f"benchmark {k}", v] for k, v in payload["benchmarks"].items()]
+    summary += [[f"performance vs {k} (bps, + better)", v] for k, v in payload["performance_bps"].items()]
+    summary += [[f"mark-out +{h}s (bps, + our way)", v] for h, v in payload["markouts_bps"].items()]
+    shortfall = [[k, v] for k, v in payload["shortfall"].items()]
+    venue_head = ["venue", "quantity", "average_price", "fees", "children_sent", "child_fill_rate",
+                  "performance_vs_child_vwap_bps", "performance_vs_interval_vwap_bps", "spread_capture"]  # fmt: skip
+    venues = [[venue] + [figures[k] for k in venue_head[1:]] for venue, figures in payload["venues"].items()]
+    child_head = ["child", "time", "venue", "tactic", "order_type", "quantity", "price", "benchmark_vwap",
+                  "performance_bps", "fees"]  # fmt: skip
+    children = [[c[k] for k in child_head] for c in payload["children"]]
+    if payload["children_total"]:
+        children.append([payload["children_total"][k] for k in child_head])
+    order_head = ["order", "client_order_id", "trader", "account", "side", "quantity", "filled_quantity",
+                  "crossed_quantity", "average_price", "decision_price",
+                  "performance_vs_interval_vwap_bps"]  # fmt: skip
+    orders = [[o[k] for k in order_head] + [o["shortfall"]["total_bps"]] for o in payload["orders"]]
+    fill_head = ["fill", "child", "time", "venue", "liquidity", "quantity", "price", "fee", "child_vwap",
+                 "spread_capture"]  # fmt: skip
+    fills = [[f[k] for k in fill_head] + list(f["markout_mids"].values()) for f in payload.get("fills", [])]
+    horizons = [f"mid_+{h}s" for h in payload["markouts_bps"]]
+    return [
+        ("Summary", ["figure", "value"], summary),
+        ("Shortfall", ["part", "value"], shortfall),
+        ("Venues", venue_head, venues),
+        ("Children", child_head, children),
+        ("Orders", [*order_head, "shortfall_total_bps"], orders),
+        ("Fills", fill_head + horizons, fills),
+    ]
+
+
+def report_csv(payload: dict) -> str:
+    """One CSV with a titled block per table (blank line between), every cell escaped."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["# Smart Trading TCA", f"parent {payload['parent']}", *payload["signs"].values()])
+    for title, head, rows in report_tables(payload):
+        writer.writerow([])
+        writer.writerow([f"# {title}"])
+        writer.writerow(head)
+        writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    return out.getvalue()
+
+
+def report_xlsx(payload: dict) -> bytes:
+    """A workbook: the summary sheet first, then one sheet per table (fills included)."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, head, rows in report_tables(payload):
+        sheet = book.create_sheet(title)
+        sheet.append(head)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_xlsx_value(v) for v in row])
+        sheet.freeze_panes = "A2"
+    notes = book.create_sheet("Signs")
+    for key, text in payload["signs"].items():
+        notes.append([key, text])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value):
+    """Numbers as numbers (so analysts can sum them); text escaped like the CSV."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if _is_number(text):
+        return float(text) if "." in text else int(text)
+    return safe_cell(text)
+
+
+@cache
+def plotly_js() -> str:
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+
+
+def report_html(payload: dict, charts: dict) -> str:
+    """A single file: plotly.js inline, charts and tables, print styles for PDF."""
+    return render_to_string(
+        "tca/report.html",
+        {
+            "payload": payload,
+            "tables": report_tables({**payload, "fills": payload.get("fills", [])[:2000]}),
+            "charts_json": json.dumps(charts).replace("<", "\\u003c"),  # safe inside <script>
+            "plotly_js": plotly_js(),
+            "fills_cut": len(payload.get("fills", [])) > 2000,
+        },
+    )

@@ -1,0 +1,114 @@
+"""TCA reports as JSON-ready dicts: prices and money as strings, never binary floats."""
+
+from __future__ import annotations
+
+from orders.payloads import iso_time
+
+from .metrics import MARKOUT_HORIZONS_S
+from .reports import DeskReport, GroupFigures, ParentReport, as_str, shortfall_dict
+
+SIGN_CONVENTIONS = {
+    "performance_bps": "positive = better than the benchmark (buy: (benchmark - price) / benchmark x 1e4)",
+    "shortfall": "positive = cost, split into delay, trading, opportunity and fees (Kissell's expanded form)",
+    "markouts_bps": "our price against the mid h seconds after the fill; positive = the market moved our way",
+    "spread_capture": "share of the half spread earned: 1 at the near touch, 0 at the mid, -1 across",
+}
+
+
+def parent_report_payload(report: ParentReport, *, fills: bool = True) -> dict:
+    parent = report.parent
+    payload = {
+        "parent": parent.pk,
+        "instrument": parent.instrument.symbol,
+        "side": parent.side,
+        "strategy": parent.strategy,
+        "status": parent.status,
+        "complete": report.complete,
+        "trading_date": None if report.trading_date is None else str(report.trading_date),
+        "start": iso_time(parent.start),
+        "end": iso_time(parent.end),
+        "quantity": parent.quantity,
+        "filled_quantity": parent.filled_quantity,
+        "crossed_quantity": report.crossed_quantity,
+        "average_price": as_str(parent.average_price, "0.000001"),
+        "fees": as_str(parent.fees, "0.01"),
+        "fill_rate": as_str(report.fill_rate, "0.0001"),
+        "participation": as_str(report.participation, "0.0001"),
+        "market_volume": report.market_volume,
+        "cross_savings": as_str(report.cross_savings, "0.01"),
+        "benchmarks": {k: as_str(v, "0.000001") for k, v in report.benchmarks.items()},
+        "performance_bps": {k: as_str(v, "0.01") for k, v in report.performance_bps.items()},
+        "shortfall": shortfall_dict(report.shortfall),
+        "markouts_bps": {str(h): as_str(t.performance_bps, "0.01") for h, t in report.totals.markouts.items()},
+        "spread_capture": as_str(report.totals.spread_capture, "0.0001"),
+        "children": [child_payload(c) for c in report.children],
+        "children_total": None if report.children_total is None else child_payload(report.children_total),
+        "unfilled_children": report.unfilled_children,
+        "orders": [
+            {
+                "order": o.order_id,
+                "client_order_id": o.client_order_id,
+                "trader": o.trader,
+                "account": o.account,
+                "side": o.side,
+                "quantity": o.quantity,
+                "filled_quantity": o.filled,
+                "crossed_quantity": o.crossed,
+                "average_price": as_str(o.average_price, "0.000001"),
+                "decision_price": as_str(o.decision_price, "0.000001"),
+                "performance_vs_interval_vwap_bps": as_str(o.performance_vs_vwap_bps, "0.01"),
+                "shortfall": shortfall_dict(o.shortfall),
+            }
+            for o in report.orders
+        ],
+        "venues": {venue: figures.as_dict() for venue, figures in report.venues.items()},
+        "signs": SIGN_CONVENTIONS,
+    }
+    if fills:
+        payload["fills"] = [
+            {
+                "fill": f.fill_id,
+                "child": f.child_id,
+                "time": iso_time(f.time),
+                "venue": f.venue,
+                "liquidity": f.liquidity,
+                "quantity": f.quantity,
+                "price": str(f.price),
+                "fee": as_str(f.fee, "0.000001"),
+                "child_vwap": as_str(f.child_vwap, "0.000001"),
+                "spread_capture": as_str(f.spread_capture, "0.0001"),
+                "markout_mids": {str(h): as_str(f.markouts_bps[h], "0.000001") for h in MARKOUT_HORIZONS_S},
+            }
+            for f in report.fills
+        ]
+    return payload
+
+
+def child_payload(c) -> dict:
+    return {
+        "child": c.child_id or "TOTAL",
+        "time": iso_time(c.time),
+        "venue": c.venue,
+        "tactic": c.tactic,
+        "order_type": c.order_type,
+        "quantity": c.quantity,
+        "price": as_str(c.price, "0.000001"),
+        "benchmark_vwap": as_str(c.benchmark_vwap, "0.000001"),
+        "performance_bps": as_str(c.performance_bps, "0.01"),
+        "fees": as_str(c.fees, "0.000001"),
+    }
+
+
+def desk_payload(desk: DeskReport) -> dict:
+    def groups(by: dict[str, GroupFigures]) -> dict:
+        return {key: figures.as_dict() for key, figures in by.items()}
+
+    return {
+        "totals": desk.totals.as_dict(),
+        "by_algorithm": groups(desk.by_algorithm),
+        "by_venue": groups(desk.by_venue),
+        "by_instrument": groups(desk.by_instrument),
+        "by_day": groups(desk.by_day),
+        "parents": [parent_report_payload(r, fills=False) for r in desk.parents],
+        "signs": SIGN_CONVENTIONS,
+    }
