@@ -14,6 +14,7 @@ from pathlib import Path
 from bench.execution import execution_quality
 from bench.intake import intake_benchmarks
 from bench.sessions import session_benchmarks
+from bench.tca import tca_benchmarks
 from orders.domain.aggregation import PendingOrder, plan_window
 from orders.domain.allocation import Demand, Supply, allocate_fills
 from orders.domain.values import Side
@@ -138,12 +139,14 @@ def execution_quality_figures() -> dict:
     for label, row in quality["table"].items():
         cells = "".join(f"{row[m]['mean']:>16} ± {row[m]['std']:<11}" for m in metrics)
         print(f"{label:<20}{cells}")
+    for name, figure in quality["paired"].items():
+        print(f"paired {name}: {figure}")
     return {"execution_quality": quality}
 
 
 def main() -> None:
     """``python -m bench [name ...]`` runs the named benchmarks only
-    (book, sim_day, aggregate, allocate, intake, sessions, execution)."""
+    (book, sim_day, aggregate, allocate, intake, sessions, tca, execution)."""
     only = set(sys.argv[1:])
     results = {"python": platform.python_version(), "machine": platform.machine()}
     for name, bench in (
@@ -153,6 +156,7 @@ def main() -> None:
         ("allocate", allocate_10k_orders),
         ("intake", intake_benchmarks),
         ("sessions", session_benchmarks),
+        ("tca", tca_benchmarks),
         ("execution", execution_quality_figures),
     ):
         if only and name not in only:
@@ -166,9 +170,13 @@ def main() -> None:
         "allocate_10k_orders_s": 0.2,
         "csv_upload_100k_rows_s": 20.0,
         "bulk_api_orders_per_s": 5_000,
+        "tca_parent_10k_fills_s": 1.0,
+        "tca_day_1000_parents_s": 30.0,
     }
     width = max(map(len, results))
     for key, value in results.items():
+        if isinstance(value, dict):  # a table, printed by its own benchmark
+            continue
         target = targets.get(key)
         if target is None:
             ratio = ""

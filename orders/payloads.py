@@ -6,8 +6,10 @@ Prices and quantities travel as strings or integers, never binary floats.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.conf import settings
 
 from .domain.values import quantize_price
 from .models import Order, ParentOrder
@@ -19,7 +21,12 @@ def _price(value: Decimal | None) -> str | None:
 
 def iso_time(value) -> str | None:
     """Exchange-local ISO time: simulated and wall times read the same on every page."""
-    return timezone.localtime(value).isoformat() if value else None
+    return value.astimezone(_local_zone()).isoformat() if value else None
+
+
+@cache
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)  # the exchange's zone; nothing activates another
 
 
 def parent_payload(parent: ParentOrder) -> dict:

@@ -67,7 +67,7 @@ def fills_vs_benchmarks(report: ParentReport) -> dict:
             "name": "fills (green added liquidity, red took it)",
             "x": [iso_time(f.time) for f in fills],
             "y": [_f(f.price) for f in fills],
-            "marker": {"size": [max(4, min(14, f.quantity / 100)) for f in fills],
+            "marker": {"size": [max(7, min(16, 5 + f.quantity / 100)) for f in fills],
                        "color": [colors.get(f.liquidity, NEUTRAL) for f in fills]},
         },
     ]  # fmt: skip

@@ -77,7 +77,7 @@ def parent_report_payload(report: ParentReport, *, fills: bool = True) -> dict:
                 "fee": as_str(f.fee, "0.000001"),
                 "child_vwap": as_str(f.child_vwap, "0.000001"),
                 "spread_capture": as_str(f.spread_capture, "0.0001"),
-                "markout_mids": {str(h): as_str(f.markouts_bps[h], "0.000001") for h in MARKOUT_HORIZONS_S},
+                "markout_mids": {str(h): as_str(f.markout_mids[h], "0.000001") for h in MARKOUT_HORIZONS_S},
             }
             for f in report.fills
         ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import F, Sum
@@ -27,11 +27,13 @@ from .metrics import (
     implementation_shortfall,
     performance_bps,
     ratio,
+    side_sign,
     spread_capture,
 )
 from .tape import Tape, TapeBar
 
 ZERO = Decimal(0)
+MARKOUT_TAIL = timedelta(seconds=max(MARKOUT_HORIZONS_S) + 1)
 FEE_PLACES = Decimal("0.000001")  # the fee columns' precision
 
 
@@ -40,6 +42,7 @@ FEE_PLACES = Decimal("0.000001")  # the fee columns' precision
 class DayTape:
     session: MarketSession
     tape: Tape
+    day_vwap: Decimal | None
 
     def ns(self, moment: datetime) -> int:
         return to_ns(self.session.trading_date, moment)
@@ -49,32 +52,44 @@ class DayTape:
 
 
 class Tapes:
-    """Each session's tape, loaded once per report run."""
+    """Each session's tape, loaded once per report run.
 
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[int, date], DayTape | None] = {}
+    A desk report loads whole days (many parents share them); a one-parent report only
+    the parent's life and the longest mark-out after it.
+    """
+
+    def __init__(self, *, whole_days: bool = True) -> None:
+        self.whole_days = whole_days
+        self._by_key: dict[tuple, DayTape | None] = {}
 
     def for_parent(self, parent: ParentOrder) -> DayTape | None:
         if parent.start is None:
             return None
-        key = (parent.instrument_id, parent.start.astimezone(EXCHANGE_TZ).date())
+        day = parent.start.astimezone(EXCHANGE_TZ).date()
+        window = None if self.whole_days else (parent.start, (parent.end or parent.start) + MARKOUT_TAIL)
+        key = (parent.instrument_id, day, window)
         if key not in self._by_key:
-            session = MarketSession.objects.filter(instrument_id=key[0], trading_date=key[1]).first()
-            self._by_key[key] = None if session is None else DayTape(session, _session_tape(session))
+            session = MarketSession.objects.filter(instrument_id=parent.instrument_id, trading_date=day).first()
+            self._by_key[key] = None if session is None else DayTape(session, *_session_tape(session, window))
         return self._by_key[key]
 
 
-def _session_tape(session: MarketSession) -> Tape:
+def _session_tape(session: MarketSession, window: tuple[datetime, datetime] | None) -> tuple[Tape, Decimal | None]:
+    """The session's bars (within ``window`` if given) and its whole day's VWAP."""
     day = session.trading_date
-    rows = MarketBar.objects.filter(session=session).order_by("start")
-    return Tape(
+    bars = MarketBar.objects.filter(session=session)
+    whole = bars.aggregate(volume=Sum("volume"), notional=Sum("notional"))
+    if window is not None:
+        bars = bars.filter(end__gt=window[0], start__lt=window[1])
+    tape = Tape(
         [
             TapeBar(to_ns(day, start), to_ns(day, end), volume, notional, bid, ask)
-            for start, end, volume, notional, bid, ask in rows.values_list(
+            for start, end, volume, notional, bid, ask in bars.order_by("start").values_list(
                 "start", "end", "volume", "notional", "bid", "ask"
             )
         ]
     )
+    return tape, (whole["notional"] / whole["volume"] if whole["volume"] else None)
 
 
 # --- one parent ---------------------------------------------------------------------
@@ -106,7 +121,7 @@ class FillRow:
     fee: Decimal
     child_vwap: Decimal | None
     spread_capture: Decimal | None
-    markouts_bps: dict[int, Decimal | None]
+    markout_mids: dict[int, Decimal | None]  # the NBBO mid h seconds after the fill
 
 
 @dataclass
@@ -146,17 +161,19 @@ class GroupFigures:
     parents: int = 0
 
     def add_fill(self, row: FillRow, side: str, interval_vwap, arrival) -> None:
-        self.quantity += row.quantity
-        self.notional += row.quantity * row.price
+        sign = side_sign(side)
+        quantity, price = row.quantity, row.price
+        self.quantity += quantity
+        self.notional += quantity * price
         self.fees += row.fee
-        self.vs_child_vwap.add(side, row.quantity, row.price, row.child_vwap)
-        self.vs_interval_vwap.add(side, row.quantity, row.price, interval_vwap)
-        self.vs_arrival.add(side, row.quantity, row.price, arrival)
-        for horizon, mid in row.markouts_bps.items():
-            self.markouts[horizon].add(side, row.quantity, row.price, mid)
+        self.vs_child_vwap.add_signed(sign, quantity, price, row.child_vwap)
+        self.vs_interval_vwap.add_signed(sign, quantity, price, interval_vwap)
+        self.vs_arrival.add_signed(sign, quantity, price, arrival)
+        for horizon, mid in row.markout_mids.items():
+            self.markouts[horizon].add_signed(sign, quantity, price, mid)
         if row.spread_capture is not None:
-            self.capture_weighted += row.quantity * row.spread_capture
-            self.capture_quantity += row.quantity
+            self.capture_weighted += quantity * row.spread_capture
+            self.capture_quantity += quantity
 
     def merge(self, other: GroupFigures) -> None:
         self.quantity += other.quantity
@@ -256,7 +273,7 @@ def shortfall_dict(shortfall: Shortfall) -> dict:
 
 def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentReport:
     """Everything TCA knows about one parent, from its fills, children, orders and the tape."""
-    tapes = tapes or Tapes()
+    tapes = tapes or Tapes(whole_days=False)
     day = tapes.for_parent(parent)
     side = parent.side
     complete = parent.status in ("FILLED", "EXPIRED", "CANCELLED")
@@ -271,8 +288,8 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
         twap = tape.twap(start_ns, end_ns)
         market_volume = tape.volume(start_ns, end_ns)
         closed = day.session.status == MarketSession.Status.CLOSED
-        day_vwap = tape.day_vwap
-        close = tape.last_mid if closed else None
+        day_vwap = day.day_vwap
+        close = _closing_mid(day.session) if closed else None
         end_price = tape.mid_at(end_ns) or tape.last_mid
     arrival = parent.arrival_price
     end_price = end_price or arrival
@@ -319,12 +336,11 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
         )
         fills.append(row)
         venues[venue].add_fill(row, side, interval_vwap, arrival)
-        totals.add_fill(row, side, interval_vwap, arrival)
     for c in children.values():
         venues[c["venue"]].children_sent += 1
         venues[c["venue"]].children_filled += bool(c["filled_quantity"])
-        totals.children_sent += 1
-        totals.children_filled += bool(c["filled_quantity"])
+    for figures in venues.values():
+        totals.merge(figures)
 
     child_rows, child_total = _child_rows(children, fills, child_vwaps, side)
     orders = _order_rows(parent, arrival, end_price, interval_vwap)
@@ -359,6 +375,11 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
         venues=dict(sorted(venues.items())),
         totals=totals,
     )
+
+
+def _closing_mid(session: MarketSession) -> Decimal | None:
+    bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by("-start").first()
+    return None if bar is None else (bar.bid + bar.ask) / 2
 
 
 def _child_rows(children: dict, fills: list[FillRow], child_vwaps: dict, side: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,6 +16,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
 from tests.processes import process_env, start_worker, stop
+
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM reads
+# (setting up and checking state) are still plain synchronous code, as Django's docs allow.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"

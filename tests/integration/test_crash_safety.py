@@ -64,10 +64,11 @@ def assert_reconciled() -> None:
         allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
         on_orders = parent.orders.aggregate(q=Sum("filled_quantity"))["q"] or 0
         assert parent.filled_quantity == fills == children == allocated == on_orders
-    # every step of every session is written exactly once, with no gap
+    # every step of every session is written exactly once, with no gap: one bar per simulated second
+    seconds = settings.SIM_STEP_SECONDS
     for session in MarketSession.objects.all():
         steps = sorted(MarketBar.objects.filter(session=session).values_list("step_no", flat=True))
-        assert steps == list(range(session.step_no))
+        assert steps == [step for step in range(session.step_no) for _ in range(seconds)]
     assert not Fill.objects.values("session", "step_no", "seq").annotate(n=Count("id")).filter(n__gt=1).exists()
 
 
@@ -111,7 +112,7 @@ def test_a_worker_killed_mid_step_loses_no_fill_and_writes_none_twice(demo, redi
         redis_server.flushdb()
     parent.refresh_from_db()
     assert parent.status == ParentStatus.FILLED
-    assert MarketBar.objects.filter(step_no=step).count() == 1
+    assert MarketBar.objects.filter(step_no=step).count() == settings.SIM_STEP_SECONDS  # written once
     assert AuditEvent.objects.filter(kind="child.filled").count() == Fill.objects.count()
     assert_reconciled()
 

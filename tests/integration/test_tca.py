@@ -20,8 +20,8 @@ from tca.reports import TcaFilters, desk_report, parent_report, parents_for
 pytestmark = pytest.mark.django_db
 
 
-def executed_parent(quantity_each=(1_200, 800)):
-    """Two traders' buys of XOM aggregated into one parent, run to completion."""
+def submit_two_buys(quantity_each=(1_200, 800)):
+    """Two traders' buys of XOM, aggregated into one parent."""
     instrument = Instrument.objects.get(symbol="XOM")
     for n, (username, account, quantity) in enumerate(
         zip(("trader1", "trader2"), ("T1-GROWTH", "T2-MACRO"), quantity_each, strict=True)
@@ -37,7 +37,13 @@ def executed_parent(quantity_each=(1_200, 800)):
             urgency="HIGH",
         )
     (parent,) = aggregation_window_run(actor="test")
-    session = MarketSession.objects.get(instrument=instrument)
+    return parent
+
+
+def executed_parent():
+    """The two buys' parent, run to completion by session steps in this process."""
+    parent = submit_two_buys()
+    session = MarketSession.objects.get(instrument=parent.instrument)
     for _ in range(200):
         session.refresh_from_db()
         if session.status != MarketSession.Status.RUNNING:
@@ -76,10 +82,10 @@ def test_a_parent_report_reconciles_with_its_fills_orders_and_tape(demo):
     session = MarketSession.objects.get(instrument=parent.instrument)
     first = Fill.objects.filter(parent=parent).order_by("id").first()
     later = MarketBar.objects.filter(session=session, end__gte=first.sim_time.replace(microsecond=0)).order_by("start")
-    assert report.fills[0].markouts_bps[1] is not None
+    assert report.fills[0].markout_mids[1] is not None
     fill_ns = to_ns(session.trading_date, first.sim_time)
     expected = next(b for b in later if to_ns(session.trading_date, b.end) >= fill_ns + 1_000_000_000)
-    assert report.fills[0].markouts_bps[1] == (expected.bid + expected.ask) / 2
+    assert report.fills[0].markout_mids[1] == (expected.bid + expected.ask) / 2
 
     # the per-venue figures add up to the whole
     assert sum(v.quantity for v in report.venues.values()) == 2_000

@@ -1,0 +1,166 @@
+"""TCA report benchmarks on the real Django stack, over synthetic executed parents.
+
+``tca_parent_10k_fills_s``: the full report (every figure, as the JSON API returns it) of one parent
+with 10,000 children and fills, 100 orders and a whole day of one-second bars;
+``tca_parent_10k_fills_csv_s`` then writes it as CSV.
+``tca_day_1000_parents_s``: the desk report of a day of 1,000 parents over the five
+demo instruments (each with its day of one-second bars), 20 fills and 5 orders each.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bench.stack import django_stack
+
+DAY = date(2026, 1, 6)
+BIG_DAY = date(2026, 1, 5)  # the 10,000-fill parent trades alone on the day before
+TICK = Decimal("0.01")
+
+
+def tca_benchmarks() -> dict:
+    database = django_stack()
+    from tca.downloads import report_csv
+    from tca.payloads import parent_report_payload
+    from tca.reports import TcaFilters, desk_report, parent_report, parents_for
+
+    rng = random.Random(11)
+    big = _executed_parents(rng, day=BIG_DAY, instruments=1, parents_per_instrument=1, fills=10_000, orders=100)[0]
+    start = time.perf_counter()
+    payload = parent_report_payload(parent_report(big))
+    single = time.perf_counter() - start
+    start = time.perf_counter()
+    report_csv(payload)
+    csv_s = time.perf_counter() - start
+
+    _executed_parents(rng, day=DAY, instruments=5, parents_per_instrument=200, fills=20, orders=5)
+    start = time.perf_counter()
+    desk = desk_report(parents_for(TcaFilters(date_from=DAY, date_to=DAY)))
+    day = time.perf_counter() - start
+    assert len(desk.parents) == 1_000
+    return {
+        "tca_database": database,
+        "tca_parent_10k_fills_s": round(single, 3),
+        "tca_parent_10k_fills_csv_s": round(csv_s, 3),
+        "tca_day_1000_parents_s": round(day, 2),
+    }
+
+
+def _executed_parents(rng, *, day, instruments, parents_per_instrument, fills, orders):
+    """Parents as the engine leaves them, written straight to the database."""
+    from django.contrib.auth.models import User
+
+    from orders.models import Account, Allocation, Instrument, Order, ParentOrder
+    from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS, to_datetime
+    from routing.models import ChildOrder, Fill, MarketBar, MarketSession
+
+    trader = User.objects.get(username="trader1")
+    account = Account.objects.get(code="T1-GROWTH")
+    symbols = list(Instrument.objects.order_by("symbol"))
+    parents = []
+    for index in range(instruments):
+        instrument = symbols[index]
+        reference = instrument.reference_price
+        session = MarketSession.objects.create(
+            instrument=instrument, trading_date=day, seed=index, sim_time_ns=CLOSE_NS, state=b"", status="CLOSED"
+        )
+        bars, mid = [], reference
+        for second in range((CLOSE_NS - OPEN_NS) // NS_PER_S):
+            mid += TICK * rng.choice((-1, 0, 0, 1))
+            volume = rng.choice((0, 100, 200, 300, 500))
+            start = to_datetime(day, OPEN_NS + second * NS_PER_S)
+            bars.append(
+                MarketBar(
+                    session=session,
+                    step_no=second // 5,
+                    start=start,
+                    end=start + timedelta(seconds=1),
+                    volume=volume,
+                    notional=volume * mid,
+                    bid=mid - TICK / 2,
+                    ask=mid + TICK / 2,
+                )
+            )
+        MarketBar.objects.bulk_create(bars, batch_size=2_000)
+        for p in range(parents_per_instrument):
+            begin = OPEN_NS + rng.randrange(0, 5 * 3600) * NS_PER_S
+            quantity = fills * 100
+            parent = ParentOrder.objects.create(
+                instrument=instrument,
+                side="BUY",
+                strategy=rng.choice(("TWAP", "VWAP", "POV", "IS")),
+                quantity=quantity,
+                filled_quantity=quantity,
+                filled_notional=quantity * reference,
+                fees=Decimal("0.0030") * quantity,
+                status="FILLED",
+                duration_s=3600,
+                start=to_datetime(day, begin),
+                end=to_datetime(day, begin + 3600 * NS_PER_S),
+                arrival_price=reference,
+            )
+            parent_orders = Order.objects.bulk_create(
+                Order(
+                    account=account,
+                    submitted_by=trader,
+                    client_order_id=f"B{day:%d}-{index}-{p}-{o}",
+                    instrument=instrument,
+                    side="BUY",
+                    quantity=quantity // orders,
+                    strategy=parent.strategy,
+                    source="API",
+                    status="FILLED",
+                    parent=parent,
+                    filled_quantity=quantity // orders,
+                    filled_notional=quantity // orders * reference,
+                    arrival_price=reference,
+                )
+                for o in range(orders)
+            )
+            children = ChildOrder.objects.bulk_create(
+                ChildOrder(
+                    session=session,
+                    venue_order_id=index * 10**9 + p * 10**6 + c,
+                    step_no=0,
+                    parent=parent,
+                    venue=rng.choice(("NYSE", "NASDAQ", "BATS", "DARKX")),
+                    side="BUY",
+                    tactic="PASSIVE",
+                    order_type="LIMIT",
+                    quantity=100,
+                    limit_price=reference,
+                    filled_quantity=100,
+                    status="FILLED",
+                    sim_time=to_datetime(day, begin + c * 3600 * NS_PER_S // fills),
+                    done_time=to_datetime(day, begin + c * 3600 * NS_PER_S // fills + 2 * NS_PER_S),
+                )
+                for c in range(fills)
+            )
+            fill_rows = Fill.objects.bulk_create(
+                Fill(
+                    session=session,
+                    step_no=c,
+                    seq=p,
+                    parent=parent,
+                    child=child,
+                    venue=child.venue,
+                    side="BUY",
+                    quantity=100,
+                    price=reference,
+                    fee=Decimal("0.30"),
+                    liquidity="M",
+                    sim_time=child.done_time,
+                )
+                for c, child in enumerate(children)
+            )
+            Allocation.objects.bulk_create(
+                Allocation(
+                    order=parent_orders[c % orders], parent=parent, fill=f, quantity=100, price=f.price, venue=f.venue
+                )
+                for c, f in enumerate(fill_rows)
+            )
+            parents.append(parent)
+    return parents
