@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .metrics import twap
+
 
 @dataclass(frozen=True, slots=True)
 class TapeBar:
@@ -61,8 +63,7 @@ class Tape:
     def twap(self, start_ns: int, end_ns: int) -> Decimal | None:
         """Average of the per-second NBBO mids over the interval."""
         first, last = self._span(start_ns, end_ns)
-        mids = [m for m in (b.mid for b in self.bars[first:last]) if m is not None]
-        return sum(mids, Decimal(0)) / len(mids) if mids else None
+        return twap(m for m in (b.mid for b in self.bars[first:last]) if m is not None)
 
     def mid_at(self, time_ns: int) -> Decimal | None:
         """The NBBO mid at the first bar end at or after ``time_ns`` (at most a second late)."""
