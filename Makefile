@@ -34,7 +34,7 @@ run: setup
 	@echo "    analyst1          -> /tca/        transaction cost analysis"
 	@echo "  API docs: http://127.0.0.1:$(SMARTTRADING_PORT)/api/docs/   Stop: Ctrl-C"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker beat web,)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker reports beat web,)
 
 browser:
 	@bash scripts/ensure-chromium

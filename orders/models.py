@@ -108,10 +108,23 @@ class ParentOrder(models.Model):
     )
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
+    finished = models.DateTimeField(
+        null=True, blank=True, help_text="Simulated time its execution ended (filled, expired or cancelled)"
+    )
     arrival_price = models.DecimalField(null=True, blank=True, **PRICE)
     crossed_quantity = models.PositiveBigIntegerField(
         default=0, help_text="Filled by internal crosses at the mid: market volume saved"
     )
+    crossed_notional = models.DecimalField(default=Decimal(0), **MONEY)
+    # Live execution figures, written by each market step for the supervisor overview.
+    schedule_due = models.PositiveBigIntegerField(
+        default=0, help_text="Market shares the parent's schedule wanted filled by its last step"
+    )
+    market_volume = models.PositiveBigIntegerField(
+        default=0, help_text="Shares traded on the tape within the parent's window so far, its own included"
+    )
+    market_notional = models.DecimalField(default=Decimal(0), **MONEY)
+    venue_quantities = models.JSONField(default=dict, blank=True, help_text="Shares filled per venue")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -142,6 +155,22 @@ class ParentOrder(models.Model):
     @property
     def market_filled_quantity(self) -> int:
         return self.filled_quantity - self.crossed_quantity
+
+    @property
+    def market_average_price(self) -> Decimal | None:
+        """What the parent paid in the market, internal crosses left out."""
+        filled = self.market_filled_quantity
+        return (self.filled_notional - self.crossed_notional) / filled if filled else None
+
+    @property
+    def window_end(self):
+        """The end of the parent's trading interval: when it finished, else its deadline."""
+        return self.finished or self.end
+
+    @property
+    def interval_vwap(self) -> Decimal | None:
+        """The market VWAP over the parent's window so far."""
+        return self.market_notional / self.market_volume if self.market_volume else None
 
 
 class OrderStatus(models.TextChoices):

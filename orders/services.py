@@ -505,6 +505,7 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
             crossed_quantity=group.crossed,
             filled_quantity=group.crossed,
             filled_notional=cross_notional,
+            crossed_notional=cross_notional,
             status=ParentStatus.NEW,
             duration_s=HORIZON_FOR_URGENCY[urgency],
             urgency=urgency,
@@ -527,7 +528,8 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
     parent.crossed_quantity += group.crossed
     parent.filled_quantity += group.crossed
     parent.filled_notional += cross_notional
-    fields = ["quantity", "crossed_quantity", "filled_quantity", "filled_notional", "updated_at"]
+    parent.crossed_notional += cross_notional
+    fields = ["quantity", "crossed_quantity", "filled_quantity", "filled_notional", "crossed_notional", "updated_at"]
     if parent.status == ParentStatus.WORKING:
         # The new orders get at least their own horizon: the schedule stretches, never squeezes.
         wanted_end = min(market.now + timedelta(seconds=HORIZON_FOR_URGENCY[urgency]), market.close)
@@ -651,10 +653,14 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     return changed
 
 
-def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reason: str) -> None:
-    """End a parent; what was not filled goes back to its orders. Inside the caller's transaction."""
+def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reason: str, finished=None) -> None:
+    """End a parent; what was not filled goes back to its orders. Inside the caller's transaction.
+
+    ``finished`` is the simulated time its execution ended, when it ran in the market.
+    """
     parent.status = status
-    parent.save(update_fields=["status", "updated_at"])
+    parent.finished = finished
+    parent.save(update_fields=["status", "finished", "updated_at"])
     audit = [_audit(f"parent.{status.lower()}", actor, parent=parent, reason=reason, filled=parent.filled_quantity)]
     open_orders = list(
         parent.orders.filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)).select_related(

@@ -27,4 +27,12 @@ urlpatterns = [
         tca_apis.ParentTcaDownloadApi.as_view(),
         name="tca-parent-report",
     ),
+    path("tca/parents/<int:parent_id>/comparison/", tca_apis.ParentComparisonApi.as_view(), name="tca-comparison"),
+    path("tca/reports/", tca_apis.DeskReportCreateApi.as_view(), name="tca-reports"),
+    re_path(
+        r"^tca/reports/(?P<job_id>\d+)/report\.(?P<kind>csv|xlsx|html)$",
+        tca_apis.DeskReportDownloadApi.as_view(),
+        name="tca-report-download",
+    ),
+    path("tca/jobs/<int:job_id>/", tca_apis.TcaJobApi.as_view(), name="tca-job"),
 ]

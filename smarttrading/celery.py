@@ -15,4 +15,6 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _warm_caches(sender, **kwargs):
     """A fresh machine builds the VWAP volume profile (seconds of simulation) in the background."""
+    if sender.hostname.startswith("reports@"):  # the market workers warm it; one build is enough
+        return
     sender.app.send_task("routing.tasks.volume_profile_warm")

@@ -21,6 +21,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 EXECUTION_GROUP = "execution"
+TCA_JOBS_GROUP = "tca.jobs"  # analysts' and supervisors' report and comparison jobs
 
 
 def parent_group(parent_id: int) -> str:

@@ -8,6 +8,7 @@ from .metrics import MARKOUT_HORIZONS_S
 from .reports import DeskReport, GroupFigures, ParentReport
 
 GOOD, BAD, NEUTRAL, ACCENT = "#1a7f37", "#cf222e", "#6e7781", "#0969da"
+SHORT_NAMES = {"IMMEDIATE": "Market order", "IS": "IS"}
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "height": 300, "font": {"size": 12}}
 
 
@@ -79,7 +80,7 @@ def fills_vs_benchmarks(report: ParentReport) -> dict:
                     "type": "scatter",
                     "mode": "lines",
                     "name": name,
-                    "x": [iso_time(report.parent.start), iso_time(report.parent.end)],
+                    "x": [iso_time(report.parent.start), iso_time(report.parent.window_end)],
                     "y": [_f(value), _f(value)],
                     "line": {"dash": "dash", "color": color},
                 }
@@ -133,7 +134,9 @@ def venue_costs(groups: dict[str, GroupFigures]) -> dict:
 
 
 def performance_distribution(desk: DeskReport) -> dict:
-    values = [_f(r.performance_bps["interval_vwap"]) for r in desk.parents if r.performance_bps["interval_vwap"]]
+    values = [
+        _f(p.performance_vs_interval_vwap_bps) for p in desk.parents if p.performance_vs_interval_vwap_bps is not None
+    ]
     return {
         "data": [{"type": "histogram", "x": values, "marker": {"color": ACCENT}, "nbinsx": 30}],
         "layout": _layout(
@@ -160,3 +163,63 @@ def desk_charts(desk: DeskReport) -> dict[str, dict]:
         "venues": venue_costs(desk.by_venue),
         "markouts": markout_curves(desk.by_venue, "Mark-outs by venue (bps, positive = our way)"),
     }
+
+
+def comparison_charts(comparison: dict) -> dict[str, dict]:
+    """From a stored comparison payload: how fast each ran, and what each cost."""
+    runs = comparison["runs"]
+    executed = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": run["label"] + (" (replayed as run)" if run["as_run"] and i else ""),
+                "x": [0.0, *(t / 60 for t, _ in run["executed"])],
+                "y": [0, *(filled for _, filled in run["executed"])],
+                "line": {"shape": "hv", "width": 3 if i == 0 else 1.5, **({"color": ACCENT} if i == 0 else {})},
+            }
+            for i, run in enumerate(runs)
+        ],
+        "layout": _layout(
+            "Executed (shares) by minutes since the start",
+            xaxis={"title": {"text": "minutes"}},
+            height=380,
+            legend={"orientation": "h", "y": -0.3},
+        ),
+    }
+    labels = ["Recorded", *(SHORT_NAMES.get(run["strategy"], run["strategy"]) for run in runs[1:])]
+    parts = (
+        ("delay", "Delay", NEUTRAL),
+        ("trading", "Trading", "#d29922"),
+        ("opportunity", "Opportunity", "#a371f7"),
+        ("fees", "Fees", BAD),
+    )
+    cost = {
+        "data": [
+            {
+                "type": "bar",
+                "name": name,
+                "x": labels,
+                "y": [None if run["shortfall"] is None else _f(run["shortfall"][f"{key}_bps"]) for run in runs],
+                "marker": {"color": color},
+            }
+            for key, name, color in parts
+        ]
+        + [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "total",
+                "x": labels,
+                "y": [None if run["shortfall"] is None else _f(run["shortfall"]["total_bps"]) for run in runs],
+                "marker": {"symbol": "diamond", "size": 12, "color": "#f0f6fc", "line": {"color": "#000", "width": 1}},
+            }
+        ],
+        "layout": _layout(
+            "Implementation shortfall by algorithm (bps, positive = cost)",
+            barmode="relative",
+            height=380,
+            legend={"orientation": "h", "y": -0.2},
+        ),
+    }
+    return {"comparison_executed": executed, "comparison_cost": cost}

@@ -1,10 +1,12 @@
-"""TCA downloads: CSV, XLSX (summary sheet plus fills) and a self-contained HTML report."""
+"""TCA downloads: CSV, XLSX (summary sheet first) and a self-contained HTML report, for a
+parent or a desk report."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -13,7 +15,10 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .payloads import PARENT_SUMMARY_COLUMNS
+
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+HTML_ROWS = 2_000  # the HTML report cuts longer tables; CSV and XLSX hold every row
 
 
 def safe_cell(value) -> str:
@@ -76,12 +81,51 @@ def report_tables(payload: dict) -> list[tuple[str, list[str], list[list]]]:
     ]
 
 
-def report_csv(payload: dict) -> str:
+def desk_tables(payload: dict) -> list[tuple[str, list[str], list[list]]]:
+    """A desk report as named tables: totals, each grouping, then every parent."""
+    group_head = ["parents", "quantity", "average_price", "fees", "children_sent", "child_fill_rate",
+                  "performance_vs_child_vwap_bps", "performance_vs_interval_vwap_bps",
+                  "performance_vs_arrival_bps", "spread_capture"]  # fmt: skip
+    horizons = list(payload["totals"]["markouts_bps"])
+
+    def rows(groups: dict) -> list[list]:
+        return [
+            [name]
+            + [g[k] for k in group_head]
+            + [g["shortfall"]["total_bps"]]
+            + [g["markouts_bps"][h] for h in horizons]
+            for name, g in groups.items()
+        ]
+
+    head = [*group_head, "shortfall_total_bps", *(f"markout_+{h}s_bps" for h in horizons)]
+    return [
+        ("Totals", ["group", *head], rows({"all": payload["totals"]})),
+        ("By algorithm", ["algorithm", *head], rows(payload["by_algorithm"])),
+        ("By venue", ["venue", *head], rows(payload["by_venue"])),
+        ("By instrument", ["instrument", *head], rows(payload["by_instrument"])),
+        ("By day", ["trading_date", *head], rows(payload["by_day"])),
+        ("Parents", list(PARENT_SUMMARY_COLUMNS), [[p[c] for c in PARENT_SUMMARY_COLUMNS] for p in payload["parents"]]),
+    ]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report to download: titled tables, sign conventions and plotly figures."""
+
+    name: str  # the file name, without its extension
+    title: str
+    subtitle: str
+    signs: dict[str, str]
+    tables: list[tuple[str, list[str], list[list]]]
+    charts: dict[str, dict] = field(default_factory=dict)
+
+
+def document_csv(doc: Document) -> str:
     """One CSV with a titled block per table (blank line between), every cell escaped."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["# Smart Trading TCA", f"parent {payload['parent']}", *payload["signs"].values()])
-    for title, head, rows in report_tables(payload):
+    writer.writerow([safe_cell(f"# {doc.title}"), safe_cell(doc.subtitle), *doc.signs.values()])
+    for title, head, rows in doc.tables:
         writer.writerow([])
         writer.writerow([f"# {title}"])
         writer.writerow(head)
@@ -89,11 +133,11 @@ def report_csv(payload: dict) -> str:
     return out.getvalue()
 
 
-def report_xlsx(payload: dict) -> bytes:
-    """A workbook: the summary sheet first, then one sheet per table (fills included)."""
+def document_xlsx(doc: Document) -> bytes:
+    """A workbook: the first table's sheet first, then one sheet per table, then the signs."""
     book = Workbook()
     book.remove(book.active)
-    for title, head, rows in report_tables(payload):
+    for title, head, rows in doc.tables:
         sheet = book.create_sheet(title)
         sheet.append(head)
         for cell in sheet[1]:
@@ -102,7 +146,7 @@ def report_xlsx(payload: dict) -> bytes:
             sheet.append([_xlsx_value(v) for v in row])
         sheet.freeze_panes = "A2"
     notes = book.create_sheet("Signs")
-    for key, text in payload["signs"].items():
+    for key, text in doc.signs.items():
         notes.append([key, text])
     out = io.BytesIO()
     book.save(out)
@@ -126,15 +170,15 @@ def plotly_js() -> str:
     return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
 
 
-def report_html(payload: dict, charts: dict) -> str:
-    """A single file: plotly.js inline, charts and tables, print styles for PDF."""
+def document_html(doc: Document) -> str:
+    """A single file: plotly.js inline, charts and tables (long ones cut), print styles for PDF."""
     return render_to_string(
         "tca/report.html",
         {
-            "payload": payload,
-            "tables": report_tables({**payload, "fills": payload.get("fills", [])[:2000]}),
-            "charts_json": json.dumps(charts).replace("<", "\\u003c"),  # safe inside <script>
+            "doc": doc,
+            "tables": [(title, head, rows[:HTML_ROWS], len(rows) > HTML_ROWS) for title, head, rows in doc.tables],
+            "html_rows": HTML_ROWS,
+            "charts_json": json.dumps(doc.charts).replace("<", "\\u003c"),  # safe inside <script>
             "plotly_js": plotly_js(),
-            "fills_cut": len(payload.get("fills", [])) > 2000,
         },
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from orders.payloads import iso_time
 
+from .counterfactual import AlternativeFigures
 from .metrics import MARKOUT_HORIZONS_S
-from .reports import DeskReport, GroupFigures, ParentReport, as_str, shortfall_dict
+from .reports import DeskReport, GroupFigures, ParentReport, ParentSummary, as_str, shortfall_dict
 
 SIGN_CONVENTIONS = {
     "performance_bps": "positive = better than the benchmark (buy: (benchmark - price) / benchmark x 1e4)",
@@ -27,6 +28,7 @@ def parent_report_payload(report: ParentReport, *, fills: bool = True) -> dict:
         "trading_date": None if report.trading_date is None else str(report.trading_date),
         "start": iso_time(parent.start),
         "end": iso_time(parent.end),
+        "finished": iso_time(parent.finished),
         "quantity": parent.quantity,
         "filled_quantity": parent.filled_quantity,
         "crossed_quantity": report.crossed_quantity,
@@ -101,7 +103,7 @@ def child_payload(c) -> dict:
 
 def desk_payload(desk: DeskReport) -> dict:
     def groups(by: dict[str, GroupFigures]) -> dict:
-        return {key: figures.as_dict() for key, figures in by.items()}
+        return {key: by[key].as_dict() for key in sorted(by)}
 
     return {
         "totals": desk.totals.as_dict(),
@@ -109,6 +111,109 @@ def desk_payload(desk: DeskReport) -> dict:
         "by_venue": groups(desk.by_venue),
         "by_instrument": groups(desk.by_instrument),
         "by_day": groups(desk.by_day),
-        "parents": [parent_report_payload(r, fills=False) for r in desk.parents],
+        "parents": [parent_summary_payload(p) for p in desk.parents],
+        "signs": SIGN_CONVENTIONS,
+    }
+
+
+def desk_in_order(desk: dict) -> dict:
+    """A stored desk payload in the order it was built: PostgreSQL's jsonb keeps objects with their keys sorted."""
+    return {
+        **desk,
+        **{by: dict(sorted(desk[by].items())) for by in ("by_algorithm", "by_venue", "by_instrument", "by_day")},
+        "parents": [{column: row[column] for column in PARENT_SUMMARY_COLUMNS} for row in desk["parents"]],
+    }
+
+
+def parent_summary_payload(summary: ParentSummary) -> dict:
+    return {
+        "parent": summary.parent_id,
+        "trading_date": None if summary.trading_date is None else str(summary.trading_date),
+        "instrument": summary.instrument,
+        "side": summary.side,
+        "strategy": summary.strategy,
+        "status": summary.status,
+        "quantity": summary.quantity,
+        "filled_quantity": summary.filled_quantity,
+        "average_price": as_str(summary.average_price, "0.000001"),
+        "arrival": as_str(summary.arrival, "0.000001"),
+        "interval_vwap": as_str(summary.interval_vwap, "0.000001"),
+        "performance_vs_arrival_bps": as_str(summary.performance_vs_arrival_bps, "0.01"),
+        "performance_vs_interval_vwap_bps": as_str(summary.performance_vs_interval_vwap_bps, "0.01"),
+        "shortfall_bps": as_str(summary.shortfall_bps, "0.01"),
+        "participation": as_str(summary.participation, "0.0001"),
+    }
+
+
+PARENT_SUMMARY_COLUMNS = ("parent", "trading_date", "instrument", "side", "strategy", "status", "quantity",
+                          "filled_quantity", "average_price", "arrival", "interval_vwap",
+                          "performance_vs_arrival_bps", "performance_vs_interval_vwap_bps", "shortfall_bps",
+                          "participation")  # fmt: skip
+
+
+def job_payload(job) -> dict:
+    """A TCA job's state for its progress bar (the result itself is fetched when done)."""
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "parent": job.parent_id,
+        "filters": job.filters,
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "message": job.message,
+        "requested_by": getattr(job.requested_by, "username", None),
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def alternative_payload(figures: AlternativeFigures) -> dict:
+    return {
+        "label": figures.label,
+        "strategy": figures.strategy,
+        "as_run": figures.as_run,
+        "quantity": figures.quantity,
+        "filled": figures.filled,
+        "fill_rate": as_str(figures.fill_rate, "0.0001"),
+        "average_price": as_str(figures.average_price, "0.000001"),
+        "fees": as_str(figures.fees, "0.01"),
+        "arrival": as_str(figures.arrival, "0.000001"),
+        "interval_vwap": as_str(figures.interval_vwap, "0.000001"),
+        "market_volume": figures.market_volume,
+        "participation": as_str(figures.participation, "0.0001"),
+        "children": figures.children,
+        "dark_share": as_str(figures.dark_share, "0.0001"),
+        "finished_s": round(figures.finished_s, 1),
+        "performance_vs_arrival_bps": as_str(figures.performance_vs_arrival_bps, "0.01"),
+        "performance_vs_interval_vwap_bps": as_str(figures.performance_vs_interval_vwap_bps, "0.01"),
+        "shortfall": None if figures.shortfall is None else shortfall_dict(figures.shortfall),
+        "executed": [[round(ns / 1e9, 3), filled] for ns, filled in figures.executed],
+    }
+
+
+def comparison_payload(
+    parent, *, recorded: AlternativeFigures, replayed: list[AlternativeFigures], caveats: list[str]
+) -> dict:
+    costed = [f for f in replayed if f.shortfall is not None]
+    best = min(costed, key=lambda f: f.shortfall.total_bps).label if costed else None
+    return {
+        "parent": parent.pk,
+        "instrument": parent.instrument.symbol,
+        "side": parent.side,
+        "strategy": parent.strategy,
+        "start": iso_time(parent.start),
+        "end": iso_time(parent.end),
+        "runs": [alternative_payload(f) for f in (recorded, *replayed)],  # the recorded execution first
+        "best": best,
+        "caveats": caveats,
+        "method": (
+            "The session's market is rebuilt from its seed to the parent's start with no parents trading, "
+            "then each algorithm runs the parent alone, with its limit, participation cap, aggressiveness and "
+            "routing, on an identical copy: the same background flow and news; they differ only by their own "
+            "impact. Shortfall is measured against each run's arrival mid, unfilled shares at the mid when the "
+            "window closed."
+        ),
         "signs": SIGN_CONVENTIONS,
     }

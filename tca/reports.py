@@ -66,7 +66,7 @@ class Tapes:
         if parent.start is None:
             return None
         day = parent.start.astimezone(EXCHANGE_TZ).date()
-        window = None if self.whole_days else (parent.start, (parent.end or parent.start) + MARKOUT_TAIL)
+        window = None if self.whole_days else (parent.start, (parent.window_end or parent.start) + MARKOUT_TAIL)
         key = (parent.instrument_id, day, window)
         if key not in self._by_key:
             session = MarketSession.objects.filter(instrument_id=parent.instrument_id, trading_date=day).first()
@@ -229,6 +229,7 @@ class ParentReport:
     trading_date: date | None
     complete: bool  # the parent is done: its benchmarks will not move any more
     benchmarks: dict[str, Decimal | None]  # arrival, interval_vwap, twap, day_vwap, close
+    end_price: Decimal | None  # the mid when the parent's window closed: values what was left unfilled
     performance_bps: dict[str, Decimal | None]  # the average price against each benchmark
     shortfall: Shortfall
     market_volume: int
@@ -283,7 +284,7 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
     if day is not None and parent.start is not None:
         tape = day.tape
         start_ns = day.ns(parent.start)
-        end_ns = day.ns(parent.end) if parent.end else start_ns
+        end_ns = day.ns(parent.window_end) if parent.window_end else start_ns
         interval_vwap = tape.vwap(start_ns, end_ns)
         twap = tape.twap(start_ns, end_ns)
         market_volume = tape.volume(start_ns, end_ns)
@@ -303,7 +304,7 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
     child_vwaps: dict[int, Decimal | None] = {}
     if day is not None:
         for child_id, c in children.items():
-            done = c["done_time"] or parent.end or c["sim_time"]
+            done = c["done_time"] or parent.window_end or c["sim_time"]
             child_vwaps[child_id] = day.tape.vwap(day.ns(c["sim_time"]), day.ns(done))
 
     fills: list[FillRow] = []
@@ -360,6 +361,7 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
         trading_date=None if day is None else day.session.trading_date,
         complete=complete,
         benchmarks=benchmarks,
+        end_price=end_price,
         performance_bps={name: _performance(side, average, value) for name, value in benchmarks.items()},
         shortfall=shortfall,
         market_volume=market_volume,
@@ -383,19 +385,23 @@ def _closing_mid(session: MarketSession) -> Decimal | None:
 
 
 def _child_rows(children: dict, fills: list[FillRow], child_vwaps: dict, side: str):
-    by_child: dict[int, list[FillRow]] = defaultdict(list)
+    by_child: dict[int, list] = {}  # child -> [quantity, notional, fees], in one pass over the fills
     for f in fills:
-        by_child[f.child_id].append(f)
+        entry = by_child.get(f.child_id)
+        if entry is None:
+            by_child[f.child_id] = [f.quantity, f.quantity * f.price, f.fee]
+        else:
+            entry[0] += f.quantity
+            entry[1] += f.quantity * f.price
+            entry[2] += f.fee
     rows = []
     total = Tally()
     total_fees = ZERO
     for child_id in sorted(by_child):
         c = children[child_id]
-        child_fills = by_child[child_id]
-        quantity = sum(f.quantity for f in child_fills)
-        price = sum((f.quantity * f.price for f in child_fills), ZERO) / quantity
+        quantity, notional, fees = by_child[child_id]
+        price = notional / quantity
         benchmark = child_vwaps.get(child_id)
-        fees = sum((f.fee for f in child_fills), ZERO)
         rows.append(
             ChildRow(
                 child_id,
@@ -505,6 +511,11 @@ class TcaFilters:
     def as_query(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items() if v}
 
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> TcaFilters:
+        dates = {k: date.fromisoformat(query[k]) for k in ("date_from", "date_to") if query.get(k)}
+        return cls(**dates, **{k: query.get(k, "") for k in ("instrument", "algorithm", "trader")})
+
 
 def parents_for(filters: TcaFilters):
     """Parents that started, filtered by simulated trading date, instrument, algorithm, trader."""
@@ -522,11 +533,53 @@ def parents_for(filters: TcaFilters):
     return parents.order_by("-start", "-id")
 
 
+@dataclass(frozen=True, slots=True)
+class ParentSummary:
+    """One line of the desk's parent table: all a desk report keeps of each parent."""
+
+    parent_id: int
+    trading_date: date | None
+    instrument: str
+    side: str
+    strategy: str
+    status: str
+    quantity: int
+    filled_quantity: int
+    average_price: Decimal | None
+    arrival: Decimal | None
+    interval_vwap: Decimal | None
+    performance_vs_arrival_bps: Decimal | None
+    performance_vs_interval_vwap_bps: Decimal | None
+    shortfall_bps: Decimal
+    participation: Decimal | None
+
+    @classmethod
+    def of(cls, report: ParentReport) -> ParentSummary:
+        parent = report.parent
+        return cls(
+            parent.pk,
+            report.trading_date,
+            parent.instrument.symbol,
+            parent.side,
+            parent.strategy,
+            parent.status,
+            parent.quantity,
+            parent.filled_quantity,
+            parent.average_price,
+            report.benchmarks["arrival"],
+            report.benchmarks["interval_vwap"],
+            report.performance_bps["arrival"],
+            report.performance_bps["interval_vwap"],
+            report.shortfall.total_bps,
+            report.participation,
+        )
+
+
 @dataclass
 class DeskReport:
     """Many parents, added up per algorithm, venue, instrument and day."""
 
-    parents: list[ParentReport]
+    parents: list[ParentSummary]
     by_algorithm: dict[str, GroupFigures]
     by_venue: dict[str, GroupFigures]
     by_instrument: dict[str, GroupFigures]
@@ -536,7 +589,7 @@ class DeskReport:
 
 def desk_report(parents: Iterable[ParentOrder], *, progress=None) -> DeskReport:
     tapes = Tapes()
-    reports: list[ParentReport] = []
+    summaries: list[ParentSummary] = []
     by_algorithm: dict[str, GroupFigures] = defaultdict(GroupFigures)
     by_venue: dict[str, GroupFigures] = defaultdict(GroupFigures)
     by_instrument: dict[str, GroupFigures] = defaultdict(GroupFigures)
@@ -545,7 +598,7 @@ def desk_report(parents: Iterable[ParentOrder], *, progress=None) -> DeskReport:
     parents = list(parents)
     for index, parent in enumerate(parents):
         report = parent_report(parent, tapes=tapes)
-        reports.append(report)
+        summaries.append(ParentSummary.of(report))  # the report itself (its fills) is let go
         for groups, key in (
             (by_algorithm, parent.strategy),
             (by_instrument, parent.instrument.symbol),
@@ -558,7 +611,7 @@ def desk_report(parents: Iterable[ParentOrder], *, progress=None) -> DeskReport:
         if progress is not None:
             progress(index + 1, len(parents))
     return DeskReport(
-        reports,
+        summaries,
         dict(sorted(by_algorithm.items())),
         dict(sorted(by_venue.items())),
         dict(sorted(by_instrument.items())),

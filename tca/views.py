@@ -1,24 +1,30 @@
-"""Analyst pages: the desk's TCA with filters and charts, one parent's report, downloads."""
+"""Analyst pages: the desk's TCA with filters and charts, desk reports built in the
+background, one parent's report with its algorithm comparison, downloads."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from orders.models import Instrument, ParentOrder, Strategy
 from orders.roles import ANALYST, SUPERVISOR, has_role
 from routing.selectors import parent_schedule
 
-from .charts import desk_charts, parent_charts
-from .downloads import report_csv, report_html, report_xlsx
+from .charts import comparison_charts, desk_charts, parent_charts
+from .documents import desk_document, document_response, latest_comparison, parent_document
 from .metrics import MARKOUT_HORIZONS_S
-from .payloads import SIGN_CONVENTIONS, parent_report_payload
+from .models import TcaJob
+from .payloads import SIGN_CONVENTIONS, desk_in_order, desk_payload, parent_report_payload
 from .reports import TcaFilters, desk_report, parent_report, parents_for
+from .services import comparison_request, desk_report_request
 
-PAGE_PARENTS = 200
+PAGE_PARENTS = 50  # the page's quick look; a desk report covers every parent
 
 
 def _require_analyst(request) -> None:
@@ -51,6 +57,10 @@ class FiltersForm(forms.Form):
         )
 
 
+def _desk_context(desk: dict, charts: dict) -> dict:
+    return {"desk": desk, "charts": charts, "signs": SIGN_CONVENTIONS, "horizons": MARKOUT_HORIZONS_S}
+
+
 @login_required
 def index(request):
     _require_analyst(request)
@@ -59,15 +69,77 @@ def index(request):
     parents = parents_for(filters)
     total = parents.count()
     desk = desk_report(parents[:PAGE_PARENTS])
+    jobs = TcaJob.objects.filter(kind=TcaJob.Kind.DESK).select_related("requested_by")[:8]
     return render(
         request,
         "tca/index.html",
         {
+            **_desk_context(desk_payload(desk), desk_charts(desk)),
             "form": form,
-            "desk": desk,
+            "filters": filters.as_query(),
             "total": total,
-            "shown": len(desk.parents),
-            "charts": desk_charts(desk),
+            "quick_look_title": (
+                f"All {total} parent{'' if total == 1 else 's'}"
+                if total <= PAGE_PARENTS
+                else f"Quick look: the latest {PAGE_PARENTS} of {total} parents"
+            ),
+            "jobs": jobs,
+        },
+    )
+
+
+@login_required
+@require_POST
+def desk_report_create(request):
+    _require_analyst(request)
+    form = FiltersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The filters are not valid: " + form.errors.as_text())
+        return redirect("tca:index")
+    job = desk_report_request(user=request.user, filters=form.filters())
+    return redirect("tca:job", job_id=job.pk)
+
+
+def _desk_job(job_id: int) -> TcaJob:
+    return get_object_or_404(TcaJob.objects.select_related("requested_by"), pk=job_id, kind=TcaJob.Kind.DESK)
+
+
+@login_required
+def job(request, job_id: int):
+    _require_analyst(request)
+    job = _desk_job(job_id)
+    context = {"job": job}
+    if job.status == TcaJob.Status.DONE:
+        context.update(_desk_context(desk_in_order(job.result["desk"]), job.result["charts"]))
+    return render(request, "tca/job.html", context)
+
+
+@login_required
+def job_download(request, job_id: int, kind: str):
+    _require_analyst(request)
+    job = _desk_job(job_id)
+    if job.status != TcaJob.Status.DONE:
+        raise Http404("the report is not built yet")
+    return document_response(desk_document(job), kind)
+
+
+@login_required
+def parent(request, parent_id: int):
+    _require_analyst(request)
+    parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
+    report = parent_report(parent)
+    charts = parent_charts(report, parent_schedule(parent))
+    comparison = latest_comparison(parent)
+    if comparison is not None and comparison.status == TcaJob.Status.DONE:
+        charts.update(comparison_charts(comparison.result))
+    return render(
+        request,
+        "tca/parent.html",
+        {
+            "report": report,
+            "venues": parent_report_payload(report, fills=False)["venues"],
+            "charts": charts,
+            "comparison": comparison,
             "signs": SIGN_CONVENTIONS,
             "horizons": MARKOUT_HORIZONS_S,
         },
@@ -75,36 +147,19 @@ def index(request):
 
 
 @login_required
-def parent(request, parent_id: int):
+@require_POST
+def parent_compare(request, parent_id: int):
     _require_analyst(request)
-    report = parent_report(get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id))
-    charts = parent_charts(report, parent_schedule(report.parent))
-    return render(
-        request,
-        "tca/parent.html",
-        {"report": report, "charts": charts, "signs": SIGN_CONVENTIONS, "horizons": MARKOUT_HORIZONS_S},
-    )
-
-
-def report_response(parent: ParentOrder, kind: str) -> HttpResponse:
-    """The parent's report as a download: csv, xlsx or html."""
-    report = parent_report(parent)
-    payload = parent_report_payload(report)
-    name = f"tca-parent-{parent.pk}.{kind}"
-    if kind == "csv":
-        response = HttpResponse(report_csv(payload), content_type="text/csv; charset=utf-8")
-    elif kind == "xlsx":
-        response = HttpResponse(
-            report_xlsx(payload), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    else:
-        charts = parent_charts(report, parent_schedule(parent))
-        response = HttpResponse(report_html(payload, charts), content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
+    try:
+        comparison_request(user=request.user, parent=parent)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("tca:parent", args=[parent.pk]) + "#comparison")
 
 
 @login_required
 def parent_download(request, parent_id: int, kind: str):
     _require_analyst(request)
-    return report_response(get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id), kind)
+    parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
+    return document_response(parent_document(parent), kind)

@@ -72,3 +72,14 @@ def supervisor(users):
 @pytest.fixture
 def analyst(users):
     return _client_for(users["analyst1"])
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each async test runs on its own event loop, and a channel layer keeps the receive lock of the
+    loop it last received on; a fresh layer per test keeps one test's sockets out of the next."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

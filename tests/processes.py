@@ -31,8 +31,8 @@ def process_env(**extra: str) -> dict[str, str]:
     }
 
 
-def start_worker(log, *, name: str = "worker", **extra_env: str) -> subprocess.Popen:
-    """A Celery worker process, as ``make run`` starts it (one process, one task at a time)."""
+def start_worker(log, *, name: str = "worker", queues: str = "celery", **extra_env: str) -> subprocess.Popen:
+    """A Celery worker process (one process, one task at a time) on ``queues``."""
     return subprocess.Popen(
         [
             str(BIN / "celery"),
@@ -43,6 +43,7 @@ def start_worker(log, *, name: str = "worker", **extra_env: str) -> subprocess.P
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
+            f"--queues={queues}",
             "-n",
             f"{name}@%h",
         ],

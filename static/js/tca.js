@@ -11,6 +11,7 @@
     const el = document.getElementById("chart-" + name);
     if (!el) continue;
     const layout = Object.assign({}, figure.layout, dark);
+    layout.legend = Object.assign({}, dark.legend, figure.layout.legend);
     layout.title = Object.assign({}, figure.layout.title, { font: { size: 13 } });
     layout.xaxis = Object.assign({}, figure.layout.xaxis, axis);
     layout.yaxis = Object.assign({}, figure.layout.yaxis, axis);

@@ -13,3 +13,12 @@ def percent(value, places: int = 1) -> str:
     if value is None:
         return "–"
     return f"{Decimal(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def tone(value) -> str:
+    """The CSS class of a signed figure (a number or its string): good above zero, bad below."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    return "good" if number > 0 else "bad" if number < 0 else ""

@@ -1,4 +1,5 @@
-"""A live stack for the browser: Daphne and a Celery worker as real processes on the test database."""
+"""A live stack for the browser: Daphne, a market worker and a reports worker as real processes
+on the test database."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def wait_for_http(url: str, timeout_s: float = 30.0) -> None:
 
 @pytest.fixture
 def live_stack(transactional_db, demo, redis_server):
-    """Base URL of a running product: Daphne (HTTP + websockets) and a worker on the test DB."""
+    """Base URL of a running product: Daphne (HTTP + websockets) and the workers on the test DB."""
     # The stack's processes know only the production hashers.
     for user in User.objects.all():
         user.password = make_password(settings.DEMO_PASSWORD, hasher="pbkdf2_sha256")
@@ -73,6 +74,7 @@ def live_stack(transactional_db, demo, redis_server):
             stderr=subprocess.STDOUT,
         ),
         start_worker(log, SMARTTRADING_SIM_SPEED="30"),
+        start_worker(log, name="reports", queues="reports"),
     ]
     base = f"http://127.0.0.1:{port}"
     try:

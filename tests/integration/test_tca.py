@@ -16,6 +16,7 @@ from routing.models import Fill, MarketBar, MarketSession
 from routing.services import session_advance
 from tca.downloads import safe_cell
 from tca.reports import TcaFilters, desk_report, parent_report, parents_for
+from tca.services import parent_comparison, tca_job_run
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,10 @@ def submit_two_buys(quantity_each=(1_200, 800)):
 
 def executed_parent():
     """The two buys' parent, run to completion by session steps in this process."""
-    parent = submit_two_buys()
+    return executed_parent_from(submit_two_buys())
+
+
+def executed_parent_from(parent):
     session = MarketSession.objects.get(instrument=parent.instrument)
     for _ in range(200):
         session.refresh_from_db()
@@ -72,11 +76,22 @@ def test_a_parent_report_reconciles_with_its_fills_orders_and_tape(demo):
     assert report.shortfall.opportunity == 0  # all filled
     assert report.shortfall.total == sum(o.shortfall.total for o in report.orders)
 
-    # interval VWAP is the tape's over the parent's life, recomputed here from the bars
-    bars = MarketBar.objects.filter(session__instrument=parent.instrument, start__gte=parent.start, end__lte=parent.end)
+    # interval VWAP is the tape's from the parent's start until it finished (before its
+    # deadline: it filled early), recomputed here from the bars
+    assert parent.start < parent.finished < parent.end
+    bars = MarketBar.objects.filter(
+        session__instrument=parent.instrument, start__gte=parent.start, end__lte=parent.finished
+    )
     totals = bars.aggregate(volume=Sum("volume"), notional=Sum("notional"))
     assert report.benchmarks["interval_vwap"] == totals["notional"] / totals["volume"]
     assert report.market_volume == totals["volume"]
+
+    # and the live figures the supervisor overview showed step by step agree with TCA
+    assert parent.market_volume == report.market_volume
+    assert parent.interval_vwap == report.benchmarks["interval_vwap"]
+    assert parent.venue_quantities == {venue: g.quantity for venue, g in report.venues.items()}
+    assert parent.market_average_price == report.totals.average_price
+    assert parent.crossed_quantity + parent.schedule_due <= parent.quantity
 
     # each fill has its mark-outs from the one-second tape, at or after fill time + h
     session = MarketSession.objects.get(instrument=parent.instrument)
@@ -95,9 +110,9 @@ def test_a_parent_report_reconciles_with_its_fills_orders_and_tape(demo):
 def test_desk_report_filters_and_groups(demo):
     parent = executed_parent()
     desk = desk_report(parents_for(TcaFilters(algorithm=parent.strategy, trader="trader2")))
-    assert [r.parent.pk for r in desk.parents] == [parent.pk]
+    assert [p.parent_id for p in desk.parents] == [parent.pk]
     assert desk.by_algorithm[parent.strategy].quantity == 2_000
-    assert desk.totals.shortfall.total == desk.parents[0].shortfall.total
+    assert desk.totals.shortfall.total_bps == desk.parents[0].shortfall_bps
     assert not parents_for(TcaFilters(instrument="AAPL")).filter(pk=parent.pk).exists()
 
 
@@ -141,3 +156,95 @@ def test_tca_api_and_downloads(demo, analyst, trader1):
 )
 def test_cells_that_look_like_formulas_are_escaped(value, written):
     assert safe_cell(value) == written
+
+
+def test_replaying_a_parent_alone_reproduces_its_fills_and_ranks_the_alternatives(demo, analyst):
+    # given a parent that ran alone in its session, never paused or changed
+    parent = executed_parent()
+
+    # when every algorithm is replayed on the session's seeded market
+    comparison = parent_comparison(parent)
+
+    # then the replay of its own algorithm is the recorded execution, fill for fill
+    recorded, as_run, *others = comparison["runs"]
+    assert as_run["as_run"] and as_run["strategy"] == parent.strategy
+    assert comparison["caveats"] == []
+    for key in ("filled", "average_price", "fees", "arrival", "interval_vwap", "children", "executed", "shortfall"):
+        assert as_run[key] == recorded[key], key
+    assert recorded["filled"] == parent.market_filled_quantity == 2_000
+    assert recorded["average_price"] == str(parent.average_price.quantize(Decimal("0.000001")))
+
+    # and every alternative traded the same quantity from the same arrival mid
+    assert [r["strategy"] for r in others] == [s for s in ("TWAP", "VWAP", "POV", "IS") if s != parent.strategy] + [
+        "IMMEDIATE"
+    ]
+    assert {r["arrival"] for r in comparison["runs"]} == {recorded["arrival"]}
+    for run in others:
+        parts = run["shortfall"]
+        total = sum(Decimal(parts[k]) for k in ("delay", "trading", "opportunity", "fees"))
+        assert Decimal(parts["total"]) == total
+        assert run["filled"] <= 2_000
+    assert comparison["best"] in {r["label"] for r in comparison["runs"][1:]}
+
+
+def test_desk_report_job_over_the_api_builds_every_parent_and_downloads(demo, analyst, trader1):
+    # given an executed parent
+    parent = executed_parent()
+
+    # when an analyst asks for a desk report, and bad filters are refused with field errors
+    assert trader1.post("/api/v1/tca/reports/", {}, format="json").status_code == 403
+    bad = analyst.post("/api/v1/tca/reports/", {"date_from": "2026-13-01", "algorithm": "MAGIC"}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) == {"date_from", "algorithm"}
+    backwards = analyst.post(
+        "/api/v1/tca/reports/", {"date_from": "2026-11-23", "date_to": "2026-11-22"}, format="json"
+    )
+    assert backwards.status_code == 400 and "date_to" in backwards.json()
+    created = analyst.post("/api/v1/tca/reports/", {"algorithm": parent.strategy}, format="json")
+    assert created.status_code == 202
+    job = created.json()
+    assert (job["status"], job["kind"], job["filters"]) == ("QUEUED", "DESK", {"algorithm": parent.strategy})
+    assert analyst.get(f"/api/v1/tca/reports/{job['id']}/report.csv").status_code == 404  # not built yet
+
+    # and the reports worker runs it
+    tca_job_run(job_id=job["id"])
+
+    # then the job is done with every parent, and its downloads carry the groups and parents
+    body = analyst.get(f"/api/v1/tca/jobs/{job['id']}/").json()
+    assert (body["status"], body["percent"], body["done"], body["total"]) == ("DONE", 100, 1, 1)
+    desk = body["result"]["desk"]
+    assert [p["parent"] for p in desk["parents"]] == [parent.pk]
+    assert desk["by_algorithm"][parent.strategy]["quantity"] == 2_000
+    rows = list(csv.reader(io.StringIO(analyst.get(f"/api/v1/tca/reports/{job['id']}/report.csv").content.decode())))
+    assert ["# By venue"] in rows and ["# Parents"] in rows
+    book = load_workbook(io.BytesIO(analyst.get(f"/tca/reports/{job['id']}/report.xlsx").content))
+    assert book.sheetnames == ["Totals", "By algorithm", "By venue", "By instrument", "By day", "Parents", "Signs"]
+    assert book["Parents"]["A2"].value == parent.pk
+    html = analyst.get(f"/tca/reports/{job['id']}/report.html").content.decode()
+    assert "Plotly.newPlot" in html and "<script src=" not in html  # self-contained
+    page = analyst.get(f"/tca/reports/{job['id']}/").content.decode()
+    assert f'href="/tca/parents/{parent.pk}/"' in page
+
+
+def test_comparison_over_the_api_and_on_the_parent_page(demo, analyst, trader1):
+    # given a parent still waiting for its session, which cannot be compared yet
+    waiting = submit_two_buys()
+    refused = analyst.post(f"/api/v1/tca/parents/{waiting.pk}/comparison/")
+    assert refused.status_code == 400 and "parent" in refused.json()
+    assert trader1.post(f"/api/v1/tca/parents/{waiting.pk}/comparison/").status_code == 403
+
+    # when it has run and an analyst asks twice
+    parent = executed_parent_from(waiting)
+    first = analyst.post(f"/api/v1/tca/parents/{parent.pk}/comparison/")
+    again = analyst.post(f"/api/v1/tca/parents/{parent.pk}/comparison/")
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]  # one comparison per parent
+    tca_job_run(job_id=first.json()["id"])
+
+    # then the API has the result and the page shows the table, its charts and downloads
+    done = analyst.post(f"/api/v1/tca/parents/{parent.pk}/comparison/")
+    assert done.status_code == 200 and done.json()["result"]["runs"][0]["label"] == "Executed (recorded)"
+    page = analyst.get(f"/tca/parents/{parent.pk}/").content.decode()
+    assert 'id="comparison-table"' in page and "lowest cost" in page and "chart-comparison_cost" in page
+    book = load_workbook(io.BytesIO(analyst.get(f"/tca/parents/{parent.pk}/report.xlsx").content))
+    assert book.sheetnames[:3] == ["Summary", "Shortfall", "Algorithms"]
+    assert book["Algorithms"].max_row == 1 + 6  # recorded + 4 algorithms + the market order

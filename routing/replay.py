@@ -1,0 +1,197 @@
+"""Counterfactual replay: a parent's window again, on its session's seeded market, under
+other algorithms. Pure Python.
+
+A session's market is a function of its seed and its fixed step grid (step ``k`` runs
+from ``open + k·step`` with a generator seeded ``"{seed}:{k}"``), plus whatever our own
+orders did to it. The replay rebuilds the session's market from the open with no
+parents, to the parent's start, then copies it once per alternative and runs the
+parent alone through its window, step by step exactly as the session's worker would.
+Every alternative therefore faces the same background flow and the same news path;
+they differ only by what their own orders do to the market. A parent that was alone in
+its session and never paused replays its own algorithm fill for fill.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from .algorithms.schedules import VolumeProfile
+from .engine import Bar, ExecutionState, FillReport, ParentPlan, run_step
+from .market.simulator import MarketSimulator
+from .market.venues import DARK, DEFAULT_VENUES
+
+
+class ReplayError(ValueError):
+    """The session's market cannot be rebuilt as it ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayMarket:
+    """What rebuilds a session's market: its seed, reference price and step grid."""
+
+    seed: int
+    reference_ticks: int
+    tick_size: Decimal
+    open_ns: int
+    close_ns: int
+    step_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    label: str
+    strategy: str
+    urgency: float | None = None  # None: the parent's own
+    pov_rate: float | None = None
+    max_participation: float | None = None
+    aggressiveness: float | None = None
+    routing: str | None = None
+    sweep_ticks: int | None = None
+
+    def plan_for(self, plan: ParentPlan) -> ParentPlan:
+        changes = {
+            name: getattr(self, name)
+            for name in ("urgency", "pov_rate", "max_participation", "aggressiveness", "routing", "sweep_ticks")
+            if getattr(self, name) is not None
+        }
+        return replace(plan, strategy=self.strategy, filled=0, active=True, **changes)
+
+
+@dataclass(slots=True)
+class ReplayRun:
+    """One alternative's execution over the replayed window, in ticks and half ticks."""
+
+    label: str
+    plan: ParentPlan
+    arrival_mid_half_ticks: int | None
+    end_mid_half_ticks: int | None
+    fills: list[FillReport] = field(default_factory=list)
+    seconds: list[Bar] = field(default_factory=list)  # the market, second by second, over the window
+    children: int = 0
+    dark_venues: frozenset[str] = frozenset()
+
+    @property
+    def filled(self) -> int:
+        return sum(f.quantity for f in self.fills)
+
+    @property
+    def dark_filled(self) -> int:
+        return sum(f.quantity for f in self.fills if f.venue in self.dark_venues)
+
+
+def fresh_state(sim: MarketSimulator, tick_size: Decimal) -> ExecutionState:
+    """The engine state a new session starts with (as ``session_get_or_create`` builds it)."""
+    return ExecutionState(
+        profile=None,
+        tick_size=tick_size,
+        tick_value_bps=1e4 / sim.reference_ticks,
+        sigma_ticks_per_sqrt_s=sim.flow.volatility_bps_per_min / 1e4 * sim.reference_ticks / math.sqrt(60),
+        permanent_impact_ticks_per_share=0.0,
+    )
+
+
+class Replay:
+    """The session's market rebuilt up to a parent's start, ready to run alternatives on."""
+
+    def __init__(self, market: ReplayMarket, start_ns: int, *, progress: Callable[[int], None] | None = None):
+        self.market = market
+        sim = MarketSimulator(
+            venues=DEFAULT_VENUES,
+            reference_ticks=market.reference_ticks,
+            open_ns=market.open_ns,
+            close_ns=market.close_ns,
+            warm_up_seed=market.seed,
+        )
+        state = fresh_state(sim, market.tick_size)
+        step_no = 0
+        while sim.clock_ns < start_ns:
+            end_ns = min(sim.clock_ns + market.step_ns, market.close_ns)
+            run_step(sim, state, [], end_ns=end_ns, rng=self._rng(step_no), step_no=step_no)
+            step_no += 1
+            if progress is not None:
+                progress(1)
+        if sim.clock_ns != start_ns:
+            raise ReplayError(
+                f"the parent started between two steps of {market.step_ns / 1e9:g} s: "
+                "the session ran with another step length, so its market cannot be rebuilt"
+            )
+        self.sim, self.state, self.start_step = sim, state, step_no
+
+    @staticmethod
+    def steps_before(market: ReplayMarket, start_ns: int) -> int:
+        return -(-(start_ns - market.open_ns) // market.step_ns)
+
+    @staticmethod
+    def steps_in(market: ReplayMarket, plan: ParentPlan) -> int:
+        return -(-(min(plan.end_ns, market.close_ns) - plan.start_ns) // market.step_ns)
+
+    def _rng(self, step_no: int) -> random.Random:
+        return random.Random(f"{self.market.seed}:{step_no}")
+
+    def run(
+        self,
+        label: str,
+        plan: ParentPlan,
+        *,
+        profile: VolumeProfile | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ReplayRun:
+        """``plan`` alone from the parent's start until it is done, on a copy of the market."""
+        sim, state = copy.deepcopy((self.sim, self.state))
+        state.profile = profile
+        state.permanent_impact_ticks_per_share = sim.linear_permanent_impact(plan.quantity)
+        dark = frozenset(code for code, spec in sim.specs.items() if spec.kind == DARK)
+        run = ReplayRun(label, plan, sim.mid_ticks_x2(), None, dark_venues=dark)
+        step_no, filled = self.start_step, 0
+        sent: set[int] = set()
+        while True:
+            end_ns = min(sim.clock_ns + self.market.step_ns, self.market.close_ns)
+            outcome = run_step(
+                sim, state, [replace(plan, filled=filled)], end_ns=end_ns, rng=self._rng(step_no), step_no=step_no
+            )
+            run.fills.extend(outcome.fills)
+            run.seconds.extend(outcome.seconds)
+            filled += sum(f.quantity for f in outcome.fills)
+            sent.update(c.order_id for c in outcome.children)
+            step_no += 1
+            if progress is not None:
+                progress(1)
+            if plan.parent_id not in state.parents or end_ns >= self.market.close_ns:
+                break
+        run.children = len(sent)
+        run.end_mid_half_ticks = sim.mid_ticks_x2()
+        return run
+
+
+def replay_alternatives(
+    market: ReplayMarket,
+    plan: ParentPlan,
+    alternatives: Sequence[Alternative],
+    *,
+    profile: VolumeProfile | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ReplayRun]:
+    """Each alternative on the same replayed market; ``progress(done, total)`` counts steps."""
+    per_run = Replay.steps_in(market, plan)
+    total = Replay.steps_before(market, plan.start_ns) + per_run * len(alternatives)
+    done = 0
+
+    def step_done(steps: int) -> None:
+        nonlocal done
+        done = min(total, done + steps)
+        if progress is not None:
+            progress(done, total)
+
+    replay = Replay(market, plan.start_ns, progress=step_done)
+    runs = []
+    for index, alternative in enumerate(alternatives, start=1):
+        runs.append(replay.run(alternative.label, alternative.plan_for(plan), profile=profile, progress=step_done))
+        # a run that ends early or late still moves the bar to its share of the total
+        done = min(total, total - per_run * (len(alternatives) - index))
+        step_done(0)
+    return runs

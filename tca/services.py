@@ -1,0 +1,216 @@
+"""TCA jobs: desk reports over many parents and algorithm comparisons, run by the reports
+worker with progress pushed to ``/ws/tca/``.
+
+A request creates the job and, after commit, enqueues it on the ``reports`` queue, so
+long work never holds up the workers that step the market.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import AuditEvent, ParentOrder, ParentStatus
+from routing.market.clock import EXCHANGE_TZ, NS_PER_S, to_ns
+from routing.market.venues import DARK, DEFAULT_VENUES
+from routing.models import ChildOrder, Fill, MarketSession
+from routing.profiles import volume_profile
+from routing.replay import ReplayMarket, replay_alternatives
+from routing.selectors import parent_plan
+from smarttrading import streams
+
+from .charts import desk_charts
+from .counterfactual import ExecutedFill, alternatives_for, execution_figures, replay_figures
+from .models import TcaJob
+from .payloads import comparison_payload, desk_payload, job_payload
+from .reports import TcaFilters, desk_report, parent_report, parents_for
+
+logger = logging.getLogger(__name__)
+
+FINISHED_PARENT = (ParentStatus.FILLED, ParentStatus.EXPIRED, ParentStatus.CANCELLED)
+PROGRESS_EVERY_S = 0.5  # at most this often a job writes and publishes its progress
+STALLED_AFTER = timedelta(minutes=2)  # a running job silent this long lost its worker
+INTERVENTIONS = ("parent.paused", "parent.topped_up", "parent.reduced", "parent.cancel_requested")
+
+
+def _stalled(job: TcaJob) -> bool:
+    return job.status == TcaJob.Status.RUNNING and job.updated_at < timezone.now() - STALLED_AFTER
+
+
+def _enqueue_on_commit(job: TcaJob) -> None:
+    from .tasks import tca_job_run
+
+    transaction.on_commit(lambda: tca_job_run.delay(job.pk))
+    streams.publish_on_commit(streams.TCA_JOBS_GROUP, {"type": "job", "job": job_payload(job)})
+
+
+@transaction.atomic
+def desk_report_request(*, user, filters: TcaFilters) -> TcaJob:
+    """A desk report over every parent the filters select, built in the background."""
+    job = TcaJob.objects.create(kind=TcaJob.Kind.DESK, requested_by=user, filters=filters.as_query())
+    _enqueue_on_commit(job)
+    return job
+
+
+@transaction.atomic
+def comparison_request(*, user, parent: ParentOrder) -> TcaJob:
+    """The other algorithms replayed on the parent's market; one comparison per parent.
+
+    A finished parent's comparison never changes, so an existing one (queued, running or
+    done) is returned; a failed or stalled one is run again.
+    """
+    if parent.status not in FINISHED_PARENT or parent.start is None:
+        raise ValidationError({"parent": "only a finished parent can be compared with other algorithms"})
+    job = TcaJob.objects.filter(kind=TcaJob.Kind.COUNTERFACTUAL, parent=parent).select_for_update().first()
+    if job is not None and job.status != TcaJob.Status.FAILED and not _stalled(job):
+        return job
+    if job is None:
+        job = TcaJob.objects.create(kind=TcaJob.Kind.COUNTERFACTUAL, requested_by=user, parent=parent)
+    else:
+        job.status, job.done, job.message, job.requested_by = TcaJob.Status.QUEUED, 0, "", user
+        job.save(update_fields=["status", "done", "message", "requested_by", "updated_at"])
+    _enqueue_on_commit(job)
+    return job
+
+
+class _Progress:
+    """Writes and publishes a job's progress, at most every ``PROGRESS_EVERY_S``."""
+
+    def __init__(self, job: TcaJob) -> None:
+        self.job = job
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S and done < total:
+            return
+        self.last = now
+        self.save(done=done, total=total)
+
+    def save(self, **fields) -> None:
+        for name, value in fields.items():
+            setattr(self.job, name, value)
+        self.job.updated_at = timezone.now()
+        TcaJob.objects.filter(pk=self.job.pk).update(updated_at=self.job.updated_at, **fields)
+        streams.publish(streams.TCA_JOBS_GROUP, {"type": "job", "job": job_payload(self.job)})
+
+
+def tca_job_run(*, job_id: int) -> TcaJob:
+    """Run a queued job (a finished one is left as it is: the task may be delivered twice)."""
+    job = TcaJob.objects.select_related("parent__instrument").get(pk=job_id)
+    if job.is_finished:
+        return job
+    progress = _Progress(job)
+    progress.save(status=TcaJob.Status.RUNNING, done=0)
+    try:
+        if job.kind == TcaJob.Kind.DESK:
+            result = _desk_result(TcaFilters.from_query(job.filters), progress)
+        else:
+            result = _comparison_result(job.parent, progress)
+    except Exception as error:
+        logger.exception("TCA job %s failed", job.pk)
+        progress.save(status=TcaJob.Status.FAILED, message=str(error)[:300], finished_at=timezone.now())
+        return job
+    count = result.get("parents", 0)
+    summary = f"{count:,} parent{'' if count == 1 else 's'}" if job.kind == TcaJob.Kind.DESK else "replayed"
+    progress.save(
+        status=TcaJob.Status.DONE, result=result["payload"], message=summary, done=job.total, finished_at=timezone.now()
+    )
+    return job
+
+
+def _desk_result(filters: TcaFilters, progress: Callable[[int, int], None]) -> dict:
+    parents = list(parents_for(filters))
+    progress(0, len(parents))
+    desk = desk_report(parents, progress=progress)
+    return {"parents": len(parents), "payload": {"desk": desk_payload(desk), "charts": desk_charts(desk)}}
+
+
+def _comparison_result(parent: ParentOrder, progress: Callable[[int, int], None]) -> dict:
+    return {"payload": parent_comparison(parent, progress=progress)}
+
+
+def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], None] | None = None) -> dict:
+    """The recorded execution next to every algorithm replayed on the parent's seeded market."""
+    trading_date = parent.start.astimezone(EXCHANGE_TZ).date()
+    session = MarketSession.objects.get(instrument_id=parent.instrument_id, trading_date=trading_date)
+    simulator, _ = pickle.loads(session.state)
+    tick = parent.instrument.tick_size
+    market = ReplayMarket(
+        seed=session.seed,
+        reference_ticks=simulator.reference_ticks,
+        tick_size=tick,
+        open_ns=simulator.open_ns,
+        close_ns=simulator.close_ns,
+        step_ns=settings.SIM_STEP_SECONDS * NS_PER_S,
+    )
+    plan = replace(parent_plan(parent, session), filled=0, active=True)
+    alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate)
+    needs_profile = any(a.strategy == "VWAP" for a in alternatives)
+    runs = replay_alternatives(
+        market, plan, alternatives, profile=volume_profile() if needs_profile else None, progress=progress
+    )
+    replayed = [replay_figures(run, side=parent.side, tick=tick, as_run=i == 0) for i, run in enumerate(runs)]
+    return comparison_payload(
+        parent,
+        recorded=_recorded_figures(parent, session),
+        replayed=replayed,
+        caveats=_caveats(parent, session),
+    )
+
+
+def _recorded_figures(parent: ParentOrder, session: MarketSession):
+    report = parent_report(parent)
+    dark = {v.code for v in DEFAULT_VENUES if v.kind == DARK}
+    start_ns = to_ns(session.trading_date, parent.start)
+    fills = [
+        ExecutedFill(to_ns(session.trading_date, time) - start_ns, quantity, price, fee, venue in dark)
+        for time, quantity, price, fee, venue in Fill.objects.filter(parent=parent).values_list(
+            "sim_time", "quantity", "price", "fee", "venue"
+        )
+    ]
+    return execution_figures(
+        label="Executed (recorded)",
+        strategy=parent.strategy,
+        as_run=True,
+        side=parent.side,
+        quantity=parent.market_quantity,
+        fills=fills,
+        arrival=parent.arrival_price,
+        end_price=report.end_price,
+        interval_vwap=report.benchmarks["interval_vwap"],
+        market_volume=report.market_volume,
+        children=ChildOrder.objects.filter(parent=parent).count(),
+    )
+
+
+def _caveats(parent: ParentOrder, session: MarketSession) -> list[str]:
+    """Why the replay of the parent's own algorithm may differ from what was recorded."""
+    caveats = []
+    others = Fill.objects.filter(session=session).exclude(parent=parent)
+    before = others.filter(sim_time__lt=parent.start).values("parent").distinct().count()
+    alongside = others.filter(sim_time__gte=parent.start, sim_time__lte=parent.end).values("parent").distinct().count()
+    if before:
+        caveats.append(
+            f"{before} other parent(s) traded {parent.instrument.symbol} earlier that day: "
+            "their impact is in the recorded market, not in the replay"
+        )
+    if alongside:
+        caveats.append(f"{alongside} other parent(s) traded alongside this one: the replay runs it alone")
+    kinds = sorted(set(AuditEvent.objects.filter(parent=parent, kind__in=INTERVENTIONS).values_list("kind", flat=True)))
+    if kinds:
+        caveats.append(
+            "the recorded execution was changed while it ran ("
+            + ", ".join(k.removeprefix("parent.").replace("_", " ") for k in kinds)
+            + "): the replay runs the final quantity from the start, uninterrupted"
+        )
+    return caveats
