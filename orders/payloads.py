@@ -11,8 +11,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from tca.metrics import performance_bps
+
 from .domain.values import quantize_price
 from .models import Order, ParentOrder
+
+BP = Decimal("0.01")
 
 
 def _price(value: Decimal | None) -> str | None:
@@ -43,6 +47,7 @@ def parent_payload(parent: ParentOrder) -> dict:
         "status": parent.status,
         "start": iso_time(parent.start),
         "end": iso_time(parent.end),
+        "finished": iso_time(parent.finished),
         "fees": str(parent.fees.quantize(Decimal("0.0001"))),
         "crossed_quantity": parent.crossed_quantity,
         "urgency": parent.urgency,
@@ -50,6 +55,25 @@ def parent_payload(parent: ParentOrder) -> dict:
         "max_participation": str(parent.max_participation),
         "aggressiveness": str(parent.aggressiveness),
         "cancel_requested": parent.cancel_requested_at is not None,
+        **_live_figures(parent),
+    }
+
+
+def _live_figures(parent: ParentOrder) -> dict:
+    """Where the parent stands against its schedule and the market, as of its last step."""
+    vwap, average = parent.interval_vwap, parent.market_average_price
+    market_filled = parent.market_filled_quantity
+    return {
+        "market_quantity": parent.market_quantity,
+        "market_filled_quantity": market_filled,
+        "schedule_due": parent.crossed_quantity + parent.schedule_due,  # comparable with filled_quantity
+        "market_volume": parent.market_volume,
+        "participation": f"{market_filled / parent.market_volume:.4f}" if parent.market_volume else None,
+        "interval_vwap": _price(vwap),
+        "performance_vs_vwap_bps": (
+            None if vwap is None or average is None else str(performance_bps(parent.side, average, vwap).quantize(BP))
+        ),
+        "venue_quantities": parent.venue_quantities,
     }
 
 

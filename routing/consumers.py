@@ -1,4 +1,4 @@
-from orders.models import ParentOrder
+from orders.models import PARENT_LIVE_STATUSES, ParentOrder
 from orders.payloads import parent_payload
 from orders.roles import SUPERVISOR, has_role
 from smarttrading import streams
@@ -14,6 +14,8 @@ from .selectors import (
 )
 from .services import fill_payload
 
+RECENT_FINISHED = 200
+
 
 class ExecutionConsumer(StreamConsumer):
     """Every parent order, for the supervisor overview."""
@@ -25,8 +27,11 @@ class ExecutionConsumer(StreamConsumer):
         return streams.EXECUTION_GROUP
 
     def snapshot(self) -> dict:
-        parents = ParentOrder.objects.select_related("instrument").order_by("-id")[:200]
-        return {"parents": [parent_payload(p) for p in parents]}
+        """Every live parent, and the latest finished ones."""
+        parents = ParentOrder.objects.select_related("instrument")
+        live = list(parents.filter(status__in=PARENT_LIVE_STATUSES).order_by("-id"))
+        finished = parents.exclude(status__in=PARENT_LIVE_STATUSES).order_by("-id")[:RECENT_FINISHED]
+        return {"parents": [parent_payload(p) for p in [*live, *finished]]}
 
 
 class ParentConsumer(StreamConsumer):

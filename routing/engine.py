@@ -217,6 +217,7 @@ class ParentProgress:
     filled: int
     open_children: int
     complete: bool
+    due: int  # what the schedule wants filled by the end of the step
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,7 +683,13 @@ def run_step(
         assert parent.filled <= parent.plan.quantity, f"parent {parent.plan.parent_id} over-filled"
     bid, ask = sim.nbbo()
     progress = {
-        pid: ParentProgress(p.filled, len(p.children), p.filled >= p.plan.quantity) for pid, p in state.parents.items()
+        pid: ParentProgress(
+            p.filled,
+            len(p.children),
+            p.filled >= p.plan.quantity,
+            min(p.plan.quantity, p.offset + p.schedule.target(end_ns, p.others_volume)),
+        )
+        for pid, p in state.parents.items()
     }
     for pid, p in list(state.parents.items()):
         if not p.children and (p.filled >= p.plan.quantity or not p.plan.active or end_ns >= p.plan.end_ns):

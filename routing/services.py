@@ -20,7 +20,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.domain.values import Side, price_to_ticks, quantize_price
@@ -35,7 +35,7 @@ from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
 from .profiles import volume_profile
-from .selectors import parent_market_bars, parent_plan, parent_reconciliation, parent_venue_breakdown
+from .selectors import parent_plan, parent_reconciliation, parent_venue_breakdown
 
 ENGINE = "engine"
 FEE_PLACES = Decimal("0.0001")
@@ -226,7 +226,10 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
             _parent_finish(parent, ParentStatus.EXPIRED, "end time reached", at(end_ns))
         else:
             still_working = True
-        streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(parent)]})
+    if parents:  # one message per step for all its parents: a busy session never floods the overview
+        streams.publish_on_commit(
+            streams.EXECUTION_GROUP, {"type": "parent", "parents": [parent_payload(p) for p in parents]}
+        )
 
     session.state = pickle.dumps((simulator, state))
     session.step_no = step_no + 1
@@ -254,7 +257,7 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
 
 def _parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now) -> None:
     """Close the parent and record its reconciliation: fills, children, allocations, venues."""
-    parent_close(parent=parent, status=status, actor=ENGINE, reason=reason)
+    parent_close(parent=parent, status=status, actor=ENGINE, reason=reason, finished=now)
     AuditEvent.objects.create(
         kind="parent.reconciled",
         actor=ENGINE,
@@ -287,7 +290,6 @@ def _half_ticks_price(tick: Decimal, half_ticks: int | None) -> Decimal | None:
 
 def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[ParentOrder], at) -> None:
     tick = session.instrument.tick_size
-    by_id = {p.pk: p for p in parents}
     side_name = {1: Side.BUY.value, -1: Side.SELL.value}
     known = {
         c.venue_order_id: c
@@ -373,28 +375,36 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
     fills_by_parent: dict[int, list[Fill]] = {}
     for fill in fills:
         fills_by_parent.setdefault(fill.parent_id, []).append(fill)
-    for parent_id, parent_fills in fills_by_parent.items():
-        parent = by_id[parent_id]
-        parent.filled_quantity += sum(f.quantity for f in parent_fills)
-        parent.filled_notional += sum((f.quantity * f.price for f in parent_fills), Decimal(0))
-        parent.fees += sum((f.fee for f in parent_fills), Decimal(0))
-        parent.save(update_fields=["filled_quantity", "filled_notional", "fees", "updated_at"])
-        parent_fills_allocate(parent=parent, fills=parent_fills)
-        streams.publish_on_commit(
-            streams.parent_group(parent_id),
-            {
-                "type": "fill",
-                "parent": parent_payload(parent),
-                "fills": [fill_payload(f) for f in parent_fills],
-                "venues": parent_venue_breakdown(parent),
-                "reconciliation": parent_reconciliation(parent),
-            },
-        )
+    for parent in parents:
+        parent_fills = fills_by_parent.get(parent.pk, [])
+        changed = _parent_live_figures(parent, outcome, session.trading_date, tick)
+        if parent_fills:
+            parent.filled_quantity += sum(f.quantity for f in parent_fills)
+            parent.filled_notional += sum((f.quantity * f.price for f in parent_fills), Decimal(0))
+            parent.fees += sum((f.fee for f in parent_fills), Decimal(0))
+            venues = dict(parent.venue_quantities)
+            for f in parent_fills:
+                venues[f.venue] = venues.get(f.venue, 0) + f.quantity
+            parent.venue_quantities = venues
+            changed += ["filled_quantity", "filled_notional", "fees", "venue_quantities"]
+        if changed:
+            parent.save(update_fields=[*changed, "updated_at"])
+        if parent_fills:
+            parent_fills_allocate(parent=parent, fills=parent_fills)
+            streams.publish_on_commit(
+                streams.parent_group(parent.pk),
+                {
+                    "type": "fill",
+                    "parent": parent_payload(parent),
+                    "fills": [fill_payload(f) for f in parent_fills],
+                    "venues": parent_venue_breakdown(parent),
+                    "reconciliation": parent_reconciliation(parent),
+                },
+            )
     mid = None if bar.bid is None or bar.ask is None else tick * (bar.bid + bar.ask) / 2
     for parent in parents:
         if parent.status == ParentStatus.WORKING:
-            since_start = parent_market_bars(parent).aggregate(volume=Sum("volume"), notional=Sum("notional"))
-            vwap = since_start["notional"] / since_start["volume"] if since_start["volume"] else None
+            vwap = parent.interval_vwap
             streams.publish_on_commit(
                 streams.parent_group(parent.pk),
                 {
@@ -405,6 +415,20 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                     "volume": bar.volume,
                 },
             )
+
+
+def _parent_live_figures(parent: ParentOrder, outcome: StepOutcome, trading_date, tick: Decimal) -> list[str]:
+    """A working parent's schedule position and the tape within its window, added for the step."""
+    if parent.status != ParentStatus.WORKING or parent.start is None:
+        return []
+    start_ns, end_ns = to_ns(trading_date, parent.start), to_ns(trading_date, parent.end)
+    inside = [b for b in outcome.seconds if b.start_ns >= start_ns and b.end_ns <= end_ns]
+    parent.market_volume += sum(b.volume for b in inside)
+    parent.market_notional += tick * sum(b.notional_half_ticks for b in inside) / 2
+    progress = outcome.progress.get(parent.pk)
+    if progress is not None:
+        parent.schedule_due = progress.due
+    return ["market_volume", "market_notional", "schedule_due"]
 
 
 def _child_event_detail(event, child_pk: int | None, tick: Decimal) -> dict:

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, render
 
-from orders.models import Allocation, ParentOrder
+from orders.models import Allocation, ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
 
@@ -17,7 +17,7 @@ def _supervisor_only(request):
 @login_required
 def overview(request):
     _supervisor_only(request)
-    return render(request, "routing/overview.html")
+    return render(request, "routing/overview.html", {"strategies": Strategy.choices, "statuses": ParentStatus.choices})
 
 
 @login_required

@@ -137,7 +137,9 @@ def celery_broker_url(redis_url: str) -> str:
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        # socket_timeout=None: a consumer waits in a blocking BZPOPMIN; redis-py 8's default
+        # 5 s read timeout would tear every idle socket down (channels_redis issue #422).
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "capacity": 1000, "expiry": 30},
     }
 }
 
@@ -155,6 +157,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": int(os.environ.get("SMARTTRADING_UNACKED_RESTORE_INTERVAL", "5")),
     "unacked_restore_throttle": 1,
 }
+# Long TCA work (desk reports, replays) has its own worker, so market steps never wait behind it.
+CELERY_TASK_ROUTES = {"tca.tasks.*": {"queue": "reports"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

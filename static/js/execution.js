@@ -1,15 +1,59 @@
-// Supervisor overview: every parent, updated in place from /ws/execution/.
+// Supervisor overview: every parent, updated in place from /ws/execution/, sortable and
+// filterable; renders at most once per animation frame however many updates arrive.
 (function () {
   "use strict";
   const body = document.querySelector("#parents tbody");
+  const parents = new Map();
+  const LIVE = ["NEW", "WORKING", "PAUSED"];
+  const VENUE_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#2ea043" };
+  const filters = { instrument: "", strategy: "", status: "live" };
+  let sort = { key: "id", dir: -1 }, connected = false, pending = false;
+
+  function statusMatches(p) {
+    if (filters.status === "live") return LIVE.indexOf(p.status) >= 0;
+    if (filters.status === "done") return LIVE.indexOf(p.status) < 0;
+    return !filters.status || p.status === filters.status;
+  }
+  function visible(p) {
+    return statusMatches(p) && (!filters.instrument || p.instrument === filters.instrument) &&
+      (!filters.strategy || p.strategy === filters.strategy);
+  }
+  function sortValue(p, key) {
+    if (key === "progress") return p.quantity ? p.filled_quantity / p.quantity : 0;
+    if (key === "vs_schedule") return p.filled_quantity - p.schedule_due;
+    const v = p[key];
+    if (v === null || v === undefined) return -Infinity;
+    return typeof v === "string" && !isNaN(Number(v)) ? Number(v) : v;
+  }
+  function behind(p) {
+    // more than 2% of the parent (or 100 shares) short of where the schedule wants it
+    return p.status === "WORKING" && p.schedule_due - p.filled_quantity > Math.max(100, 0.02 * p.quantity);
+  }
   function progressCell(p) {
     const td = el("td");
-    const bar = el("div", { class: "progress", title: p.filled_quantity + " of " + p.quantity });
     const pct = p.quantity ? (100 * p.filled_quantity / p.quantity) : 0;
-    const fill = el("div", { class: "progress-fill", style: "width:" + pct.toFixed(1) + "%" });
-    bar.appendChild(fill);
-    bar.appendChild(el("span", { class: "progress-label" }, pct.toFixed(0) + "%"));
+    const due = p.quantity ? Math.min(100, 100 * p.schedule_due / p.quantity) : 0;
+    const late = behind(p);
+    const bar = el("div", { class: "progress" + (late ? " behind" : ""),
+      title: fmt.qty(p.filled_quantity) + " filled of " + fmt.qty(p.quantity) + "; schedule: " + fmt.qty(p.schedule_due) });
+    bar.appendChild(el("div", { class: "progress-fill", style: "width:" + pct.toFixed(1) + "%" }));
+    if (p.start && LIVE.indexOf(p.status) >= 0) bar.appendChild(el("div", { class: "progress-due", style: "left:" + due.toFixed(1) + "%" }));
+    const gap = p.filled_quantity - p.schedule_due;
+    const label = pct.toFixed(0) + "%" + (p.status === "WORKING" && p.start ? " · " + (gap >= 0 ? "+" : "−") + fmt.qty(Math.abs(gap)) + " vs plan" : "");
+    bar.appendChild(el("span", { class: "progress-label" }, label));
     td.appendChild(bar);
+    return td;
+  }
+  function venueCell(p) {
+    const td = el("td");
+    const entries = Object.entries(p.venue_quantities || {}).sort(function (a, b) { return b[1] - a[1]; });
+    const total = entries.reduce(function (s, e) { return s + e[1]; }, 0);
+    if (!total) { td.textContent = "–"; return td; }
+    const strip = el("div", { class: "venue-strip", title: entries.map(function (e) { return e[0] + " " + fmt.qty(e[1]); }).join(" · ") });
+    entries.forEach(function (e) {
+      strip.appendChild(el("span", { style: "width:" + (100 * e[1] / total).toFixed(1) + "%;background:" + (VENUE_COLOURS[e[0]] || "#8b949e") }));
+    });
+    td.appendChild(strip);
     return td;
   }
   function row(p) {
@@ -24,41 +68,80 @@
     st.appendChild(el("span", { class: "status status-" + p.status.toLowerCase() }, p.status));
     tr.appendChild(st);
     tr.appendChild(el("td", { class: "num" }, fmt.qty(p.quantity)));
-    tr.appendChild(el("td", { class: "num" }, fmt.qty(p.filled_quantity)));
     tr.appendChild(progressCell(p));
+    tr.appendChild(el("td", { class: "num" }, p.participation === null ? "–" : (100 * Number(p.participation)).toFixed(1) + "%"));
+    const perf = p.performance_vs_vwap_bps;
+    tr.appendChild(el("td", { class: "num " + (perf === null ? "" : Number(perf) > 0 ? "good" : Number(perf) < 0 ? "bad" : "") }, perf === null ? "–" : perf));
+    tr.appendChild(venueCell(p));
     tr.appendChild(el("td", { class: "num" }, fmt.price(p.average_price)));
     tr.appendChild(el("td", { class: "num" }, fmt.price(p.arrival_price, 3)));
     tr.appendChild(el("td", {}, fmt.time(p.end)));
     const actions = el("td", { class: "actions" });
-    const live = ["NEW", "WORKING", "PAUSED"].indexOf(p.status) >= 0 && !p.cancel_requested;
+    const live = LIVE.indexOf(p.status) >= 0 && !p.cancel_requested;
     if (live && p.status !== "PAUSED") actions.appendChild(el("button", { class: "small", "data-action": "pause", "data-id": p.id }, "Pause"));
     if (live && p.status === "PAUSED") actions.appendChild(el("button", { class: "small", "data-action": "resume", "data-id": p.id }, "Resume"));
     if (live) actions.appendChild(el("button", { class: "small danger", "data-action": "cancel", "data-id": p.id }, "Cancel"));
-    if (p.cancel_requested && live) actions.appendChild(el("span", { class: "muted small" }, "cancelling…"));
+    if (p.cancel_requested && LIVE.indexOf(p.status) >= 0) actions.appendChild(el("span", { class: "muted small" }, "cancelling…"));
     tr.appendChild(actions);
     return tr;
   }
-  function upsert(p) {
-    const existing = body.querySelector('tr[data-id="' + p.id + '"]');
-    if (existing) { existing.replaceWith(row(p)); return; }
-    const empty = body.querySelector("tr.empty");
-    if (empty) empty.remove();
-    body.insertBefore(row(p), body.firstChild);
+  function emptyRow(text) {
+    const tr = el("tr", { class: "empty" });
+    tr.appendChild(el("td", { colspan: 14 }, text));
+    return tr;
   }
-  openStream("/ws/execution/", {
+  function fillOptions(select, values, all) {
+    const current = select.value;
+    select.textContent = "";
+    select.appendChild(el("option", { value: "" }, all));
+    values.forEach(function (v) { select.appendChild(el("option", { value: v }, v)); });
+    select.value = values.indexOf(current) >= 0 ? current : "";
+  }
+  function render() {
+    pending = false;
+    const all = Array.from(parents.values());
+    fillOptions(document.getElementById("f-instrument"), Array.from(new Set(all.map(function (p) { return p.instrument; }))).sort(), "all instruments");
+    const shown = all.filter(visible).sort(function (a, b) {
+      const x = sortValue(a, sort.key), y = sortValue(b, sort.key);
+      return (x < y ? -1 : x > y ? 1 : b.id - a.id) * sort.dir;
+    });
+    body.textContent = "";
+    if (!connected) body.appendChild(emptyRow("Connecting…"));
+    else if (!all.length) body.appendChild(emptyRow("No parent orders yet. Orders that traders enter are aggregated every few seconds, or now with the button above."));
+    else if (!shown.length) body.appendChild(emptyRow("No parent matches these filters (" + all.length + " in all)."));
+    shown.forEach(function (p) { body.appendChild(row(p)); });
+    const working = all.filter(function (p) { return p.status === "WORKING"; });
+    document.getElementById("parents-count").textContent = shown.length + " shown of " + all.length +
+      " · " + working.length + " working · " + working.filter(behind).length + " behind schedule";
+    document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {
+      th.classList.toggle("sorted", th.dataset.sort === sort.key);
+      th.dataset.dir = th.dataset.sort === sort.key ? (sort.dir > 0 ? "asc" : "desc") : "";
+    });
+  }
+  function schedule() { if (!pending) { pending = true; requestAnimationFrame(render); } }
+  function upsert(p) { parents.set(p.id, p); schedule(); }
+
+  window.executionStream = openStream("/ws/execution/", {
     onSnapshot: function (m) {
-      body.innerHTML = "";
-      if (!m.parents.length) {
-        const tr = el("tr", { class: "empty" });
-        tr.appendChild(el("td", { colspan: 12 }, "No parent orders yet. Orders that traders enter are aggregated every few seconds, or now with the button above."));
-        body.appendChild(tr);
-      }
-      m.parents.slice().reverse().forEach(upsert);
+      connected = true;
+      parents.clear();
+      m.parents.forEach(function (p) { parents.set(p.id, p); });
+      if (m.kill_switch) showKillSwitch(m.kill_switch.engaged, m.kill_switch.by, m.kill_switch.reason);
+      schedule();
     },
     onMessage: function (m) {
       if (m.type === "parent") m.parents.forEach(upsert);
       else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
     },
+  });
+  document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {
+    th.addEventListener("click", function () {
+      sort = { key: th.dataset.sort, dir: sort.key === th.dataset.sort ? -sort.dir : (th.classList.contains("num") ? -1 : 1) };
+      schedule();
+    });
+  });
+  [["f-instrument", "instrument"], ["f-strategy", "strategy"], ["f-status", "status"]].forEach(function (pair) {
+    document.getElementById(pair[0]).addEventListener("change", function (event) { filters[pair[1]] = event.target.value; schedule(); });
   });
   body.addEventListener("click", function (event) {
     const button = event.target.closest("button[data-action]");

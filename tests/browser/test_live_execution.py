@@ -1,7 +1,12 @@
 """A trader enters an order in the browser; a supervisor watches it execute live."""
 
+import time
+
 import pytest
 
+from orders.models import ParentOrder, ParentStatus
+
+from ..integration.test_tca import submit_two_buys
 from .conftest import SCREENSHOTS, login
 
 pytestmark = [pytest.mark.browser]
@@ -28,6 +33,7 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     row = supervisor.wait_for_selector("#parents tbody tr[data-id] >> text=AAPL", timeout=15_000)
     assert row is not None
     supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
+    supervisor.wait_for_selector("#parents .venue-strip", timeout=20_000)  # fills by venue, live
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview.png"), full_page=True)
 
     # then on the parent panel, fills stream in with no reload
@@ -101,3 +107,46 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     supervisor.once("dialog", lambda dialog: dialog.accept())
     supervisor.click("#kill-switch")
     supervisor.wait_for_selector("#kill-banner[hidden]", state="attached", timeout=10_000)
+
+
+def test_overview_after_a_dropped_socket_shows_what_a_fresh_load_shows(live_stack, browser):
+    # given a supervisor watching a parent work, with every status on screen
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.select_option("#f-status", "")
+    parent = submit_two_buys()
+    supervisor.wait_for_selector(f"#parents tr[data-id='{parent.pk}'] .status-working", timeout=20_000)
+
+    # when the network drops (every reconnect fails) until the parent has finished
+    supervisor.evaluate(
+        """() => {
+        window.__RealWebSocket = window.WebSocket;
+        window.WebSocket = function () {
+          const dead = { send() {}, close() {} };
+          setTimeout(() => dead.onclose && dead.onclose(), 20);
+          return dead;
+        };
+        window.executionStream.socket().close();
+    }"""
+    )
+    supervisor.wait_for_selector("#live.down")
+    deadline = time.monotonic() + 120
+    while ParentOrder.objects.get(pk=parent.pk).status != ParentStatus.FILLED:
+        assert time.monotonic() < deadline, "the parent did not finish in time"
+        time.sleep(0.5)
+    missed = supervisor.locator(f"#parents tr[data-id='{parent.pk}'] .status").inner_text()
+    assert missed == "WORKING"  # the page missed the fills and the finish
+
+    # then, once the network is back, the page reconnects and shows a fresh load's state
+    supervisor.evaluate("() => { window.WebSocket = window.__RealWebSocket; }")
+    supervisor.wait_for_selector(f"#parents tr[data-id='{parent.pk}'] .status-filled", timeout=20_000)
+    supervisor.wait_for_selector("#live.up")
+    fresh = login(browser, live_stack, "supervisor1")
+    fresh.select_option("#f-status", "")
+    fresh.wait_for_selector(f"#parents tr[data-id='{parent.pk}'] .status-filled")
+
+    def rows(page):
+        return page.locator("#parents tbody tr").all_inner_texts()
+
+    assert rows(supervisor) == rows(fresh)
+    supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview-after-reconnect.png"), full_page=True)

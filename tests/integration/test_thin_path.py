@@ -129,7 +129,18 @@ def assert_reconciled(parent: ParentOrder) -> None:
 async def test_sockets_refuse_the_wrong_role(demo):
     trader = await sync_to_async(User.objects.get)(username="trader1")
     analyst = await sync_to_async(User.objects.get)(username="analyst1")
-    for user, path in [(trader, "/ws/execution/"), (analyst, "/ws/orders/"), (None, "/ws/orders/")]:
+    supervisor = await sync_to_async(User.objects.get)(username="supervisor1")
+    refused = [
+        (trader, "/ws/execution/"),
+        (trader, "/ws/execution/1/"),
+        (trader, "/ws/tca/"),
+        (analyst, "/ws/orders/"),  # an analyst gets no live order stream
+        (analyst, "/ws/execution/"),
+        (supervisor, "/ws/orders/"),  # the trader stream is a trader's own book
+        (None, "/ws/orders/"),
+        (None, "/ws/tca/"),
+    ]
+    for user, path in refused:
         headers = [(b"origin", b"http://127.0.0.1")]
         if user is not None:
             headers = await sync_to_async(session_cookie_headers)(user)
@@ -146,3 +157,36 @@ async def test_sockets_refuse_a_foreign_origin(demo):
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_a_trader_receives_only_their_own_orders(demo):
+    # given two traders connected to their order streams
+    trader1, trader2 = [await sync_to_async(User.objects.get)(username=name) for name in ("trader1", "trader2")]
+    sockets = {}
+    for user in (trader1, trader2):
+        headers = await sync_to_async(session_cookie_headers)(user)
+        sockets[user.username] = WebsocketCommunicator(application, "/ws/orders/", headers=headers)
+        connected, _ = await sockets[user.username].connect()
+        assert connected
+        assert (await sockets[user.username].receive_json_from())["type"] == "snapshot"
+
+    # when trader1 enters an order
+    await sync_to_async(order_create)(
+        submitted_by=trader1,
+        account=await sync_to_async(Account.objects.get)(code="T1-GROWTH"),
+        instrument=await sync_to_async(Instrument.objects.get)(symbol="MSFT"),
+        side="BUY",
+        quantity=300,
+        client_order_id="MINE-ONLY",
+        source=Source.API,
+    )
+
+    # then trader1 hears of it, trader2 hears nothing, and trader2's snapshot lacks it
+    message = await sockets["trader1"].receive_json_from(timeout=5)
+    assert [o["client_order_id"] for o in message["orders"]] == ["MINE-ONLY"]
+    assert await sockets["trader2"].receive_nothing(timeout=1)
+    await sockets["trader2"].send_json_to({"type": "resync"})
+    snapshot = await sockets["trader2"].receive_json_from(timeout=5)
+    assert "MINE-ONLY" not in {o["client_order_id"] for o in snapshot["orders"]}
+    for socket in sockets.values():
+        await socket.disconnect()
