@@ -15,6 +15,7 @@ from bench.execution import execution_quality
 from bench.intake import intake_benchmarks
 from bench.sessions import session_benchmarks
 from bench.tca import tca_benchmarks
+from bench.ws import ws_benchmarks
 from orders.domain.aggregation import PendingOrder, plan_window
 from orders.domain.allocation import Demand, Supply, allocate_fills
 from orders.domain.values import Side
@@ -146,7 +147,7 @@ def execution_quality_figures() -> dict:
 
 def main() -> None:
     """``python -m bench [name ...]`` runs the named benchmarks only
-    (book, sim_day, aggregate, allocate, intake, sessions, tca, execution)."""
+    (book, sim_day, aggregate, allocate, intake, sessions, tca, ws, execution)."""
     only = set(sys.argv[1:])
     results = {"python": platform.python_version(), "machine": platform.machine()}
     for name, bench in (
@@ -157,6 +158,7 @@ def main() -> None:
         ("intake", intake_benchmarks),
         ("sessions", session_benchmarks),
         ("tca", tca_benchmarks),
+        ("ws", ws_benchmarks),
         ("execution", execution_quality_figures),
     ):
         if only and name not in only:
@@ -172,6 +174,7 @@ def main() -> None:
         "bulk_api_orders_per_s": 5_000,
         "tca_parent_10k_fills_s": 1.0,
         "tca_day_1000_parents_s": 30.0,
+        "ws_latency_p99_ms": 250.0,
     }
     width = max(map(len, results))
     for key, value in results.items():
@@ -180,8 +183,9 @@ def main() -> None:
         target = targets.get(key)
         if target is None:
             ratio = ""
-        elif key.endswith("_s") and not key.endswith("_per_s"):  # a duration: lower is better
-            ratio = f"  ({target / value:.2f}x faster than the target {target:g} s)"
+        elif key.endswith(("_s", "_ms")) and not key.endswith("_per_s"):  # a duration: lower is better
+            unit = key.rsplit("_", 1)[1]
+            ratio = f"  ({target / value:.2f}x faster than the target {target:g} {unit})"
         else:
             ratio = f"  ({value / target:.2f}x of target {target:,})"
         print(

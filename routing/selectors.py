@@ -65,12 +65,17 @@ def parent_market_bars(parent: ParentOrder):
 
 
 def parent_panel_series(parent: ParentOrder) -> dict:
-    """Executed-so-far and market series for the parent panel's charts."""
+    """Executed-so-far and market series for the parent panel's charts.
+
+    One executed point per simulated time that filled (a step, not a fill, so a busy
+    parent's snapshot stays small), counted like ``filled_quantity``: from the crossed shares.
+    """
     executed = []
-    cumulative = 0
-    for fill in Fill.objects.filter(parent=parent).order_by("id").only("quantity", "sim_time"):
-        cumulative += fill.quantity
-        executed.append({"time": iso_time(fill.sim_time), "filled": cumulative})
+    cumulative = parent.crossed_quantity
+    per_time = Fill.objects.filter(parent=parent).values("sim_time").annotate(quantity=Sum("quantity"))
+    for point in per_time.order_by("sim_time"):
+        cumulative += point["quantity"]
+        executed.append({"time": iso_time(point["sim_time"]), "filled": cumulative})
     market = []
     volume, notional = 0, Decimal(0)
     for bar in parent_market_bars(parent):

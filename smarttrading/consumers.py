@@ -7,7 +7,9 @@ for a new one with ``{"type": "resync"}`` whenever it sees a gap.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -17,6 +19,30 @@ from django.core.serializers.json import DjangoJSONEncoder
 from . import streams
 
 FORBIDDEN = 4403
+SNAPSHOT_REUSE_S = 1.0
+
+# group -> (event loop, seq, built at, the build). A snapshot is a function of its group's
+# state, so sockets joining at the same seq share one build: after a restart or a network
+# blip every browser reconnects at once, and building each one's snapshot in turn kept the
+# live messages waiting for seconds (bench/ws.py).
+_snapshots: dict[str, tuple[asyncio.AbstractEventLoop, int, float, asyncio.Future]] = {}
+
+
+async def _shared_snapshot(consumer: StreamConsumer, seq: int) -> str:
+    loop, now = asyncio.get_running_loop(), time.monotonic()
+    entry = _snapshots.get(consumer.group)
+    if entry is None or entry[:2] != (loop, seq) or now - entry[2] > SNAPSHOT_REUSE_S:
+        for group, (_, _, built, _) in list(_snapshots.items()):
+            if now - built > SNAPSHOT_REUSE_S:
+                del _snapshots[group]
+        build = asyncio.ensure_future(database_sync_to_async(consumer.snapshot_text)(seq))
+        entry = _snapshots[consumer.group] = (loop, seq, now, build)
+    try:
+        return await asyncio.shield(entry[3])
+    except Exception:
+        if _snapshots.get(consumer.group) is entry:
+            del _snapshots[consumer.group]
+        raise
 
 
 class StreamConsumer(AsyncWebsocketConsumer):
@@ -54,8 +80,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self):
         # Read the sequence number before the data: everything up to it is in the snapshot.
         seq = await sync_to_async(streams.current_seq)(self.group)
-        data = await database_sync_to_async(self.snapshot)()
-        await self.send(text_data=json.dumps({"type": "snapshot", "seq": seq, **data}, cls=DjangoJSONEncoder))
+        await self.send(text_data=await _shared_snapshot(self, seq))
+
+    def snapshot_text(self, seq: int) -> str:  # runs in a thread
+        return json.dumps({"type": "snapshot", "seq": seq, **self.snapshot()}, cls=DjangoJSONEncoder)
 
     async def stream_message(self, event):
         await self.send(text_data=event["text"])
