@@ -37,6 +37,7 @@ def parent_payload(parent: ParentOrder) -> dict:
     return {
         "id": parent.pk,
         "instrument": parent.instrument.symbol,
+        "price_places": parent.instrument.price_places,
         "side": parent.side,
         "strategy": parent.strategy,
         "quantity": parent.quantity,
@@ -83,6 +84,7 @@ def order_payload(order: Order) -> dict:
         "client_order_id": order.client_order_id,
         "account": order.account.code,
         "instrument": order.instrument.symbol,
+        "price_places": order.instrument.price_places,
         "side": order.side,
         "quantity": order.quantity,
         "limit_price": _price(order.limit_price),

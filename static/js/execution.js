@@ -73,8 +73,8 @@
     const perf = p.performance_vs_vwap_bps;
     tr.appendChild(el("td", { class: "num " + (perf === null ? "" : Number(perf) > 0 ? "good" : Number(perf) < 0 ? "bad" : "") }, perf === null ? "–" : perf));
     tr.appendChild(venueCell(p));
-    tr.appendChild(el("td", { class: "num" }, fmt.price(p.average_price)));
-    tr.appendChild(el("td", { class: "num" }, fmt.price(p.arrival_price, 3)));
+    tr.appendChild(el("td", { class: "num" }, fmt.avg(p.average_price, p)));
+    tr.appendChild(el("td", { class: "num" }, fmt.mid(p.arrival_price, p)));
     tr.appendChild(el("td", {}, fmt.time(p.end)));
     const actions = el("td", { class: "actions" });
     const live = LIVE.indexOf(p.status) >= 0 && !p.cancel_requested;

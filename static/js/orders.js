@@ -9,8 +9,8 @@
     const tr = el("tr", { "data-id": o.id, class: "clickable" });
     const cells = [
       [o.id], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
-      [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.price(o.limit_price, 2), "num"], [o.strategy],
-      null, [fmt.qty(o.filled_quantity), "num"], [o.average_price === null ? "" : fmt.price(o.average_price), "num"],
+      [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.tick(o.limit_price, o), "num"], [o.strategy],
+      null, [fmt.qty(o.filled_quantity), "num"], [o.average_price === null ? "" : fmt.avg(o.average_price, o), "num"],
       [o.parent === null ? "" : o.parent],
     ];
     cells.forEach(function (c) {
@@ -59,7 +59,7 @@
         const td = el("td", { colspan: 13 });
         if (!o.allocations.length) td.textContent = "No allocations yet.";
         else td.textContent = "Allocations: " + o.allocations.map(function (a) {
-          return fmt.qty(a.quantity) + " @ " + fmt.price(a.price) + " " + a.venue + " (parent " + a.parent + ")";
+          return fmt.qty(a.quantity) + " @ " + fmt.mid(a.price, o) + " " + a.venue + " (parent " + a.parent + ")";
         }).join(" · ") + " — notional " + fmt.price(o.filled_notional, 2);
         detail.appendChild(td);
         tr.after(detail);

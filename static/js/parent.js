@@ -43,23 +43,19 @@
     document.getElementById("p-status").className = "status status-" + parent.status.toLowerCase();
     renderControls();
     document.getElementById("p-filled").textContent = fmt.qty(parent.filled_quantity);
-    document.getElementById("p-avg").textContent = fmt.price(parent.average_price);
-    document.getElementById("p-arrival").textContent = fmt.price(parent.arrival_price, 3);
+    document.getElementById("p-avg").textContent = fmt.avg(parent.average_price, parent);
+    document.getElementById("p-arrival").textContent = fmt.mid(parent.arrival_price, parent);
     document.getElementById("p-fees").textContent = parent.fees;
     document.getElementById("p-window").textContent = fmt.time(parent.start) + " – " + fmt.time(parent.end);
     document.getElementById("p-crossed").textContent = fmt.qty(parent.crossed_quantity);
     document.getElementById("p-crossed-pct").textContent = parent.quantity
       ? (100 * parent.crossed_quantity / parent.quantity).toFixed(1) + "% market volume saved" : "";
-    const last = market.length ? market[market.length - 1] : null;
-    const vwap = last ? last.vwap : null;
-    document.getElementById("p-vwap").textContent = fmt.price(vwap);
-    const perf = document.getElementById("p-perf");
-    if (vwap && parent.average_price) {
-      const sign = parent.side === "BUY" ? 1 : -1;
-      const bps = sign * (Number(vwap) - Number(parent.average_price)) / Number(vwap) * 1e4;
-      perf.textContent = (bps > 0 ? "+" : "") + bps.toFixed(2);
-      perf.className = bps >= 0 ? "good" : "bad";
-    }
+    // The server's figures, as the overview shows them: market VWAP from the parent's start
+    // to its last step, and our market fills' average against it (+ = better).
+    document.getElementById("p-vwap").textContent = fmt.avg(parent.interval_vwap, parent);
+    const perf = document.getElementById("p-perf"), bps = parent.performance_vs_vwap_bps;
+    perf.textContent = bps === null ? "–" : (Number(bps) > 0 ? "+" : "") + bps;
+    perf.className = bps === null ? "" : Number(bps) >= 0 ? "good" : "bad";
   }
   function renderVenues(rows) {
     const body = document.querySelector("#venues tbody");
@@ -70,7 +66,7 @@
       tr.appendChild(el("td", {}, r.venue));
       tr.appendChild(el("td", { class: "num" }, fmt.qty(r.children)));
       tr.appendChild(el("td", { class: "num" }, fmt.qty(r.quantity || 0)));
-      tr.appendChild(el("td", { class: "num" }, r.average_price ? fmt.price(r.average_price, 4) : "–"));
+      tr.appendChild(el("td", { class: "num" }, r.average_price ? fmt.avg(r.average_price, parent) : "–"));
       tr.appendChild(el("td", { class: "num" }, r.maker_share == null ? "–" : (100 * r.maker_share).toFixed(0) + "%"));
       tr.appendChild(el("td", { class: "num" }, r.fees || "–"));
       body.appendChild(tr);
@@ -134,7 +130,7 @@
     tr.appendChild(el("td", {}, f.venue));
     tr.appendChild(el("td", { class: "tactic tactic-" + (f.tactic || "").toLowerCase() }, TACTICS[f.tactic] || f.tactic));
     tr.appendChild(el("td", { class: "num" }, fmt.qty(f.quantity)));
-    tr.appendChild(el("td", { class: "num" }, fmt.price(f.price, 3)));
+    tr.appendChild(el("td", { class: "num" }, fmt.mid(f.price, parent)));
     tr.appendChild(el("td", {}, f.liquidity === "M" ? "Maker" : "Taker"));
     tr.appendChild(el("td", { class: "num" }, f.fee));
     tape.insertBefore(tr, tape.firstChild);

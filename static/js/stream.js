@@ -46,7 +46,12 @@
   window.fmt = {
     qty: function (n) { return Number(n).toLocaleString("en-US"); },
     time: function (iso) { return iso ? iso.substring(11, 19) : ""; },
-    price: function (s, places) { return s === null || s === undefined ? "–" : Number(s).toFixed(places === undefined ? 4 : places); },
+    // Prices at the instrument's precision: ticks for limits, one more place for mids and
+    // midpoint fills (half a tick), two more for averages.
+    price: function (s, places) { return s === null || s === undefined ? "–" : Number(s).toFixed(places); },
+    tick: function (s, item) { return fmt.price(s, item.price_places); },
+    mid: function (s, item) { return fmt.price(s, item.price_places + 1); },
+    avg: function (s, item) { return fmt.price(s, item.price_places + 2); },
   };
   window.el = function (tag, attrs, text) {
     const node = document.createElement(tag);
