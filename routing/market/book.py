@@ -8,9 +8,10 @@ replaces it with a new price or a larger size.
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left, insort
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 BUY = 1
 SELL = -1
@@ -30,8 +31,7 @@ class RestingOrder:
     owner: str
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+class Trade(NamedTuple):
     price: int
     quantity: int
     aggressor_side: int
@@ -45,39 +45,61 @@ class BookError(ValueError):
     """A request the book refuses; the message is the reject reason."""
 
 
-class OrderBook:
+class Level:
+    """One price: its FIFO queue of resting orders and their total, kept in step."""
+
+    __slots__ = ("queue", "total")
+
     def __init__(self) -> None:
-        self._levels: dict[int, dict[int, deque[RestingOrder]]] = {BUY: {}, SELL: {}}
-        self._level_totals: dict[int, dict[int, int]] = {BUY: {}, SELL: {}}
-        self._bid_prices: list[int] = []  # ascending; best bid is the last
-        self._ask_prices: list[int] = []  # ascending; best ask is the first
+        self.queue: deque[RestingOrder] = deque()
+        self.total = 0
+
+
+class OrderBook:
+    """The hot paths (adding, cancelling, matching) are written out flat: this book runs
+    every background event of the simulated market, a million events a second."""
+
+    def __init__(self) -> None:
+        self._bids: dict[int, Level] = {}
+        self._asks: dict[int, Level] = {}
+        # The price ladders, ascending (best bid last, best ask first). Read-only to others:
+        # the simulator reads the touch straight from them on every event.
+        self.bid_prices: list[int] = []
+        self.ask_prices: list[int] = []
         self._orders: dict[int, RestingOrder] = {}
 
     # --- reads --------------------------------------------------------------------
     def best_bid(self) -> int | None:
-        return self._bid_prices[-1] if self._bid_prices else None
+        return self.bid_prices[-1] if self.bid_prices else None
 
     def best_ask(self) -> int | None:
-        return self._ask_prices[0] if self._ask_prices else None
+        return self.ask_prices[0] if self.ask_prices else None
 
     def level_quantity(self, side: int, price: int) -> int:
-        return self._level_totals[side].get(price, 0)
+        level = (self._bids if side == BUY else self._asks).get(price)
+        return 0 if level is None else level.total
+
+    def level_orders(self, side: int, price: int) -> list[RestingOrder]:
+        """The orders resting at one price, first in the queue first."""
+        level = (self._bids if side == BUY else self._asks).get(price)
+        return [] if level is None else list(level.queue)
 
     def depth(self, side: int, levels: int = 5) -> list[tuple[int, int]]:
         """``[(price, quantity), ...]`` from the touch outwards."""
-        prices = self._bid_prices[: -levels - 1 : -1] if side == BUY else self._ask_prices[:levels]
-        totals = self._level_totals[side]
-        return [(p, totals[p]) for p in prices]
+        if side == BUY:
+            book, prices = self._bids, self.bid_prices[: -levels - 1 : -1]
+        else:
+            book, prices = self._asks, self.ask_prices[:levels]
+        return [(p, book[p].total) for p in prices]
 
     def available(self, side: int, limit: int | None, wanted: int) -> int:
         """Contra shares a ``side`` order limited at ``limit`` could take now, up to ``wanted``."""
-        totals = self._level_totals[-side]
-        prices = self._ask_prices if side == BUY else reversed(self._bid_prices)
+        book, prices = (self._asks, self.ask_prices) if side == BUY else (self._bids, reversed(self.bid_prices))
         found = 0
         for price in prices:
             if found >= wanted or (limit is not None and (price - limit) * side > 0):
                 break
-            found += totals[price]
+            found += book[price].total
         return min(found, wanted)
 
     def get(self, order_id: int) -> RestingOrder | None:
@@ -87,7 +109,7 @@ class OrderBook:
         """Shares ahead of a resting order at its own price level."""
         order = self._orders[order_id]
         ahead = 0
-        for other in self._levels[order.side][order.price]:
+        for other in (self._bids if order.side == BUY else self._asks)[order.price].queue:
             if other is order:
                 return ahead
             ahead += other.quantity
@@ -127,11 +149,30 @@ class OrderBook:
                 raise BookError("post-only order would cross")
         if tif == FOK and self.available(side, price, quantity) < quantity:
             return []
-        trades = self._match(order_id, side, quantity, price, owner)
-        if price is not None and tif == DAY:
-            remaining = quantity - sum(t.quantity for t in trades)
-            if remaining:
-                self._rest(RestingOrder(order_id, side, price, remaining, owner))
+        if side == BUY:
+            contra = self.ask_prices
+            marketable = contra and (price is None or contra[0] <= price)
+        else:
+            contra = self.bid_prices
+            marketable = contra and (price is None or contra[-1] >= price)
+        trades = self._match(order_id, side, quantity, price, owner) if marketable else []
+        if price is None or tif != DAY:
+            return trades
+        for trade in trades:
+            quantity -= trade.quantity
+        if quantity:  # rest the remainder at the back of its level
+            order = RestingOrder(order_id, side, price, quantity, owner)
+            if side == BUY:
+                book, prices = self._bids, self.bid_prices
+            else:
+                book, prices = self._asks, self.ask_prices
+            level = book.get(price)
+            if level is None:
+                level = book[price] = Level()
+                insort(prices, price)
+            level.queue.append(order)
+            level.total += quantity
+            self._orders[order_id] = order
         return trades
 
     def cancel(self, order_id: int) -> int:
@@ -139,9 +180,18 @@ class OrderBook:
         order = self._orders.pop(order_id, None)
         if order is None:
             return 0
-        queue = self._levels[order.side][order.price]
-        queue.remove(order)
-        self._reduce_level(order.side, order.price, order.quantity, queue)
+        price = order.price
+        if order.side == BUY:
+            book, prices = self._bids, self.bid_prices
+        else:
+            book, prices = self._asks, self.ask_prices
+        level = book[price]
+        if len(level.queue) == 1:
+            del book[price]
+            del prices[bisect_left(prices, price)]
+        else:
+            level.queue.remove(order)
+            level.total -= order.quantity
         return order.quantity
 
     def replace(self, order_id: int, *, quantity: int, price: int) -> list[Trade]:
@@ -158,7 +208,7 @@ class OrderBook:
         if price <= 0:
             raise BookError(f"price must be positive, got {price}")
         if price == order.price and quantity <= order.quantity:
-            self._level_totals[order.side][price] -= order.quantity - quantity
+            (self._bids if order.side == BUY else self._asks)[price].total -= order.quantity - quantity
             order.quantity = quantity
             return []
         self.cancel(order_id)
@@ -167,47 +217,28 @@ class OrderBook:
     # --- internals ----------------------------------------------------------------
     def _match(self, order_id: int, side: int, quantity: int, price: int | None, owner: str) -> list[Trade]:
         trades: list[Trade] = []
-        contra = -side
-        prices = self._ask_prices if side == BUY else self._bid_prices
-        levels = self._levels[contra]
+        if side == BUY:
+            book, prices, best_index = self._asks, self.ask_prices, 0
+        else:
+            book, prices, best_index = self._bids, self.bid_prices, -1
+        orders = self._orders
         while quantity and prices:
-            best = prices[0] if side == BUY else prices[-1]
+            best = prices[best_index]
             if price is not None and (best - price) * side > 0:
                 break
-            queue = levels[best]
+            level = book[best]
+            queue = level.queue
             while quantity and queue:
                 maker = queue[0]
                 traded = quantity if quantity < maker.quantity else maker.quantity
                 trades.append(Trade(best, traded, side, maker.order_id, order_id, maker.owner, owner))
                 quantity -= traded
                 maker.quantity -= traded
-                self._level_totals[contra][best] -= traded
+                level.total -= traded
                 if not maker.quantity:
                     queue.popleft()
-                    del self._orders[maker.order_id]
+                    del orders[maker.order_id]
             if not queue:
-                self._drop_level(contra, best)
+                del book[best]
+                del prices[best_index]
         return trades
-
-    def _rest(self, order: RestingOrder) -> None:
-        levels = self._levels[order.side]
-        queue = levels.get(order.price)
-        if queue is None:
-            queue = levels[order.price] = deque()
-            self._level_totals[order.side][order.price] = 0
-            bisect.insort(self._bid_prices if order.side == BUY else self._ask_prices, order.price)
-        queue.append(order)
-        self._level_totals[order.side][order.price] += order.quantity
-        self._orders[order.order_id] = order
-
-    def _reduce_level(self, side: int, price: int, quantity: int, queue: deque) -> None:
-        if queue:
-            self._level_totals[side][price] -= quantity
-        else:
-            self._drop_level(side, price)
-
-    def _drop_level(self, side: int, price: int) -> None:
-        del self._levels[side][price]
-        del self._level_totals[side][price]
-        prices = self._bid_prices if side == BUY else self._ask_prices
-        del prices[bisect.bisect_left(prices, price)]

@@ -23,11 +23,14 @@ shortly after it is taken.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .book import BUY, DAY, FOK, IOC, SELL, BookError, OrderBook, Trade
 from .venues import DARK, MAKER, TAKER, VenueSpec
@@ -45,8 +48,7 @@ CANCELED = "CANCELED"
 REPLACED = "REPLACED"
 
 
-@dataclass(frozen=True, slots=True)
-class Print:
+class Print(NamedTuple):  # a tuple: the tape takes one per trade, hundreds of thousands a day
     """One trade on the consolidated tape (dark prints included, as reported to the TRF)."""
 
     time_ns: int
@@ -153,6 +155,7 @@ class MarketSimulator:
         self.specs = {v.code: v for v in venues}
         self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
         self.books = {code: OrderBook() for code in self.venues}
+        self._lit_books = list(self.books.values())
         self.pools = {v.code: DarkPool(v) for v in venues if v.kind == DARK}
         self.open_ns = open_ns
         self.close_ns = close_ns
@@ -169,12 +172,14 @@ class MarketSimulator:
         self._our_flow = 0.0  # our recent signed volume, decaying
         self.events_processed = 0  # background arrivals and cancels, for benchmarks
         self._next_order_id = 1
-        self._background_ids: list[int] = []
+        self._background_orders: list[tuple[int, OrderBook]] = []  # resting, or since filled
         self._lit_codes = list(self.venues)
-        self._lit_weights = [self.venues[c].flow_share for c in self._lit_codes]
+        self._lit_cumulative = list(itertools.accumulate(self.venues[c].flow_share for c in self._lit_codes))
         self._dark_codes = list(self.pools)
         self._dark_share = sum(p.spec.dark.arrivals_share for p in self.pools.values())
         self._excitation = 0.0  # extra arrivals per second from recent market orders
+        self._base_rate = 0.0  # background arrivals per second from the U-curve, as of:
+        self._base_rate_second = -1
         self._next_background_ns: int | None = None
         self._queue: list[tuple[int, int, tuple]] = []  # (time, seq, message): in-flight events
         self._queue_seq = 0
@@ -188,12 +193,12 @@ class MarketSimulator:
     # --- market data --------------------------------------------------------------
     def nbbo(self) -> tuple[int | None, int | None]:
         bid = ask = None
-        for book in self.books.values():
-            b, a = book.best_bid(), book.best_ask()
-            if b is not None and (bid is None or b > bid):
-                bid = b
-            if a is not None and (ask is None or a < ask):
-                ask = a
+        for book in self._lit_books:
+            bids, asks = book.bid_prices, book.ask_prices
+            if bids and (bid is None or bids[-1] > bid):
+                bid = bids[-1]
+            if asks and (ask is None or asks[0] < ask):
+                ask = asks[0]
         return bid, ask
 
     def mid_ticks_x2(self) -> int | None:
@@ -302,16 +307,21 @@ class MarketSimulator:
                 shock = random.Random(self.path_seed * 100_003 + second).gauss(0.0, sigma_per_s)
                 self.fundamental += self.path_sign * round(shock)
             self.fundamental = max(self.fundamental, SUBTICKS)
-        decay = math.exp(-seconds / self.flow.impact_decay_s)
-        self.transient *= decay
-        self._our_flow *= decay
-        self._excitation *= math.exp(-seconds / self.flow.excitation_decay_s)
+        if self.transient or self._our_flow:
+            decay = math.exp(-seconds / self.flow.impact_decay_s)
+            self.transient *= decay
+            self._our_flow *= decay
+        if self._excitation:
+            self._excitation *= math.exp(-seconds / self.flow.excitation_decay_s)
         self.clock_ns = to_ns
 
     def _background_gap(self, rng: random.Random) -> int:
-        day = self.close_ns - self.open_ns
-        base = self.flow.events_per_s * intraday_intensity((self.clock_ns - self.open_ns) / day)
-        return int(rng.expovariate(base + self._excitation) * NS_PER_S) + 1
+        second = self.clock_ns // NS_PER_S
+        if second != self._base_rate_second:  # the U-curve barely moves within a second
+            day = self.close_ns - self.open_ns
+            self._base_rate = self.flow.events_per_s * intraday_intensity((second * NS_PER_S - self.open_ns) / day)
+            self._base_rate_second = second
+        return int(rng.expovariate(self._base_rate + self._excitation) * NS_PER_S) + 1
 
     # --- in-flight messages ---------------------------------------------------------
     def _send(self, rng: random.Random, venue: str, message: tuple) -> None:
@@ -418,6 +428,8 @@ class MarketSimulator:
         self._record_trades(rng, order.venue, trades, prints)
 
     def _record_trades(self, rng: random.Random, venue: str, trades: list[Trade], prints: list[Print]) -> None:
+        if not trades:
+            return
         spec = self.specs[venue]
         for t in trades:
             prints.append(
@@ -437,11 +449,10 @@ class MarketSimulator:
                 order = self._ours.get(order_id)
                 if order is not None:
                     self._our_fill(rng, order, t.quantity, t.price * 2, liquidity)
-        if trades:
-            self._schedule(
-                self.clock_ns + int(self.flow.refill_delay_ms * 1e6 * rng.expovariate(1.0)) + 1,
-                ("refill", spec.code, -trades[-1].aggressor_side),
-            )
+        self._schedule(
+            self.clock_ns + int(self.flow.refill_delay_ms * 1e6 * rng.expovariate(1.0)) + 1,
+            ("refill", spec.code, -trades[-1].aggressor_side),
+        )
 
     def _our_fill(self, rng: random.Random, order: OurOrder, quantity: int, price_half_ticks: int, liquidity: str):
         order.quantity -= quantity
@@ -560,14 +571,15 @@ class MarketSimulator:
     def _background_event(self, rng: random.Random, prints: list[Print]) -> None:
         # Zero-intelligence flow: arrivals at a fixed mix, cancels in proportion to
         # what rests, so the book neither empties nor grows without bound.
-        cancel_weight = self.flow.limit_share * len(self._background_ids) / self.flow.resting_target
+        cancel_weight = self.flow.limit_share * len(self._background_orders) / self.flow.resting_target
         draw = rng.random() * (1.0 + self._dark_share + cancel_weight)
         if draw >= 1.0 + self._dark_share:
             self._background_cancel(rng)
         elif draw >= 1.0:
             self._dark_contra_arrives(rng, prints)
         elif draw < self.flow.limit_share:
-            venue = rng.choices(self._lit_codes, self._lit_weights)[0]
+            cumulative = self._lit_cumulative
+            venue = self._lit_codes[bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)]
             self._background_limit(rng, venue, prints)
         else:
             self._background_market(rng, prints)
@@ -583,12 +595,17 @@ class MarketSimulator:
         self, rng: random.Random, venue: str, side: int, quantity: int, price: int, prints: list[Print]
     ) -> None:
         order_id = self.next_order_id()
-        quantity = self._take_protected_quotes(rng, side, quantity, price, prints)
-        if quantity:
-            trades = self.books[venue].submit(order_id, side, quantity, price, BACKGROUND)
+        bid, ask = self.nbbo()
+        if (ask is not None and price >= ask) if side == BUY else (bid is not None and price <= bid):
+            quantity = self._take_protected_quotes(rng, side, quantity, price, prints)
+            if not quantity:
+                return
+        book = self.books[venue]
+        trades = book.submit(order_id, side, quantity, price, BACKGROUND)
+        if trades:
             self._record_trades(rng, venue, trades, prints)
-            if self.books[venue].get(order_id) is not None:
-                self._background_ids.append(order_id)
+        if book.get(order_id) is not None:
+            self._background_orders.append((order_id, book))
 
     def _take_protected_quotes(
         self, rng: random.Random, side: int, quantity: int, limit: int, prints: list[Print]
@@ -633,15 +650,14 @@ class MarketSimulator:
         self._excitation += self.flow.events_per_market_order / self.flow.excitation_decay_s
 
     def _background_cancel(self, rng: random.Random) -> None:
-        ids = self._background_ids
-        while ids:
-            index = rng.randrange(len(ids))
-            order_id = ids[index]
-            ids[index] = ids[-1]
-            ids.pop()
-            for book in self.books.values():
-                if book.cancel(order_id):
-                    return
+        orders = self._background_orders
+        while orders:
+            index = rng.randrange(len(orders))
+            order_id, book = orders[index]
+            orders[index] = orders[-1]
+            orders.pop()
+            if book.cancel(order_id):
+                return
 
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
         """A liquidity provider re-quotes a taken side one tick off the fair value, or at
@@ -668,4 +684,4 @@ class MarketSimulator:
                     for side, price in ((BUY, fair - level), (SELL, fair + level)):
                         order_id = self.next_order_id()
                         book.submit(order_id, side, self._size(rng), price, BACKGROUND)
-                        self._background_ids.append(order_id)
+                        self._background_orders.append((order_id, book))

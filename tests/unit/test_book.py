@@ -152,6 +152,6 @@ def test_book_invariants(script):
                 assert book.queue_ahead(oid) <= ahead, "a queue position worsened without a replace"
         for s in (BUY, SELL):
             for p, q in book.depth(s, levels=100):
-                assert q == sum(o.quantity for o in book._levels[s][p]) > 0
+                assert q == sum(o.quantity for o in book.level_orders(s, p)) > 0
     for order_id, quantity in traded.items():
         assert quantity <= submitted[order_id], "a fill exceeded the order"

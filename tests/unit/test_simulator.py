@@ -1,3 +1,4 @@
+import copy
 import math
 import pickle
 import random
@@ -53,7 +54,7 @@ def run(sim, state, steps, first_step=0, filled=0, **overrides):
         parents = [plan(filled, **overrides)] if filled < 10_000 else []
         out = run_step(sim, state, parents, end_ns=sim.clock_ns + STEP, rng=random.Random(f"42:{step}"), step_no=step)
         filled += sum(f.quantity for f in out.fills)
-        outcomes.append(out)
+        outcomes.append(copy.deepcopy(out))  # as of its step: later steps update live children
     return outcomes, filled
 
 
