@@ -48,6 +48,16 @@ CANCELED = "CANCELED"
 REPLACED = "REPLACED"
 
 
+class Level1(NamedTuple):
+    """The consolidated top of book at ``time_ns``: prices in ticks, sizes in shares."""
+
+    time_ns: int
+    bid: int | None
+    bid_size: int
+    ask: int | None
+    ask_size: int
+
+
 class Print(NamedTuple):  # a tuple: the tape takes one per trade, hundreds of thousands a day
     """One trade on the consolidated tape (dark prints included, as reported to the TRF)."""
 
@@ -120,7 +130,7 @@ class FlowParameters:
     # spread over an exponential decay; with ~14% of events being market orders the
     # branching ratio stays near 0.4, bursty but stable.
     events_per_market_order: float = 3.0
-    excitation_decay_s: float = 2.0
+    excitation_decay_s: float = 0.25
     # Impact of our trading: Y·σ_day·√(F/V) where F is our recent signed volume (decaying
     # with ``impact_decay_s``) and V the expected daily volume; a share of each increment
     # is permanent. Concave in size by construction, as the square-root law observes.
@@ -134,9 +144,13 @@ class FlowParameters:
 
 
 def intraday_intensity(fraction_of_day: float) -> float:
-    """U-shaped multiplier of the arrival rate: busy open, quiet midday, busiest close."""
+    """U-shaped multiplier of the arrival rate: a busy open, a midday lull, the busiest close.
+
+    Shaped so a simulated day trades about 10% of its volume in the first 30 minutes,
+    about 20% in the last 30 and under 5% in the quietest (the stylized-facts tests).
+    """
     x = min(max(fraction_of_day, 0.0), 1.0)
-    return 0.5 + 1.5 * math.exp(-x / 0.05) + 3.0 * math.exp(-(1.0 - x) / 0.06)
+    return 0.3 + 0.5 * math.exp(-x / 0.05) + 1.5 * math.exp(-(1.0 - x) / 0.08) + 3.0 * (x - 0.45) ** 2
 
 
 class MarketSimulator:
@@ -168,6 +182,7 @@ class MarketSimulator:
         # counterfactual runs of other algorithms face the same market.
         self.path_seed = warm_up_seed if path_seed is None else path_seed
         self.path_sign = path_sign  # −1 mirrors the path: antithetic runs for variance reduction
+        self.permanent = 0.0  # our trading's lasting impact, in subticks (kept exact, not rounded per fill)
         self.transient = 0.0  # decaying impact of our trading, in subticks
         self._our_flow = 0.0  # our recent signed volume, decaying
         self.events_processed = 0  # background arrivals and cancels, for benchmarks
@@ -208,6 +223,13 @@ class MarketSimulator:
             return None
         return bid + ask
 
+    def l1(self) -> Level1:
+        """The NBBO with the displayed size at it, summed over the venues quoting it."""
+        bid, ask = self.nbbo()
+        bid_size = sum(book.level_quantity(BUY, bid) for book in self._lit_books) if bid is not None else 0
+        ask_size = sum(book.level_quantity(SELL, ask) for book in self._lit_books) if ask is not None else 0
+        return Level1(self.clock_ns, bid, bid_size, ask, ask_size)
+
     def l2(self, levels: int = 5) -> dict[str, dict[str, list[tuple[int, int]]]]:
         """Displayed depth per lit venue: ``{venue: {"bids": [(ticks, qty)...], "asks": ...}}``."""
         return {
@@ -224,7 +246,7 @@ class MarketSimulator:
         return flow.permanent_impact_share * total / max(quantity, 1)
 
     def fair_value_ticks(self) -> float:
-        return (self.fundamental + self.transient) / SUBTICKS
+        return (self.fundamental + self.permanent + self.transient) / SUBTICKS
 
     def next_order_id(self) -> int:
         order_id = self._next_order_id
@@ -484,7 +506,7 @@ class MarketSimulator:
             return math.copysign(level * math.sqrt(abs(f)), f)
 
         increment = impact(self._our_flow) - impact(before)
-        self.fundamental += round(flow.permanent_impact_share * increment)
+        self.permanent += flow.permanent_impact_share * increment
         self.transient += (1 - flow.permanent_impact_share) * increment
 
     # --- dark pools -----------------------------------------------------------------
@@ -587,7 +609,7 @@ class MarketSimulator:
     def _background_limit(self, rng: random.Random, venue: str, prints: list[Print]) -> None:
         side = BUY if rng.random() < 0.5 else SELL
         fair = int(self.fair_value_ticks())
-        offset = 1 + int(rng.expovariate(0.6))
+        offset = 2 + int(rng.expovariate(0.6))
         price = max(1, fair - offset) if side == BUY else fair + offset
         self._background_rest(rng, venue, side, self._size(rng), price, prints)
 
@@ -660,12 +682,12 @@ class MarketSimulator:
                 return
 
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
-        """A liquidity provider re-quotes a taken side one tick off the fair value, or at
-        the venue's touch if that is better, keeping the spread at a few ticks."""
+        """A liquidity provider re-quotes a taken side at least a tick and a half off the
+        fair value, unless the venue already quotes better, keeping the spread at a few ticks."""
         book = self.books[venue]
         fair = self.fair_value_ticks()
         touch = book.best_bid() if side == BUY else book.best_ask()
-        quote = math.floor(fair - 0.5) if side == BUY else math.ceil(fair + 0.5)
+        quote = math.floor(fair - 1.5) if side == BUY else math.ceil(fair + 1.5)
         if touch is not None and (touch - quote) * side >= 0:
             return  # the side is already quoted at or better than the provider would
         self._background_rest(rng, venue, side, 100 * rng.randint(2, 6), max(1, quote), prints)
