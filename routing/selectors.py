@@ -183,3 +183,92 @@ def session_scorecard(parent: ParentOrder) -> list[dict]:
         return []
     _, state = pickle.loads(session.state)
     return state.scorecard.as_rows()
+
+
+def latest_session(instrument) -> MarketSession | None:
+    return MarketSession.objects.filter(instrument=instrument).order_by("-trading_date").first()
+
+
+def market_quote(*, instrument, levels: int = 5) -> dict | None:
+    """L1 and L2 as the instrument's latest session checkpoint left them: the NBBO with its
+    consolidated size, and each lit venue's displayed depth. None before its first session."""
+    session = latest_session(instrument)
+    if session is None:
+        return None
+    simulator, _ = pickle.loads(session.state)
+    tick = instrument.tick_size
+    top = simulator.l1()
+    bid = None if top.bid is None else tick * top.bid
+    ask = None if top.ask is None else tick * top.ask
+    mid = None if bid is None or ask is None else (bid + ask) / 2
+    return {
+        "instrument": instrument.symbol,
+        "trading_date": session.trading_date.isoformat(),
+        "time": iso_time(to_datetime(session.trading_date, top.time_ns)),
+        "session_status": session.status,
+        "nbbo": {
+            "bid": _price_or_none(bid),
+            "bid_size": top.bid_size,
+            "ask": _price_or_none(ask),
+            "ask_size": top.ask_size,
+            "mid": _price_or_none(mid),
+            "spread_bps": None if mid is None else str(((ask - bid) / mid * 10_000).quantize(Decimal("0.01"))),
+        },
+        "venues": [
+            {
+                "venue": venue,
+                "bids": [{"price": str(tick * p), "quantity": q} for p, q in depth["bids"]],
+                "asks": [{"price": str(tick * p), "quantity": q} for p, q in depth["asks"]],
+            }
+            for venue, depth in simulator.l2(levels).items()
+        ],
+    }
+
+
+def market_bars(*, instrument, start=None, end=None, bar_seconds: int = 60) -> dict | None:
+    """The latest session's tape between ``start`` and ``end`` (default: the day so far) in
+    bars of ``bar_seconds``, with the interval's market VWAP and volume."""
+    session = latest_session(instrument)
+    if session is None:
+        return None
+    rows = MarketBar.objects.filter(session=session).order_by("start")
+    if start is not None:
+        rows = rows.filter(start__gte=start)
+    if end is not None:
+        rows = rows.filter(end__lte=end)
+    bars: list[dict] = []
+    bucket_ns = bar_seconds * 1_000_000_000
+    volume, notional = 0, Decimal(0)
+    for bar in rows.values_list("start", "end", "volume", "notional", "bid", "ask").iterator(chunk_size=2000):
+        bar_start, bar_end, bar_volume, bar_notional, bid, ask = bar
+        volume += bar_volume
+        notional += bar_notional
+        bucket = to_ns(session.trading_date, bar_start) // bucket_ns
+        if not bars or bars[-1]["bucket"] != bucket:
+            bars.append({"bucket": bucket, "start": bar_start, "volume": 0, "notional": Decimal(0)})
+        current = bars[-1]
+        current.update(end=bar_end, bid=bid, ask=ask)
+        current["volume"] += bar_volume
+        current["notional"] += bar_notional
+    return {
+        "instrument": instrument.symbol,
+        "trading_date": session.trading_date.isoformat(),
+        "bar_seconds": bar_seconds,
+        "volume": volume,
+        "vwap": _price_or_none(notional / volume if volume else None),
+        "bars": [
+            {
+                "start": iso_time(b["start"]),
+                "end": iso_time(b["end"]),
+                "volume": b["volume"],
+                "vwap": _price_or_none(b["notional"] / b["volume"] if b["volume"] else None),
+                "bid": _price_or_none(b["bid"]),
+                "ask": _price_or_none(b["ask"]),
+            }
+            for b in bars
+        ],
+    }
+
+
+def _price_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(quantize_price(value))

@@ -1,10 +1,13 @@
 from django.urls import path, re_path
 
 from orders import apis
+from routing import apis as market_apis
 from tca import apis as tca_apis
 
 urlpatterns = [
     path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
+    path("instruments/<str:symbol>/quote/", market_apis.MarketQuoteApi.as_view(), name="market-quote"),
+    path("instruments/<str:symbol>/bars/", market_apis.MarketBarsApi.as_view(), name="market-bars"),
     path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
     path("orders/bulk/", apis.OrderBulkCreateApi.as_view(), name="orders-bulk"),
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),

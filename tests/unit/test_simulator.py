@@ -189,3 +189,16 @@ def test_a_cancel_that_crosses_the_last_fill_is_rejected_as_too_late():
     assert kinds[0] == (ACCEPTED, "")
     assert (FILLED, "") in kinds
     assert kinds[-1] == (REJECTED, "too late: the order is already done")
+
+
+def test_level1_is_the_nbbo_with_the_size_quoted_there_across_venues():
+    sim = new_sim()
+    sim.run_until(OPEN_NS + 30 * NS_PER_S, random.Random("l1"))
+
+    top = sim.l1()
+
+    assert (top.bid, top.ask) == sim.nbbo()
+    assert top.time_ns == OPEN_NS + 30 * NS_PER_S
+    depth = sim.l2(levels=1)
+    assert top.bid_size == sum(q for d in depth.values() for p, q in d["bids"] if p == top.bid) > 0
+    assert top.ask_size == sum(q for d in depth.values() for p, q in d["asks"] if p == top.ask) > 0
