@@ -160,20 +160,25 @@ class OrderBook:
             return trades
         for trade in trades:
             quantity -= trade.quantity
-        if quantity:  # rest the remainder at the back of its level
-            order = RestingOrder(order_id, side, price, quantity, owner)
-            if side == BUY:
-                book, prices = self._bids, self.bid_prices
-            else:
-                book, prices = self._asks, self.ask_prices
-            level = book.get(price)
-            if level is None:
-                level = book[price] = Level()
-                insort(prices, price)
-            level.queue.append(order)
-            level.total += quantity
-            self._orders[order_id] = order
+        if quantity:
+            self.rest(order_id, side, quantity, price, owner)
         return trades
+
+    def rest(self, order_id: int, side: int, quantity: int, price: int, owner: str) -> None:
+        """Queue a limit order at the back of its level, unchecked: the caller knows it is
+        valid and does not cross (the simulator's background flow, a million times a day)."""
+        order = RestingOrder(order_id, side, price, quantity, owner)
+        if side == BUY:
+            book, prices = self._bids, self.bid_prices
+        else:
+            book, prices = self._asks, self.ask_prices
+        level = book.get(price)
+        if level is None:
+            level = book[price] = Level()
+            insort(prices, price)
+        level.queue.append(order)
+        level.total += quantity
+        self._orders[order_id] = order
 
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity cancelled (0 if unknown or done)."""

@@ -170,6 +170,8 @@ class MarketSimulator:
         self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
         self.books = {code: OrderBook() for code in self.venues}
         self._lit_books = list(self.books.values())
+        # (code, book, flow share) per lit venue, in a fixed order: order protection's scan
+        self._lit_entries = [(code, book, self.venues[code].flow_share) for code, book in self.books.items()]
         self.pools = {v.code: DarkPool(v) for v in venues if v.kind == DARK}
         self.open_ns = open_ns
         self.close_ns = close_ns
@@ -192,9 +194,14 @@ class MarketSimulator:
         self._lit_cumulative = list(itertools.accumulate(self.venues[c].flow_share for c in self._lit_codes))
         self._dark_codes = list(self.pools)
         self._dark_share = sum(p.spec.dark.arrivals_share for p in self.pools.values())
-        self._excitation = 0.0  # extra arrivals per second from recent market orders
-        self._base_rate = 0.0  # background arrivals per second from the U-curve, as of:
-        self._base_rate_second = -1
+        self._limit_share = self.flow.limit_share
+        self._arrival_weight = 1.0 + self._dark_share  # lit arrivals weigh 1, dark contra their share
+        self._cancel_weight_per_order = self.flow.limit_share / self.flow.resting_target
+        self._excitation = 0.0  # extra arrivals per second from recent market orders, as of:
+        self._excitation_ns = open_ns
+        self._excitation_decay_ns = self.flow.excitation_decay_s * NS_PER_S
+        self._next_second_ns = (open_ns // NS_PER_S + 1) * NS_PER_S  # the next per-second work
+        self._base_rate = self.flow.events_per_s * intraday_intensity(0.0)  # arrivals per second, U-curve
         self._next_background_ns: int | None = None
         self._queue: list[tuple[int, int, tuple]] = []  # (time, seq, message): in-flight events
         self._queue_seq = 0
@@ -299,51 +306,76 @@ class MarketSimulator:
         """Advance to ``end_ns``: deliver in-flight messages and background arrivals in
         time order; return the tape's prints."""
         prints: list[Print] = []
+        queue = self._queue
         if self._next_background_ns is None:
             self._next_background_ns = self.clock_ns + self._background_gap(rng)
+        background = self._next_background_ns
+        events = 0
         while True:
-            due_message = self._queue[0][0] if self._queue else None
-            background = self._next_background_ns
-            at = background if due_message is None or background < due_message else due_message
-            if at > end_ns:
-                self._advance_clock(end_ns)
-                return prints
-            self._advance_clock(at)
-            if at == background and (due_message is None or background < due_message):
-                self.events_processed += 1
-                self._background_event(rng, prints)
-                self._next_background_ns = at + self._background_gap(rng)
+            if queue and queue[0][0] <= background:  # a tie goes to the message
+                at = queue[0][0]
+                if at > end_ns:
+                    break
+                if at >= self._next_second_ns:
+                    self._cross_seconds(at)
+                if at > self.clock_ns:
+                    self.clock_ns = at
+                self._deliver(rng, heapq.heappop(queue)[2], prints)
             else:
-                _, _, message = heapq.heappop(self._queue)
-                self._deliver(rng, message, prints)
+                at = background
+                if at > end_ns:
+                    break
+                if at >= self._next_second_ns:
+                    self._cross_seconds(at)
+                self.clock_ns = at
+                events += 1
+                self._background_event(rng, prints)
+                background = self._next_background_ns = at + self._background_gap(rng)
+        self.events_processed += events
+        if end_ns >= self._next_second_ns:
+            self._cross_seconds(end_ns)
+        if end_ns > self.clock_ns:
+            self.clock_ns = end_ns
+        return prints
 
-    def _advance_clock(self, to_ns: int) -> None:
-        elapsed = to_ns - self.clock_ns
-        if elapsed <= 0:
-            return
-        seconds = elapsed / NS_PER_S
-        first, last = self.clock_ns // NS_PER_S + 1, to_ns // NS_PER_S
-        if last >= first:
-            sigma_per_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
-            for second in range(first, last + 1):
-                shock = random.Random(self.path_seed * 100_003 + second).gauss(0.0, sigma_per_s)
-                self.fundamental += self.path_sign * round(shock)
-            self.fundamental = max(self.fundamental, SUBTICKS)
+    def _cross_seconds(self, to_ns: int) -> None:
+        """Once per whole second: the news shock, the decay of our impact, the U-curve rate.
+
+        Doing this at second boundaries only (not on every event) makes the state at any
+        instant independent of how the caller chunks ``run_until``.
+        """
+        first, last = self._next_second_ns // NS_PER_S, to_ns // NS_PER_S
+        flow = self.flow
+        sigma_per_s = flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
+        for second in range(first, last + 1):
+            shock = random.Random(self.path_seed * 100_003 + second).gauss(0.0, sigma_per_s)
+            self.fundamental += self.path_sign * round(shock)
+        self.fundamental = max(self.fundamental, SUBTICKS)
         if self.transient or self._our_flow:
-            decay = math.exp(-seconds / self.flow.impact_decay_s)
+            decay = math.exp(-(last - first + 1) / flow.impact_decay_s)
             self.transient *= decay
             self._our_flow *= decay
+        day = self.close_ns - self.open_ns
+        self._base_rate = flow.events_per_s * intraday_intensity((last * NS_PER_S - self.open_ns) / day)
+        self._next_second_ns = (last + 1) * NS_PER_S
+
+    def _excitation_now(self) -> float:
+        """The self-excited extra rate, decayed to the clock (it decays within a second)."""
         if self._excitation:
-            self._excitation *= math.exp(-seconds / self.flow.excitation_decay_s)
-        self.clock_ns = to_ns
+            self._excitation *= math.exp((self._excitation_ns - self.clock_ns) / self._excitation_decay_ns)
+            if self._excitation < 1e-3:
+                self._excitation = 0.0
+        self._excitation_ns = self.clock_ns
+        return self._excitation
 
     def _background_gap(self, rng: random.Random) -> int:
-        second = self.clock_ns // NS_PER_S
-        if second != self._base_rate_second:  # the U-curve barely moves within a second
-            day = self.close_ns - self.open_ns
-            self._base_rate = self.flow.events_per_s * intraday_intensity((second * NS_PER_S - self.open_ns) / day)
-            self._base_rate_second = second
-        return int(rng.expovariate(self._base_rate + self._excitation) * NS_PER_S) + 1
+        excitation = self._excitation
+        if excitation:  # as _excitation_now, inline: this runs once per event
+            excitation *= math.exp((self._excitation_ns - self.clock_ns) / self._excitation_decay_ns)
+            self._excitation = excitation = excitation if excitation >= 1e-3 else 0.0
+        self._excitation_ns = self.clock_ns
+        rate = self._base_rate + excitation
+        return int(-math.log(1.0 - rng.random()) / rate * NS_PER_S) + 1
 
     # --- in-flight messages ---------------------------------------------------------
     def _send(self, rng: random.Random, venue: str, message: tuple) -> None:
@@ -453,6 +485,7 @@ class MarketSimulator:
         if not trades:
             return
         spec = self.specs[venue]
+        ours = self._ours
         for t in trades:
             prints.append(
                 Print(
@@ -467,10 +500,11 @@ class MarketSimulator:
                     t.taker_order_id,
                 )
             )
-            for order_id, liquidity in ((t.maker_order_id, MAKER), (t.taker_order_id, TAKER)):
-                order = self._ours.get(order_id)
-                if order is not None:
-                    self._our_fill(rng, order, t.quantity, t.price * 2, liquidity)
+            if ours:
+                for order_id, liquidity in ((t.maker_order_id, MAKER), (t.taker_order_id, TAKER)):
+                    order = ours.get(order_id)
+                    if order is not None:
+                        self._our_fill(rng, order, t.quantity, t.price * 2, liquidity)
         self._schedule(
             self.clock_ns + int(self.flow.refill_delay_ms * 1e6 * rng.expovariate(1.0)) + 1,
             ("refill", spec.code, -trades[-1].aggressor_side),
@@ -593,13 +627,13 @@ class MarketSimulator:
     def _background_event(self, rng: random.Random, prints: list[Print]) -> None:
         # Zero-intelligence flow: arrivals at a fixed mix, cancels in proportion to
         # what rests, so the book neither empties nor grows without bound.
-        cancel_weight = self.flow.limit_share * len(self._background_orders) / self.flow.resting_target
-        draw = rng.random() * (1.0 + self._dark_share + cancel_weight)
-        if draw >= 1.0 + self._dark_share:
+        arrivals = self._arrival_weight
+        draw = rng.random() * (arrivals + self._cancel_weight_per_order * len(self._background_orders))
+        if draw >= arrivals:
             self._background_cancel(rng)
         elif draw >= 1.0:
             self._dark_contra_arrives(rng, prints)
-        elif draw < self.flow.limit_share:
+        elif draw < self._limit_share:
             cumulative = self._lit_cumulative
             venue = self._lit_codes[bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)]
             self._background_limit(rng, venue, prints)
@@ -608,26 +642,37 @@ class MarketSimulator:
 
     def _background_limit(self, rng: random.Random, venue: str, prints: list[Print]) -> None:
         side = BUY if rng.random() < 0.5 else SELL
-        fair = int(self.fair_value_ticks())
-        offset = 2 + int(rng.expovariate(0.6))
+        fair = int((self.fundamental + self.permanent + self.transient) / SUBTICKS)
+        offset = 2 + int(-math.log(1.0 - rng.random()) / 0.6)  # exponential, mean 1/0.6
         price = max(1, fair - offset) if side == BUY else fair + offset
         self._background_rest(rng, venue, side, self._size(rng), price, prints)
 
     def _background_rest(
         self, rng: random.Random, venue: str, side: int, quantity: int, price: int, prints: list[Print]
     ) -> None:
-        order_id = self.next_order_id()
-        bid, ask = self.nbbo()
-        if (ask is not None and price >= ask) if side == BUY else (bid is not None and price <= bid):
+        self._next_order_id += 1
+        order_id = self._next_order_id - 1
+        if self._crosses_nbbo(side, price):
             quantity = self._take_protected_quotes(rng, side, quantity, price, prints)
             if not quantity:
                 return
         book = self.books[venue]
-        trades = book.submit(order_id, side, quantity, price, BACKGROUND)
-        if trades:
-            self._record_trades(rng, venue, trades, prints)
-        if book.get(order_id) is not None:
-            self._background_orders.append((order_id, book))
+        book.rest(order_id, side, quantity, price, BACKGROUND)  # it crosses no venue's quote now
+        self._background_orders.append((order_id, book))
+
+    def _crosses_nbbo(self, side: int, price: int) -> bool:
+        """Whether a ``side`` limit at ``price`` would take some venue's quote."""
+        if side == BUY:
+            for book in self._lit_books:
+                asks = book.ask_prices
+                if asks and asks[0] <= price:
+                    return True
+        else:
+            for book in self._lit_books:
+                bids = book.bid_prices
+                if bids and bids[-1] >= price:
+                    return True
+        return False
 
     def _take_protected_quotes(
         self, rng: random.Random, side: int, quantity: int, limit: int, prints: list[Print]
@@ -638,43 +683,49 @@ class MarketSimulator:
         at the same price, one is picked in proportion to its share of the flow.
         Returns the quantity left.
         """
+        lit = self._lit_entries
         while quantity:
-            bid, ask = self.nbbo()
-            best = ask if side == BUY else bid
+            best, at_best = None, []
+            for entry in lit:
+                prices = entry[1].ask_prices if side == BUY else entry[1].bid_prices
+                if not prices:
+                    continue
+                price = prices[0] if side == BUY else prices[-1]
+                if best is None or (price - best) * side < 0:
+                    best, at_best = price, [entry]
+                elif price == best:
+                    at_best.append(entry)
             if best is None or (best - limit) * side > 0:
                 break
-            at_best = [
-                code
-                for code, book in self.books.items()
-                if (book.best_ask() if side == BUY else book.best_bid()) == best
-            ]
-            venue = (
-                at_best[0]
-                if len(at_best) == 1
-                else rng.choices(at_best, [self.venues[c].flow_share for c in at_best])[0]
-            )
-            trades = self.books[venue].submit(self.next_order_id(), side, quantity, best, BACKGROUND, tif=IOC)
-            quantity -= sum(t.quantity for t in trades)
+            if len(at_best) == 1:
+                venue, book, _ = at_best[0]
+            else:  # as random.choices would pick, with one draw
+                cumulative = list(itertools.accumulate(entry[2] for entry in at_best))
+                pick = bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(at_best) - 1)
+                venue, book, _ = at_best[pick]
+            self._next_order_id += 1
+            trades = book.submit(self._next_order_id - 1, side, quantity, best, BACKGROUND, tif=IOC)
+            for trade in trades:
+                quantity -= trade.quantity
             self._record_trades(rng, venue, trades, prints)
         return quantity
 
     def _background_market(self, rng: random.Random, prints: list[Print]) -> None:
         # Takers lean towards the side the fair value says is cheap.
-        mid2 = self.mid_ticks_x2()
-        lean = 0.0 if mid2 is None else (2 * self.fair_value_ticks() - mid2) / 4.0
-        side = BUY if rng.random() < min(0.9, max(0.1, 0.5 + lean)) else SELL
         bid, ask = self.nbbo()
+        lean = 0.0 if bid is None or ask is None else (2 * self.fair_value_ticks() - bid - ask) / 4.0
+        side = BUY if rng.random() < min(0.9, max(0.1, 0.5 + lean)) else SELL
         touch = ask if side == BUY else bid
         if touch is None:
             return
         # Takers sweep at most a few ticks through the touch, as a marketable limit.
         self._take_protected_quotes(rng, side, self._size(rng), touch + 3 * side, prints)
-        self._excitation += self.flow.events_per_market_order / self.flow.excitation_decay_s
+        self._excitation = self._excitation_now() + self.flow.events_per_market_order / self.flow.excitation_decay_s
 
     def _background_cancel(self, rng: random.Random) -> None:
         orders = self._background_orders
         while orders:
-            index = rng.randrange(len(orders))
+            index = int(rng.random() * len(orders))
             order_id, book = orders[index]
             orders[index] = orders[-1]
             orders.pop()
@@ -695,7 +746,7 @@ class MarketSimulator:
     @staticmethod
     def _size(rng: random.Random) -> int:
         """Round lots are the rule, with a heavy (Pareto) tail of larger orders."""
-        return 100 * min(50, int(rng.paretovariate(1.6)))
+        return 100 * min(50, int((1.0 - rng.random()) ** -0.625))  # Pareto, α = 1.6
 
     def _warm_up(self, rng: random.Random) -> None:
         """Start the day with a populated book on every venue: ten levels a side."""
