@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Account, Allocation, AuditEvent, Instrument, Order, ParentOrder
+from .models import Account, Allocation, AuditEvent, Instrument, Order, ParentOrder, RiskLimits
 
 
 @admin.register(Instrument)
@@ -8,9 +8,16 @@ class InstrumentAdmin(admin.ModelAdmin):
     list_display = ("symbol", "name", "tick_size", "lot_size", "reference_price")
 
 
+class RiskLimitsInline(admin.StackedInline):
+    model = RiskLimits
+    filter_horizontal = ("restricted_instruments",)
+    extra = 0
+
+
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "owner")
+    inlines = (RiskLimitsInline,)
 
 
 @admin.register(Order)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,13 +16,14 @@ from rest_framework.views import APIView
 
 from routing.models import ChildOrder, Fill, KillSwitch
 from routing.services import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from smarttrading.uploads import upload_refusal
 
 from .domain.values import quantize_price
 from .models import Account, AuditEvent, Instrument, ParentOrder, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import order_list, parent_list, upload_list
-from .services import aggregation_window_run, order_cancel, order_create, orders_submit
+from .selectors import order_list, parent_list, risk_limits_payload, upload_list
+from .services import aggregation_window_run, order_cancel, order_create, orders_submit, risk_limits_set
 from .upload_services import upload_create
 
 
@@ -39,6 +41,7 @@ class IsSupervisor(BasePermission):
         return has_role(request.user, SUPERVISOR)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
 class AveragePriceField(serializers.Field):
     """An exact average shown to six places, as a string."""
 
@@ -403,10 +406,11 @@ class OrderUploadApi(APIView):
     @extend_schema(request={"multipart/form-data": UploadInput}, responses={202: UploadOutput})
     def post(self, request):
         data = UploadInput(data=request.data)
+        refused = upload_refusal(request._request)  # the size limit stops the file as it streams in
+        if refused:
+            raise ValidationError({"file": [refused]})
         data.is_valid(raise_exception=True)
         file = data.validated_data["file"]
-        if file.size > settings.MAX_UPLOAD_BYTES:
-            raise ValidationError({"file": [f"must be at most {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB"]})
         try:
             upload = upload_create(
                 uploaded_by=request.user, file_name=file.name, content=file.read(), mode=data.validated_data["mode"]
@@ -484,3 +488,48 @@ class KillSwitchApi(APIView):
         data.is_valid(raise_exception=True)
         switch = kill_switch_set(actor=f"user:{request.user.username}", **data.validated_data)
         return Response(KillSwitchOutput(switch).data)
+
+
+class RiskLimitsInput(serializers.Serializer):
+    """Every limit, each nullable: null switches that check off for the account."""
+
+    max_order_quantity = serializers.IntegerField(min_value=1, allow_null=True)
+    max_order_notional = serializers.DecimalField(max_digits=24, decimal_places=2, min_value=0, allow_null=True)
+    collar_pct = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0, allow_null=True)
+    daily_gross_notional = serializers.DecimalField(max_digits=24, decimal_places=2, min_value=0, allow_null=True)
+    max_orders_per_minute = serializers.IntegerField(min_value=0, allow_null=True)
+    restricted_instruments = serializers.ListField(child=serializers.CharField(), default=list)
+
+    def validate_restricted_instruments(self, symbols):
+        symbols = sorted({s.strip().upper() for s in symbols})
+        found = {i.symbol: i for i in Instrument.objects.filter(symbol__in=symbols)}
+        unknown = [s for s in symbols if s not in found]
+        if unknown:
+            raise serializers.ValidationError(f"unknown instrument(s): {', '.join(unknown)}")
+        return list(found.values())
+
+
+class AccountRiskLimitsApi(APIView):
+    """An account's pre-trade limits and today's usage: its owner and supervisors read them,
+    supervisors set them (PUT every field; audited)."""
+
+    def get_permissions(self):
+        return [IsSupervisor()] if self.request.method == "PUT" else [IsAuthenticated()]
+
+    def _account(self, request, code: str) -> Account:
+        accounts = Account.objects.all()
+        if not has_role(request.user, SUPERVISOR):
+            accounts = accounts.filter(owner=request.user)  # another's account is a 404: codes leak nothing
+        return get_object_or_404(accounts, code=code)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, code: str):
+        return Response(risk_limits_payload(self._account(request, code)))
+
+    @extend_schema(request=RiskLimitsInput, responses=OpenApiTypes.OBJECT)
+    def put(self, request, code: str):
+        account = self._account(request, code)
+        data = RiskLimitsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        risk_limits_set(account=account, actor=f"user:{request.user.username}", **data.validated_data)
+        return Response(risk_limits_payload(account))

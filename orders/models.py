@@ -65,6 +65,32 @@ class Account(models.Model):
         return self.code
 
 
+class RiskLimits(models.Model):
+    """An account's pre-trade limits (see ``orders.domain.risk``); a blank limit is switched off.
+
+    An account without a row is held to the desk defaults, ``settings.RISK_DEFAULTS``.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="risk_limits")
+    max_order_quantity = models.PositiveBigIntegerField(null=True, blank=True)
+    max_order_notional = models.DecimalField(null=True, blank=True, **MONEY)
+    collar_pct = models.DecimalField(
+        null=True, blank=True, max_digits=7, decimal_places=3, help_text="How far a limit may be from the reference, %"
+    )
+    daily_gross_notional = models.DecimalField(
+        null=True, blank=True, help_text="Credit limit: notional of orders accepted today, buys plus sells", **MONEY
+    )
+    max_orders_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    restricted_instruments = models.ManyToManyField(Instrument, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "risk limits"
+
+    def __str__(self) -> str:
+        return f"risk limits of {self.account_id}"
+
+
 class ParentStatus(models.TextChoices):
     NEW = "NEW"  # created by aggregation, waiting for its market session to start it
     WORKING = "WORKING"
@@ -197,6 +223,9 @@ class Order(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
     reject_reason = models.CharField(max_length=200, blank=True)
+    risk_notional = models.DecimalField(
+        default=Decimal(0), help_text="Notional counted against the account's limits at acceptance", **MONEY
+    )
     parent = models.ForeignKey(ParentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     upload = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     filled_quantity = models.PositiveBigIntegerField(default=0)
@@ -215,7 +244,11 @@ class Order(models.Model):
                 condition=models.Q(filled_quantity__lte=models.F("quantity")), name="order_not_overfilled"
             ),
         ]
-        indexes = [models.Index(fields=["status"]), models.Index(fields=["parent", "received_at"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["parent", "received_at"]),
+            models.Index(fields=["account", "received_at"]),  # risk usage: today's notional, the last minute's orders
+        ]
 
     def __str__(self) -> str:
         return f"{self.client_order_id} {self.side} {self.quantity} {self.instrument_id}"

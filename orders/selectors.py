@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from .models import Order, ParentOrder, Upload
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from .domain.risk import RiskLimits, RiskUsage
+from .models import Account, Order, OrderStatus, ParentOrder, Upload
+from .models import RiskLimits as RiskLimitsRow
 from .roles import ANALYST, SUPERVISOR, has_role
+
+CENT = Decimal("0.01")
+RISK_LIMIT_FIELDS = (
+    "max_order_quantity",
+    "max_order_notional",
+    "collar_pct",
+    "daily_gross_notional",
+    "max_orders_per_minute",
+)
 
 
 def sees_all_orders(user) -> bool:
@@ -29,3 +46,64 @@ def upload_list(*, user) -> QuerySet[Upload]:
     """A trader sees their own uploads; supervisors every upload. The file content stays out."""
     uploads = Upload.objects.defer("content")
     return uploads if has_role(user, SUPERVISOR) else uploads.filter(uploaded_by=user)
+
+
+def risk_limits_for(account_ids: Iterable[int]) -> dict[int, RiskLimits]:
+    """Each account's limits as the pure checks take them: its own row, else the desk defaults."""
+    limits = {account_id: RiskLimits(**settings.RISK_DEFAULTS) for account_id in account_ids}
+    rows = RiskLimitsRow.objects.filter(account_id__in=limits).prefetch_related("restricted_instruments")
+    for row in rows:
+        limits[row.account_id] = RiskLimits(
+            max_order_quantity=row.max_order_quantity,
+            max_order_notional=row.max_order_notional,
+            collar_pct=row.collar_pct,
+            daily_gross_notional=row.daily_gross_notional,
+            max_orders_per_minute=row.max_orders_per_minute,
+            restricted_instruments=frozenset(i.symbol for i in row.restricted_instruments.all()),
+        )
+    return limits
+
+
+def risk_usage(account_ids: Iterable[int], *, now: datetime) -> dict[int, RiskUsage]:
+    """Accepted orders' notional since local midnight and their count over the last minute."""
+    usage = {account_id: RiskUsage(Decimal(0), 0) for account_id in account_ids}
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    accepted = Order.objects.filter(account_id__in=usage).exclude(status=OrderStatus.REJECTED)
+    minute_ago = now - timedelta(minutes=1)
+    for row in (
+        accepted.filter(received_at__gte=min(midnight, minute_ago))
+        .values("account_id")
+        .annotate(
+            notional=Sum("risk_notional", filter=Q(received_at__gte=midnight)),
+            recent=Count("id", filter=Q(received_at__gte=minute_ago)),
+        )
+    ):
+        usage[row["account_id"]] = RiskUsage(row["notional"] or Decimal(0), row["recent"])
+    return usage
+
+
+def risk_limits_payload(account: Account) -> dict:
+    """The limits an account is held to now, JSON-ready (money as strings)."""
+    limits = risk_limits_for([account.pk])[account.pk]
+    own = RiskLimitsRow.objects.filter(account=account).exists()
+    usage = risk_usage([account.pk], now=timezone.now())[account.pk]
+    return {
+        "account": account.code,
+        "source": "account" if own else "desk default",
+        **{field: _json_number(getattr(limits, field)) for field in RISK_LIMIT_FIELDS},
+        "max_order_notional": _money(limits.max_order_notional),
+        "daily_gross_notional": _money(limits.daily_gross_notional),
+        "restricted_instruments": sorted(limits.restricted_instruments),
+        "used_today": {
+            "gross_notional": _money(usage.gross_notional_today),
+            "orders_last_minute": usage.orders_last_minute,
+        },
+    }
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(CENT))
+
+
+def _json_number(value):
+    return str(value) if isinstance(value, Decimal) else value

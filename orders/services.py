@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +19,8 @@ from smarttrading import bulk_sql, streams
 
 from .domain.aggregation import OrderGroup, PendingOrder, plan_window
 from .domain.allocation import Demand, Supply, allocate_fills
-from .domain.intake import FieldError, InstrumentSpec, OrderRequest, collar_breach, parse_order_row
+from .domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
+from .domain.risk import risk_check
 from .domain.values import Side
 from .models import (
     PARENT_LIVE_STATUSES,
@@ -33,10 +33,12 @@ from .models import (
     OrderStatus,
     ParentOrder,
     ParentStatus,
+    RiskLimits,
     Upload,
     Urgency,
 )
 from .payloads import order_payload, parent_payload
+from .selectors import RISK_LIMIT_FIELDS, risk_limits_for, risk_limits_payload, risk_usage
 
 KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
 # Execution horizon in simulated seconds by urgency.
@@ -112,6 +114,25 @@ class Accepted:
     status: str
     reject_reason: str
     created: bool  # False: the (account, client_order_id) was already there; this is the original
+    # Why a repeat is refused: it reuses the client_order_id for different terms (empty for a
+    # true repeat, which is a safe retry and returns the original).
+    conflict: str = ""
+
+
+def _terms(instrument: str, side: str, quantity: int, limit_price) -> tuple:
+    """What makes two orders with one client_order_id the same order."""
+    return instrument, side, quantity, None if limit_price is None else Decimal(limit_price).normalize()
+
+
+def _conflict(order_id: int, original: tuple, request: OrderRequest) -> str:
+    if original == _terms(request.instrument, request.side.value, request.quantity, request.limit_price):
+        return ""
+    instrument, side, quantity, limit = original
+    return (
+        f"client_order_id {request.client_order_id} is already order {order_id} "
+        f"({side} {quantity:,} {instrument} at {format(limit, 'f') if limit is not None else 'market'}); "
+        "use a new id for a different order"
+    )
 
 
 @transaction.atomic
@@ -145,6 +166,7 @@ ORDER_INSERT_FIELDS = (
     "source",
     "status",
     "reject_reason",
+    "risk_notional",
     "upload",
     "filled_quantity",
     "filled_notional",
@@ -157,27 +179,38 @@ AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
 
 def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
+    account_ids = sorted(a.pk for a in accounts.values())
+    # Lock the accounts (in id order) so concurrent batches see each other's usage.
+    list(Account.objects.select_for_update().filter(pk__in=account_ids).order_by("pk").values_list("pk"))
     instruments = {i.symbol: i for i in Instrument.objects.all()}
     specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
-    collar = settings.PRICE_COLLAR_PCT / 100
-    account_ids = [a.pk for a in accounts.values()]
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
     halted = KillSwitch.current().engaged
     mids = market_mids(instruments={instruments[r.instrument] for r in requests})
     now = timezone.now()
+    limits = risk_limits_for(account_ids)
+    usage = risk_usage(account_ids, now=now)
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
-    fresh: dict[tuple, tuple[str, str]] = {}  # (account id, client id) -> (status, reason)
+    fresh: dict[tuple, tuple[str, str, str]] = {}  # (account id, client id) -> (status, reason, check)
     for request in requests:
-        key = (accounts[request.account].pk, request.client_order_id)
+        account_id = accounts[request.account].pk
+        key = (account_id, request.client_order_id)
         if key in known or key in fresh:
             continue
-        reason = KILL_SWITCH_REASON if halted else collar_breach(request, specs[request.instrument], collar) or ""
+        if halted:
+            check, reason, notional = "kill_switch", KILL_SWITCH_REASON, Decimal(0)
+        else:
+            breach, notional = risk_check(request, specs[request.instrument], limits[account_id], usage[account_id])
+            check, reason = (breach.check, breach.reason) if breach else ("", "")
+        if not reason:
+            usage[account_id].gross_notional_today += notional
+            usage[account_id].orders_last_minute += 1
         status = OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION
-        fresh[key] = (status, reason)
+        fresh[key] = (status, reason, check)
         rows.append(
             (
-                key[0],
+                account_id,
                 submitted_by.pk,
                 request.client_order_id,
                 instruments[request.instrument].pk,
@@ -189,6 +222,7 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
                 source,
                 status,
                 reason,
+                Decimal(0) if reason else notional,
                 upload_id,
                 0,
                 Decimal(0),
@@ -213,24 +247,29 @@ def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
                 {
                     "source": source,
                     "transition": [OrderStatus.NEW, status],
-                    **({"reason": reason} if reason else {}),
+                    **({"reason": reason, "check": check} if reason else {}),
                     **extra,
                 },
             )
-            for key, (status, reason) in fresh.items()
+            for key, (status, reason, check) in fresh.items()
         ),
     )
     results = []
-    reported: set[tuple] = set()
+    first_terms: dict[tuple, tuple] = {}  # terms of each new order, as its first row gave them
     for request in requests:
         key = (accounts[request.account].pk, request.client_order_id)
         if key in known:
-            order_id, status, reason = known[key]
-            results.append(Accepted(order_id, request.client_order_id, status, reason, False))
+            order_id, status, reason, terms = known[key]
+            conflict = _conflict(order_id, terms, request)
+            results.append(Accepted(order_id, request.client_order_id, status, reason, False, conflict))
+        elif key in first_terms:
+            conflict = _conflict(ids[key], first_terms[key], request)
+            status, reason, _ = fresh[key]
+            results.append(Accepted(ids[key], request.client_order_id, status, reason, False, conflict))
         else:
-            status, reason = fresh[key]
-            results.append(Accepted(ids[key], request.client_order_id, status, reason, key not in reported))
-            reported.add(key)
+            status, reason, _ = fresh[key]
+            results.append(Accepted(ids[key], request.client_order_id, status, reason, True))
+            first_terms[key] = _terms(request.instrument, request.side.value, request.quantity, request.limit_price)
     _publish_order_ids({submitted_by.pk: list(ids.values())})
     return results
 
@@ -242,24 +281,47 @@ class Submission:
     refused: bool  # all or nothing, and a row was bad: nothing was created
 
 
+@transaction.atomic
 def orders_submit(*, submitted_by, rows: Sequence[Mapping], source: str, all_or_nothing: bool) -> Submission:
-    """Validate a batch of rows and accept the good ones, or none of them if the caller asked for all or nothing."""
+    """Validate a batch of rows and accept the good ones, or none of them if the caller asked for all or nothing.
+
+    A row that reuses a client_order_id for different terms is a problem of that row.
+    """
     batch = intake_parse(submitted_by=submitted_by, rows=rows)
     if not batch.requests or (all_or_nothing and batch.problems):
         return Submission(batch.problems, [], refused=bool(batch.problems) and all_or_nothing)
     outcomes = orders_accept(submitted_by=submitted_by, requests=[r for _, r in batch.requests], source=source)
-    accepted = [(index, outcome) for (index, _), outcome in zip(batch.requests, outcomes, strict=True)]
-    return Submission(batch.problems, accepted, refused=False)
+    accepted, conflicts = [], []
+    for (index, _), outcome in zip(batch.requests, outcomes, strict=True):
+        if outcome.conflict:
+            conflicts.append(RowProblem(index, [FieldError("client_order_id", outcome.conflict)]))
+        else:
+            accepted.append((index, outcome))
+    problems = sorted(batch.problems + conflicts, key=lambda p: p.index)
+    if conflicts and all_or_nothing:
+        transaction.set_rollback(True)
+        return Submission(problems, [], refused=True)
+    return Submission(problems, accepted, refused=False)
 
 
 def _orders_by_client_id(account_ids: list[int], client_order_ids: Sequence[str]) -> dict[tuple, tuple]:
-    """``(account id, client id) -> (order id, status, reject reason)`` of orders already there."""
+    """``(account id, client id) -> (order id, status, reject reason, terms)`` of orders already there."""
     found: dict[tuple, tuple] = {}
     for chunk in _chunks(list(dict.fromkeys(client_order_ids))):
-        for pk, account_id, client_id, status, reason in Order.objects.filter(
+        for pk, account_id, client_id, status, reason, symbol, side, quantity, limit in Order.objects.filter(
             account_id__in=account_ids, client_order_id__in=chunk
-        ).values_list("id", "account_id", "client_order_id", "status", "reject_reason"):
-            found[(account_id, client_id)] = (pk, status, reason)
+        ).values_list(
+            "id",
+            "account_id",
+            "client_order_id",
+            "status",
+            "reject_reason",
+            "instrument__symbol",
+            "side",
+            "quantity",
+            "limit_price",
+        ):
+            found[(account_id, client_id)] = (pk, status, reason, _terms(symbol, side, quantity, limit))
     return found
 
 
@@ -288,7 +350,8 @@ def order_create(
 ) -> tuple[Order, bool]:
     """Accept one order (form, single API call); returns ``(order, created)``.
 
-    Raises ValidationError with field errors when the order is malformed.
+    Raises ValidationError with field errors when the order is malformed, or reuses its
+    client_order_id for different terms.
     """
     row = {
         "client_order_id": client_order_id,
@@ -304,6 +367,8 @@ def order_create(
     if batch.problems:
         raise ValidationError({e.column: e.reason for e in batch.problems[0].errors})
     (accepted,) = orders_accept(submitted_by=submitted_by, requests=[batch.requests[0][1]], source=source)
+    if accepted.conflict:
+        raise ValidationError({"client_order_id": accepted.conflict})
     return Order.objects.select_related("account", "instrument").get(pk=accepted.order_id), accepted.created
 
 
@@ -683,3 +748,22 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
     Order.objects.bulk_update(open_orders, ["status", "updated_at"])
     AuditEvent.objects.bulk_create(audit)
     _publish_orders(open_orders)
+
+
+# --- risk limits -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def risk_limits_set(*, account: Account, actor: str, restricted_instruments: Iterable[Instrument], **limits):
+    """Give an account its own limits (every field; None switches a check off), audited with before and after."""
+    row = RiskLimits.objects.select_for_update().filter(account=account).first()
+    before = risk_limits_payload(account) if row else {"account": account.code, "source": "desk default"}
+    if row is None:
+        row = RiskLimits(account=account)
+    for field in RISK_LIMIT_FIELDS:
+        setattr(row, field, limits[field])
+    row.save()
+    row.restricted_instruments.set(restricted_instruments)
+    after = risk_limits_payload(account)
+    _audit("risk_limits.changed", actor, before=before, after=after).save()
+    return row

@@ -55,11 +55,12 @@ def upload_process(*, upload_id: int) -> Upload:
         return _finish(upload, Upload.Status.REFUSED, f"File refused: {exc}")
 
     _progress(upload, status=Upload.Status.VALIDATING, total_rows=len(rows), error_rows=0)
-    requests = []
+    requests, row_numbers = [], []
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
         batch = intake_parse(submitted_by=upload.uploaded_by, rows=[r.values for r in chunk])
         requests.extend(request for _, request in batch.requests)
+        row_numbers.extend(chunk[index].number for index, _ in batch.requests)
         UploadError.objects.bulk_create(
             [
                 UploadError(upload=upload, row=chunk[p.index].number, column=e.column, reason=e.reason[:300])
@@ -86,22 +87,47 @@ def upload_process(*, upload_id: int) -> Upload:
             results = orders_accept(
                 submitted_by=upload.uploaded_by, requests=chunk, source=Source.UPLOAD, upload=upload
             )
-            created = [r for r in results if r.created]
-            rejected = sum(1 for r in created if r.reject_reason)
-            Upload.objects.filter(pk=upload.pk).update(
-                created_rows=start + len(chunk),
-                accepted=F("accepted") + len(created) - rejected,
-                rejected=F("rejected") + rejected,
-                duplicates=F("duplicates") + len(results) - len(created),
+            conflicts = [
+                UploadError(
+                    upload=upload, row=row_numbers[start + i], column="client_order_id", reason=r.conflict[:300]
+                )
+                for i, r in enumerate(results)
+                if r.conflict
+            ]
+            refused = bool(conflicts) and upload.mode == Upload.Mode.ALL_OR_NOTHING
+            if refused:
+                transaction.set_rollback(True)
+            else:  # one transaction with the orders: a redelivered task resumes from created_rows
+                UploadError.objects.bulk_create(conflicts, ignore_conflicts=True)
+                created = [r for r in results if r.created]
+                rejected = sum(1 for r in created if r.reject_reason)
+                Upload.objects.filter(pk=upload.pk).update(
+                    created_rows=start + len(chunk),
+                    accepted=F("accepted") + len(created) - rejected,
+                    rejected=F("rejected") + rejected,
+                    duplicates=F("duplicates") + len(results) - len(created) - len(conflicts),
+                    error_rows=F("error_rows") + len(conflicts),
+                )
+        if refused:
+            UploadError.objects.bulk_create(conflicts, ignore_conflicts=True)
+            return _finish(
+                upload,
+                Upload.Status.REFUSED,
+                f"{len(conflicts):,} rows reuse a client_order_id for a different order; nothing was created "
+                "(all or nothing)",
             )
         upload.refresh_from_db()
         _publish(upload)
 
+    # Counted from the stored errors: a task resumed after a crash re-validates from zero.
+    error_rows = UploadError.objects.filter(upload=upload).values("row").distinct().count()
+    if error_rows != upload.error_rows:
+        _progress(upload, error_rows=error_rows)
     parts = [f"{upload.accepted:,} orders accepted"]
     if upload.duplicates:
         parts.append(f"{upload.duplicates:,} already known (client_order_id repeats)")
     if upload.rejected:
-        parts.append(f"{upload.rejected:,} rejected by the price collar")
+        parts.append(f"{upload.rejected:,} rejected by pre-trade risk checks")
     if upload.error_rows:
         parts.append(f"{upload.error_rows:,} rows with errors skipped")
     return _finish(upload, Upload.Status.DONE, "; ".join(parts))

@@ -10,9 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from smarttrading.spreadsheets import safe_cell
+from smarttrading.uploads import upload_refusal
+
 from .domain.intake import COLUMNS
 from .forms import OrderEntryForm, UploadForm
-from .models import Source
+from .models import OrderStatus, Source
 from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
 from .selectors import order_list, upload_list
@@ -60,10 +63,12 @@ def blotter(request):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                verb = "accepted" if created else "already exists"
-                messages.success(
-                    request, f"Order {order.client_order_id} {verb}: {order.side} {order.quantity} {order.instrument}"
-                )
+                summary = f"{order.side} {order.quantity} {order.instrument}"
+                if order.status == OrderStatus.REJECTED:
+                    messages.error(request, f"Order {order.client_order_id} rejected: {order.reject_reason}")
+                else:
+                    verb = "accepted" if created else "already exists"
+                    messages.success(request, f"Order {order.client_order_id} {verb}: {summary}")
                 return redirect("orders:blotter")
     orders = order_list(user=request.user).order_by("-id")[:200]
     return render(request, "orders/blotter.html", {"form": form, "orders": orders, "can_enter": can_enter})
@@ -77,8 +82,13 @@ def _require_trader(user) -> None:
 @login_required
 def upload(request):
     _require_trader(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    refused = upload_refusal(request) if request.method == "POST" else None
+    if refused:
+        form.is_valid()
+        form.errors.pop("file", None)  # "required": the limit stopped the file, say so instead
+        form.add_error("file", refused)
+    elif request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         try:
             created = upload_create(
@@ -117,7 +127,8 @@ def upload_errors_csv(request, upload_id: int):
     writer = csv.writer(_Echo())
     rows = found.errors.values_list("row", "column", "reason").iterator()
     response = StreamingHttpResponse(
-        (writer.writerow(r) for r in chain([("row", "column", "reason")], rows)), content_type="text/csv"
+        (writer.writerow([safe_cell(v) for v in r]) for r in chain([("row", "column", "reason")], rows)),
+        content_type="text/csv",
     )
     response["Content-Disposition"] = f'attachment; filename="upload-{found.pk}-errors.csv"'
     return response

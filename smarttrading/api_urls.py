@@ -8,6 +8,7 @@ urlpatterns = [
     path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
     path("instruments/<str:symbol>/quote/", market_apis.MarketQuoteApi.as_view(), name="market-quote"),
     path("instruments/<str:symbol>/bars/", market_apis.MarketBarsApi.as_view(), name="market-bars"),
+    path("accounts/<str:code>/risk-limits/", apis.AccountRiskLimitsApi.as_view(), name="account-risk-limits"),
     path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
     path("orders/bulk/", apis.OrderBulkCreateApi.as_view(), name="orders-bulk"),
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),

@@ -15,6 +15,8 @@ from decimal import Decimal
 from .values import PriceError, Side, parse_decimal, price_to_ticks
 
 COLUMNS = ("client_order_id", "instrument", "side", "quantity", "limit_price", "strategy", "urgency", "account")
+# A file row with more non-empty cells than the header: its values are shifted.
+EXTRA_CELLS = "row"
 REQUIRED_COLUMNS = ("client_order_id", "instrument", "side", "quantity", "account")
 STRATEGIES = ("TWAP", "VWAP", "POV", "IS")
 URGENCIES = ("LOW", "MEDIUM", "HIGH")
@@ -63,6 +65,8 @@ def parse_order_row(
 ) -> OrderRequest | list[FieldError]:
     """Validate one row; returns the normalized request or every field error found."""
     errors: list[FieldError] = []
+    if row.get(EXTRA_CELLS):
+        errors.append(FieldError(EXTRA_CELLS, f"has {row[EXTRA_CELLS]}; quote values that contain commas"))
 
     client_order_id = _text(row.get("client_order_id"))
     if not client_order_id:
@@ -149,16 +153,3 @@ def _limit_price(raw, spec: InstrumentSpec | None, errors: list[FieldError]) -> 
     except (PriceError, TypeError) as exc:
         errors.append(FieldError("limit_price", str(exc)))
         return None
-
-
-def collar_breach(request: OrderRequest, spec: InstrumentSpec, collar: Decimal) -> str | None:
-    """Why a limit is too far from the reference price to be a plausible order (a fat finger), if it is."""
-    if request.limit_price is None or collar <= 0:
-        return None
-    low, high = spec.reference_price * (1 - collar), spec.reference_price * (1 + collar)
-    if low <= request.limit_price <= high:
-        return None
-    return (
-        f"limit {request.limit_price} is outside the {(collar * 100).normalize():f}% price collar "
-        f"around the reference {spec.reference_price}"
-    )

@@ -69,7 +69,7 @@ class TestBulkApi:
 
     def test_repeats_return_the_original_within_a_request_and_across_channels(self, trader1):
         first = trader1.post("/api/v1/orders/", order(7, quantity=300), format="json").json()
-        response = trader1.post("/api/v1/orders/bulk/", [order(7, quantity=999), order(8), order(8)], format="json")
+        response = trader1.post("/api/v1/orders/bulk/", [order(7, quantity=300), order(8), order(8)], format="json")
         results = response.json()["results"]
         assert [r["status"] for r in results] == ["DUPLICATE", "CREATED", "DUPLICATE"]
         assert results[0]["id"] == first["id"]
@@ -135,6 +135,27 @@ class TestUploadService:
         assert upload.message == (
             "2 orders accepted; 1 already known (client_order_id repeats); 2 rows with errors skipped"
         )
+
+    def test_a_client_order_id_reused_for_a_different_order_is_an_error_of_its_row(self, users):
+        text = HEADER + "R-1,AAPL,BUY,100,,,,T1-GROWTH\nR-2,AAPL,BUY,100,,,,T1-GROWTH\nR-1,AAPL,SELL,100,,,,T1-GROWTH\n"
+
+        upload = upload_process(upload_id=make_upload(users["trader1"], text).pk)
+
+        assert (upload.accepted, upload.duplicates, upload.error_rows) == (2, 0, 1)
+        ((row, column, reason),) = UploadError.objects.values_list("row", "column", "reason")
+        first = Order.objects.get(client_order_id="R-1")
+        assert (row, column) == (4, "client_order_id")
+        assert reason == (
+            f"client_order_id R-1 is already order {first.pk} (BUY 100 AAPL at market); "
+            "use a new id for a different order"
+        )
+        assert upload.message == "2 orders accepted; 1 rows with errors skipped"
+        # all or nothing: the same file creates nothing
+        again = text.replace("R-", "S-")
+        refused = upload_process(upload_id=make_upload(users["trader1"], again, mode=Upload.Mode.ALL_OR_NOTHING).pk)
+        assert refused.status == Upload.Status.REFUSED
+        assert refused.message.startswith("1 rows reuse a client_order_id for a different order; nothing was created")
+        assert not Order.objects.filter(client_order_id__startswith="S-").exists()
 
     def test_all_or_nothing_refuses_the_file_and_creates_nothing(self, users):
         upload = make_upload(users["trader1"], CSV_WITH_ERRORS, mode=Upload.Mode.ALL_OR_NOTHING)

@@ -31,11 +31,47 @@ def test_post_order_creates_it_pending_aggregation_with_audit(trader1):
 
 def test_repeat_client_order_id_returns_the_original(trader1):
     first = trader1.post("/api/v1/orders/", ORDER, format="json").json()
-    again = trader1.post("/api/v1/orders/", {**ORDER, "quantity": 999}, format="json")
+    again = trader1.post("/api/v1/orders/", {**ORDER, "limit_price": "190.250"}, format="json")  # a retry
     assert again.status_code == 200
     assert again.json()["id"] == first["id"]
-    assert again.json()["quantity"] == 500
     assert Order.objects.count() == 1
+
+
+def test_a_client_order_id_reused_for_different_terms_is_refused(trader1):
+    first = trader1.post("/api/v1/orders/", ORDER, format="json").json()
+
+    again = trader1.post("/api/v1/orders/", {**ORDER, "quantity": 900}, format="json")
+
+    assert again.status_code == 400
+    assert again.json() == {
+        "client_order_id": [
+            f"client_order_id OMS-1 is already order {first['id']} (BUY 500 AAPL at 190.25); "
+            "use a new id for a different order"
+        ]
+    }
+    assert list(Order.objects.values_list("quantity", flat=True)) == [500]
+
+
+def test_bulk_reports_a_reused_client_order_id_by_index_and_all_or_nothing_refuses(trader1):
+    trader1.post("/api/v1/orders/", ORDER, format="json")
+    batch = [{**ORDER, "client_order_id": "OMS-2"}, {**ORDER, "side": "SELL"}, ORDER]
+
+    response = trader1.post("/api/v1/orders/bulk/", {"orders": batch, "mode": "ACCEPT_VALID"}, format="json")
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["created"], body["duplicates"], body["invalid"]) == (1, 1, 1)
+    assert [(r["index"], r["status"]) for r in body["results"]] == [(0, "CREATED"), (1, "INVALID"), (2, "DUPLICATE")]
+    assert "is already order" in body["results"][1]["errors"]["client_order_id"][0]
+
+    refused = trader1.post(
+        "/api/v1/orders/bulk/",
+        {"orders": [{**ORDER, "client_order_id": "OMS-3"}, {**ORDER, "quantity": 100}], "mode": "ALL_OR_NOTHING"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert not Order.objects.filter(client_order_id="OMS-3").exists()
+    assert Order.objects.count() == 2
 
 
 @pytest.mark.parametrize(

@@ -34,20 +34,50 @@ def test_login_page_and_anonymous_redirect(client, demo):
     assert client.get("/orders/").url.startswith("/accounts/login/")
 
 
+ORDER_FORM = {
+    "account": "T1-GROWTH",
+    "instrument": "MSFT",
+    "side": "SELL",
+    "quantity": "250",
+    "limit_price": "",
+    "strategy": "",
+    "urgency": "HIGH",
+}
+
+
 def test_order_form_accepts_and_reports_field_errors(client, users):
     client.force_login(users["trader1"])
-    form = {
-        "account": "T1-GROWTH",
-        "instrument": "MSFT",
-        "side": "SELL",
-        "quantity": "250",
-        "limit_price": "",
-        "strategy": "",
-        "urgency": "HIGH",
-        "client_order_id": "WEB-1",
-    }
+    form = {**ORDER_FORM, "client_order_id": "WEB-1"}
     response = client.post("/orders/", form, follow=True)
     assert b"Order WEB-1 accepted" in response.content
     bad = client.post("/orders/", {**form, "client_order_id": "WEB-2", "limit_price": "410.001"})
     assert bad.status_code == 200
     assert b"not a multiple of the tick" in bad.content
+
+
+def test_the_order_form_says_why_risk_rejected_an_order(client, users, settings):
+    settings.RISK_DEFAULTS = {**settings.RISK_DEFAULTS, "max_order_quantity": 200}
+    client.force_login(users["trader1"])
+    form = {**ORDER_FORM, "client_order_id": "WEB-R"}
+
+    response = client.post("/orders/", form, follow=True)
+
+    assert (
+        b'<li class="error">Order WEB-R rejected: quantity 250 exceeds the account&#x27;s maximum of 200</li>'
+        in response.content
+    )
+
+
+def test_five_wrong_passwords_lock_the_login_out_for_that_address(client, users):
+    for _ in range(4):
+        wrong = client.post("/accounts/login/", {"username": "trader1", "password": "wrong"})
+        assert wrong.status_code == 200 and b"Wrong username or password" in wrong.content
+    assert client.post("/accounts/login/", {"username": "trader1", "password": "wrong"}).status_code == 429
+
+    locked = client.post("/accounts/login/", {"username": "trader1", "password": "smarttrading-demo"})
+
+    assert locked.status_code == 429
+    assert b"Too many failed logins" in locked.content
+    # another user from the same address is not locked out
+    other = client.post("/accounts/login/", {"username": "trader2", "password": "smarttrading-demo"})
+    assert other.status_code == 302

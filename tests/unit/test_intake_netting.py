@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from orders.domain.aggregation import PendingOrder, plan_window
 from orders.domain.allocation import Demand, Supply, allocate_fills, allocate_pro_rata, pro_rata_lots
-from orders.domain.intake import FieldError, InstrumentSpec, OrderRequest, collar_breach, parse_order_row
+from orders.domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
 from orders.domain.values import Side
 
 AAPL = InstrumentSpec("AAPL", Decimal("0.01"), 1, Decimal("190.00"))
@@ -89,13 +89,6 @@ def test_explicit_strategy_wins_and_the_limit_is_spelt_on_the_tick():
     request = parse(strategy="pov", limit_price="190.1")
     assert request.strategy == "POV"
     assert str(request.limit_price) == "190.10"
-
-
-def test_price_collar_names_the_breach():
-    assert collar_breach(parse(limit_price="200.00"), AAPL, Decimal("0.2")) is None
-    assert collar_breach(parse(limit_price="240.00"), AAPL, Decimal("0.2")) == (
-        "limit 240.00 is outside the 20% price collar around the reference 190.00"
-    )
 
 
 def pending(key, side, quantity, limit=None, instrument="AAPL", strategy="TWAP"):
