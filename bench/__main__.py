@@ -12,7 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.execution import execution_quality
+from bench.faults import fault_benchmarks
 from bench.intake import intake_benchmarks
+from bench.load import load_benchmarks
 from bench.sessions import session_benchmarks
 from bench.tca import tca_benchmarks
 from bench.ws import ws_benchmarks
@@ -148,7 +150,7 @@ def execution_quality_figures() -> dict:
 
 def main() -> None:
     """``python -m bench [name ...]`` runs the named benchmarks only
-    (book, sim_day, aggregate, allocate, intake, sessions, tca, ws, execution)."""
+    (book, sim_day, aggregate, allocate, intake, sessions, tca, ws, load, faults, execution)."""
     only = set(sys.argv[1:])
     results = {"python": platform.python_version(), "machine": platform.machine()}
     for name, bench in (
@@ -160,6 +162,8 @@ def main() -> None:
         ("sessions", session_benchmarks),
         ("tca", tca_benchmarks),
         ("ws", ws_benchmarks),
+        ("load", load_benchmarks),
+        ("faults", fault_benchmarks),
         ("execution", execution_quality_figures),
     ):
         if only and name not in only:
@@ -176,6 +180,7 @@ def main() -> None:
         "tca_parent_10k_fills_s": 1.0,
         "tca_day_1000_parents_s": 30.0,
         "ws_latency_p99_ms": 250.0,
+        "load_p95_ms": 300.0,
     }
     width = max(map(len, results))
     for key, value in results.items():

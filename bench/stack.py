@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var" / "bench"
 POSTGRES = ("127.0.0.1", 5432)
+_redis: dict = {}  # the embedded server, replaced by restart_redis
 
 
 def _postgres_url() -> str:
@@ -55,14 +56,25 @@ def django_stack() -> str:
 
     from smarttrading import embedded_redis
 
-    redis_process = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
-    atexit.register(redis_process.terminate)
+    _redis["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+    atexit.register(lambda: _redis["process"].terminate())
     call_command("migrate", verbosity=0)
     call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return "postgresql" if postgres else "sqlite"
 
 
-def start_worker(name: str, log) -> subprocess.Popen:
+def restart_redis() -> None:
+    """Crash the embedded Redis (SIGKILL, nothing saved) and start a fresh one on its socket."""
+    from django.conf import settings
+
+    from smarttrading import embedded_redis
+
+    _redis["process"].kill()
+    _redis["process"].wait(timeout=10)
+    _redis["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+
+
+def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
     from django.conf import settings
 
     env = {
@@ -70,6 +82,7 @@ def start_worker(name: str, log) -> subprocess.Popen:
         "REDIS_URL": settings.REDIS_URL,
         "SMARTTRADING_SIM_SPEED": "0",
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     }
     return subprocess.Popen(
         [

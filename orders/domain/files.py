@@ -14,9 +14,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .intake import COLUMNS, REQUIRED_COLUMNS
+from .intake import COLUMNS, EXTRA_CELLS, REQUIRED_COLUMNS
 
 XLSX_MAGIC = b"PK\x03\x04"
+# 100,000 rows of eight short cells unpack to about 40 MB of sheet XML.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1000 * 1000
 
 
 class FileRefused(ValueError):
@@ -47,7 +49,11 @@ def read_order_file(file_name: str, content: bytes, *, max_rows: int) -> list[Nu
             continue  # a blank line is not an order
         if len(rows) == max_rows:
             raise FileRefused(f"more than {max_rows:,} rows; split the file")
-        rows.append(NumberedRow(number, {column: (record[i] if i < len(record) else "") for i, column in columns}))
+        values = {column: (record[i] if i < len(record) else "") for i, column in columns}
+        extra = sum(1 for cell in record[len(header) :] if cell.strip())
+        if extra:  # an unquoted comma shifts every later value: the row cannot be trusted
+            values[EXTRA_CELLS] = f"{len(header) + extra} cells, but the header has {len(header)}"
+        rows.append(NumberedRow(number, values))
     if not rows:
         raise FileRefused("the file has a header but no rows")
     return rows
@@ -85,6 +91,14 @@ def _csv_records(content: bytes) -> Iterator[list[str]]:
 def _xlsx_records(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused(f"not a readable XLSX workbook: {exc}") from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:  # a zip bomb, or a sheet far larger than any order file
+        raise FileRefused(
+            f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than {MAX_XLSX_UNPACKED_BYTES / 1e6:,.0f} MB"
+        )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -14,7 +14,7 @@ from orders.services import aggregation_window_run, order_create
 from routing.market.clock import to_ns
 from routing.models import Fill, MarketBar, MarketSession
 from routing.services import session_advance
-from tca.downloads import safe_cell
+from smarttrading.spreadsheets import safe_cell
 from tca.reports import TcaFilters, desk_report, parent_report, parents_for
 from tca.services import parent_comparison, tca_job_run
 

@@ -1,0 +1,112 @@
+"""Load: 200 simulated traders (locust, headless) submitting and reading orders against
+the running product: Daphne serving the ASGI app, a Celery worker and beat aggregating
+and executing, on the bench database.
+
+``load_users``, ``load_requests``, ``load_rps``, ``load_p50_ms``, ``load_p95_ms``,
+``load_errors`` (failed requests: a non-2xx answer or no answer).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.stack import ROOT, VAR_DIR, django_stack, start_worker
+from bench.ws import ASGI_APPLICATION, _free_port, _wait_for_http
+
+USERS = 200
+TRADERS = 20  # ten simulated users share each trader's login and account
+SPAWN_RATE = 50
+DURATION = "45s"
+
+
+def _traders() -> list[str]:
+    """Traders LOAD-0..19, each with an account of the same code and an API token."""
+    from django.contrib.auth.models import Group, User
+    from rest_framework.authtoken.models import Token
+
+    from orders.models import Account
+
+    group = Group.objects.get(name="trader")
+    tokens = []
+    for i in range(TRADERS):
+        user = User.objects.create_user(f"load{i}", password=None)
+        user.groups.add(group)
+        Account.objects.create(code=f"LOAD-{i}", name=f"Load test {i}", owner=user)
+        tokens.append(Token.objects.create(user=user).key)
+    return tokens
+
+
+def load_benchmarks() -> dict:
+    django_stack()
+    from django.conf import settings
+
+    tokens = _traders()
+    port = _free_port()
+    env = {**os.environ, "REDIS_URL": settings.REDIS_URL, "PYTHONUNBUFFERED": "1", "SMARTTRADING_SIM_SPEED": "60"}
+    log = open(VAR_DIR / "load-stack.log", "w")  # noqa: SIM115
+    bin_dir = Path(sys.executable).parent
+    processes = [
+        subprocess.Popen(
+            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+        start_worker("load", log),
+        subprocess.Popen(
+            [str(bin_dir / "celery"), "-A", "smarttrading", "beat", f"--schedule={VAR_DIR / 'load-beat'}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    prefix = VAR_DIR / "load"
+    try:
+        _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/")
+        subprocess.run(
+            [
+                str(bin_dir / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(USERS),
+                "--spawn-rate",
+                str(SPAWN_RATE),
+                "--run-time",
+                DURATION,
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "LOAD_TOKENS": ",".join(tokens)},
+            check=False,
+            timeout=300,
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        log.close()
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return {
+        "load_users": USERS,
+        "load_requests": int(total["Request Count"]),
+        "load_rps": round(float(total["Requests/s"]), 1),
+        "load_p50_ms": float(total["50%"]),
+        "load_p95_ms": float(total["95%"]),
+        "load_errors": int(total["Failure Count"]),
+    }

@@ -1,0 +1,177 @@
+"""Who gets what: every page, API endpoint and websocket stream, for anonymous, a trader,
+another trader, a supervisor and an analyst. A trader never sees another trader's orders,
+allocations, parents, uploads or limits: those are 404s, so even an id leaks nothing."""
+
+from __future__ import annotations
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from orders.models import Account, Instrument, Order, ParentOrder, Source, Upload
+from orders.services import aggregation_window_run, order_create
+from smarttrading.asgi import application
+from tca.models import TcaJob
+
+from .test_thin_path import session_cookie_headers
+
+ROLES = ("anonymous", "trader1", "trader2", "supervisor1", "analyst1")
+
+
+@pytest.fixture
+def world(demo):
+    """Each trader has an order in a parent of their own; trader1 has an upload; an analyst a TCA job."""
+    users = {u.username: u for u in User.objects.all()}
+    orders = {}
+    for trader, account, symbol in (("trader1", "T1-GROWTH", "AAPL"), ("trader2", "T2-MACRO", "MSFT")):
+        orders[trader], _ = order_create(
+            submitted_by=users[trader],
+            account=Account.objects.get(code=account),
+            instrument=Instrument.objects.get(symbol=symbol),
+            side="BUY",
+            quantity=100,
+            client_order_id=f"AUTH-{trader}",
+            source=Source.API,
+        )
+    aggregation_window_run(actor="test")
+    for order in orders.values():
+        order.refresh_from_db()
+    upload = Upload.objects.create(uploaded_by=users["trader1"], file_name="o.csv", content=b"x")
+    job = TcaJob.objects.create(kind=TcaJob.Kind.DESK, requested_by=users["analyst1"], filters={})
+    return {
+        "o1": orders["trader1"].pk,
+        "o2": orders["trader2"].pk,
+        "p1": orders["trader1"].parent_id,
+        "p2": orders["trader2"].parent_id,
+        "u1": upload.pk,
+        "job": job.pk,
+        "users": users,
+    }
+
+
+def client_for(world, role: str) -> APIClient:
+    client = APIClient()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+# (method, path, expected status per role, in ROLES order). {o1} is trader1's order, {p1} its parent.
+LOGIN = 302  # pages send the anonymous to the login page
+PAGES = [
+    ("GET", "/", (LOGIN, 302, 302, 302, 302)),
+    ("GET", "/orders/", (LOGIN, 200, 200, 200, 403)),
+    ("GET", "/orders/upload/", (LOGIN, 200, 200, 403, 403)),
+    ("GET", "/orders/upload/{u1}/", (LOGIN, 200, 404, 403, 403)),
+    ("GET", "/orders/upload/{u1}/errors.csv", (LOGIN, 200, 404, 200, 404)),
+    ("GET", "/execution/", (LOGIN, 403, 403, 200, 403)),
+    ("GET", "/execution/{p1}/", (LOGIN, 403, 403, 200, 403)),
+    ("GET", "/tca/", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/tca/parents/{p1}/", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/tca/parents/{p1}/report.csv", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/tca/reports/{job}/", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/admin/", (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+]
+DENIED = 403  # session auth comes first, so the anonymous get 403, not 401
+API = [
+    ("GET", "/api/v1/instruments/", (DENIED, 200, 200, 200, 200)),
+    ("GET", "/api/v1/instruments/AAPL/quote/", (DENIED, 200, 200, 200, 200)),  # market data is public
+    ("GET", "/api/v1/orders/", (DENIED, 200, 200, 200, 200)),
+    ("GET", "/api/v1/orders/{o1}/", (DENIED, 200, 404, 200, 200)),
+    ("POST", "/api/v1/orders/{o1}/cancel/", (DENIED, None, 404, 403, 403)),
+    ("GET", "/api/v1/orders/uploads/{u1}/", (DENIED, 200, 404, 200, 404)),
+    ("GET", "/api/v1/parents/", (DENIED, 200, 200, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/", (DENIED, 200, 404, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/children/", (DENIED, 200, 404, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/fills/", (DENIED, 200, 404, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/audit/", (DENIED, 200, 404, 200, 200)),
+    ("POST", "/api/v1/parents/{p2}/pause/", (DENIED, 403, 403, 200, 403)),
+    ("GET", "/api/v1/kill-switch/", (DENIED, 200, 200, 200, 200)),
+    ("POST", "/api/v1/aggregate/", (DENIED, 403, 403, 201, 403)),
+    ("GET", "/api/v1/accounts/T1-GROWTH/risk-limits/", (DENIED, 200, 404, 200, 404)),
+    ("GET", "/api/v1/tca/parents/{p1}/", (DENIED, 403, 403, 200, 200)),
+    ("GET", "/api/v1/tca/jobs/{job}/", (DENIED, 403, 403, 200, 200)),
+]
+
+
+def _status(world, role, method, path):
+    client = client_for(world, role)
+    url = path.format(**world)
+    response = client.generic(method, url, "{}", content_type="application/json")
+    return response.status_code
+
+
+@pytest.mark.django_db
+def test_pages_and_api_answer_exactly_the_expected_roles(world):
+    got, expected = {}, {}
+    for method, path, statuses in PAGES + API:
+        for role, status in zip(ROLES, statuses, strict=True):
+            if status is None:  # a state-changing call run for its owner in the leak test below
+                continue
+            expected[(method, path, role)] = status
+            got[(method, path, role)] = _status(world, role, method, path)
+    assert {k: v for k, v in got.items() if v != expected[k]} == {}
+
+
+@pytest.mark.django_db
+def test_lists_hold_only_what_the_reader_may_see(world):
+    def ids(role, url):
+        return {row["id"] for row in client_for(world, role).get(url).json()}
+
+    assert ids("trader1", "/api/v1/orders/") == {world["o1"]}
+    assert ids("trader2", "/api/v1/orders/") == {world["o2"]}
+    assert ids("supervisor1", "/api/v1/orders/") == ids("analyst1", "/api/v1/orders/") == {world["o1"], world["o2"]}
+    assert ids("trader1", "/api/v1/parents/") == {world["p1"]}
+    assert ids("trader2", "/api/v1/parents/") == {world["p2"]}
+    assert ids("supervisor1", "/api/v1/parents/") == {world["p1"], world["p2"]}
+    # the blotter page lists only the trader's own orders
+    page = client_for(world, "trader2").get("/orders/").content.decode()
+    assert "AUTH-trader2" in page and "AUTH-trader1" not in page
+
+
+@pytest.mark.django_db
+def test_only_the_owner_cancels_an_order(world):
+    assert client_for(world, "trader2").post(f"/api/v1/orders/{world['o1']}/cancel/").status_code == 404
+    response = client_for(world, "trader1").post(f"/api/v1/orders/{world['o1']}/cancel/")
+    assert response.status_code in (200, 409)  # 409: already working in the market, with the reason
+    assert Order.objects.filter(pk=world["o2"]).exclude(status="CANCELLED").exists()
+    assert ParentOrder.objects.filter(pk=world["p2"]).exists()
+
+
+STREAMS = [
+    ("/ws/orders/", (False, True, True, False, False)),
+    ("/ws/execution/", (False, False, False, True, False)),
+    ("/ws/execution/{p1}/", (False, False, False, True, False)),
+    ("/ws/tca/", (False, False, False, True, True)),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_streams_accept_exactly_the_expected_roles(world):
+    from channels.db import database_sync_to_async
+
+    headers = {"anonymous": [(b"origin", b"http://127.0.0.1")]}
+    for role in ROLES[1:]:
+        headers[role] = await database_sync_to_async(session_cookie_headers)(world["users"][role])
+    got, expected = {}, {}
+    for path, accepted in STREAMS:
+        url = path.format(**world)
+        for role, allowed in zip(ROLES, accepted, strict=True):
+            communicator = WebsocketCommunicator(application, url, headers=headers[role])
+            connected, _ = await communicator.connect()
+            got[(url, role)], expected[(url, role)] = connected, allowed
+            await communicator.disconnect()
+    assert {k: v for k, v in got.items() if v != expected[k]} == {}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_foreign_origin_is_refused_on_every_stream(world):
+    from channels.db import database_sync_to_async
+
+    headers = await database_sync_to_async(session_cookie_headers)(world["users"]["supervisor1"])
+    foreign = [h for h in headers if h[0] != b"origin"] + [(b"origin", b"https://evil.example")]
+    for path, _ in STREAMS:
+        communicator = WebsocketCommunicator(application, path.format(**world), headers=foreign)
+        connected, _ = await communicator.connect()
+        assert not connected, path

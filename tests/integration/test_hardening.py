@@ -1,0 +1,67 @@
+"""Production settings, CSRF on forms, and exports that never carry a live formula."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+
+from orders.models import Upload, UploadError
+from tests.processes import ROOT, process_env
+
+pytestmark = pytest.mark.django_db
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warning():
+    env = process_env(SMARTTRADING_DEBUG="0", SMARTTRADING_SECRET_KEY="k" * 64 + "-not-a-real-secret-just-long")
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests set it for this process only
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = process_env(SMARTTRADING_DEBUG="0")
+    env.pop("SMARTTRADING_SECRET_KEY", None)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode != 0
+    assert "SMARTTRADING_SECRET_KEY must be set" in result.stderr
+
+
+def test_forms_need_the_csrf_token(users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["trader1"])
+
+    response = client.post("/orders/", {"client_order_id": "X", "quantity": "100"})
+
+    assert response.status_code == 403
+
+
+def test_the_upload_error_report_escapes_formula_cells(trader1, users):
+    upload = Upload.objects.create(uploaded_by=users["trader1"], file_name="o.csv", content=b"x")
+    UploadError.objects.create(upload=upload, row=2, column="client_order_id", reason='=HYPERLINK("http://x")')
+    UploadError.objects.create(upload=upload, row=3, column="quantity", reason="-2+3")
+
+    response = trader1.get(f"/orders/upload/{upload.pk}/errors.csv")
+
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines() == [
+        "row,column,reason",
+        '2,client_order_id,"\'=HYPERLINK(""http://x"")"',
+        "3,quantity,'-2+3",
+    ]
