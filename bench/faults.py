@@ -52,6 +52,7 @@ def _submit_orders(batch: int) -> int:
 def fault_scenario(
     *,
     start_worker: Callable[[str], subprocess.Popen],
+    stop_workers: Callable[[list[subprocess.Popen]], None],
     restart_redis: Callable[[], None] | None,
     worker_kills: int = 6,
     order_batches: int = 3,
@@ -95,14 +96,7 @@ def fault_scenario(
                 break
             time.sleep(1.0)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        stop_workers(workers)
 
     accepted = Order.objects.exclude(status="REJECTED")
     allocated = dict(Allocation.objects.values("order").annotate(q=Sum("quantity")).values_list("order", "q"))
@@ -140,7 +134,7 @@ def fault_scenario(
 
 def fault_benchmarks() -> dict:
     """The scenario on the bench stack: six worker kills and one Redis restart."""
-    from bench.stack import VAR_DIR, django_stack, restart_redis, start_worker
+    from bench.stack import VAR_DIR, django_stack, restart_redis, start_worker, stop_processes
 
     django_stack()
     log = open(VAR_DIR / "faults.log", "w")  # noqa: SIM115
@@ -152,6 +146,7 @@ def fault_benchmarks() -> dict:
     try:
         return fault_scenario(
             start_worker=lambda name: start_worker(name, log, **fast_redelivery),
+            stop_workers=stop_processes,
             restart_redis=restart_redis,
             worker_kills=6,
             progress=lambda line: print(f"  faults: {line}", flush=True),

@@ -15,7 +15,7 @@ _numbers = itertools.count()
 
 
 class Trader(HttpUser):
-    wait_time = between(0.5, 1.5)
+    wait_time = between(2, 8)  # a person at a blotter: an action every few seconds
 
     def on_start(self):
         number = next(_numbers)

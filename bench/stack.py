@@ -102,3 +102,16 @@ def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def stop_processes(processes: list[subprocess.Popen], grace_s: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL whatever has not exited after ``grace_s``."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -48,7 +48,11 @@ def current_seq(group: str) -> int:
 
 def publish(group: str, message: dict) -> None:
     """Send ``message`` to every socket of ``group`` with the stream's next ``seq``."""
-    seq = _redis().incr(_seq_key(group))
+    try:
+        seq = _redis().incr(_seq_key(group))
+    except redis.RedisError:  # Redis is down: the change is committed; clients resync when it is back
+        logger.warning("publish to %s skipped: Redis is unavailable", group)
+        return
     payload = DjangoJSONEncoder().encode({**message, "seq": seq})
     try:
         async_to_sync(get_channel_layer().group_send)(group, {"type": "stream.message", "text": payload})

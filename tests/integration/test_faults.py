@@ -10,7 +10,7 @@ from django.conf import settings
 
 from bench.faults import fault_scenario
 from tests.integration.test_crash_safety import FAST_REDELIVERY, assert_reconciled
-from tests.processes import start_worker
+from tests.processes import start_worker, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,6 +23,7 @@ def test_repeated_worker_kills_and_a_redis_restart_lose_no_order_and_double_no_f
             start_worker=lambda name: start_worker(
                 log, name=name, SMARTTRADING_FAULT_STEP_DELAY_S="0.1", **FAST_REDELIVERY
             ),
+            stop_workers=stop,
             restart_redis=restart_redis,
             worker_kills=4,
         )

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from orders.models import Upload, UploadError
@@ -65,3 +66,30 @@ def test_the_upload_error_report_escapes_formula_cells(trader1, users):
         '2,client_order_id,"\'=HYPERLINK(""http://x"")"',
         "3,quantity,'-2+3",
     ]
+
+
+def test_an_order_is_accepted_while_redis_is_down(trader1, monkeypatch, django_capture_on_commit_callbacks):
+    """The stream message is best effort; the committed order must not turn into a 500."""
+    from smarttrading import streams
+
+    monkeypatch.setattr(settings, "REDIS_URL", "unix:///nonexistent/redis.sock")
+    streams._redis.cache_clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as published:
+            response = trader1.post(
+                "/api/v1/orders/",
+                {
+                    "client_order_id": "NO-REDIS",
+                    "account": "T1-GROWTH",
+                    "instrument": "AAPL",
+                    "side": "BUY",
+                    "quantity": 100,
+                },
+                format="json",
+            )
+    finally:
+        streams._redis.cache_clear()
+
+    assert published  # the stream message was attempted, and failed quietly
+    assert response.status_code == 201
+    assert response.json()["status"] == "PENDING_AGGREGATION"
