@@ -46,13 +46,19 @@ class BookError(ValueError):
 
 
 class Level:
-    """One price: its FIFO queue of resting orders and their total, kept in step."""
+    """One price: its FIFO queue of resting orders, their total and how many are live.
 
-    __slots__ = ("queue", "total")
+    A cancel only zeroes the order where it stands (removing it from the middle of a
+    deque costs a scan); matching drops such dead entries as it meets them, and a level
+    whose dead entries outnumber the live ones is compacted.
+    """
+
+    __slots__ = ("live", "queue", "total")
 
     def __init__(self) -> None:
         self.queue: deque[RestingOrder] = deque()
         self.total = 0
+        self.live = 0
 
 
 class OrderBook:
@@ -82,7 +88,7 @@ class OrderBook:
     def level_orders(self, side: int, price: int) -> list[RestingOrder]:
         """The orders resting at one price, first in the queue first."""
         level = (self._bids if side == BUY else self._asks).get(price)
-        return [] if level is None else list(level.queue)
+        return [] if level is None else [order for order in level.queue if order.quantity]
 
     def depth(self, side: int, levels: int = 5) -> list[tuple[int, int]]:
         """``[(price, quantity), ...]`` from the touch outwards."""
@@ -178,6 +184,7 @@ class OrderBook:
             insort(prices, price)
         level.queue.append(order)
         level.total += quantity
+        level.live += 1
         self._orders[order_id] = order
 
     def cancel(self, order_id: int) -> int:
@@ -191,13 +198,17 @@ class OrderBook:
         else:
             book, prices = self._asks, self.ask_prices
         level = book[price]
-        if len(level.queue) == 1:
+        quantity = order.quantity
+        if level.live == 1:
             del book[price]
             del prices[bisect_left(prices, price)]
         else:
-            level.queue.remove(order)
-            level.total -= order.quantity
-        return order.quantity
+            level.total -= quantity
+            level.live -= 1
+            order.quantity = 0  # dead where it stands: matching skips it
+            if len(level.queue) > 2 * level.live + 16:
+                level.queue = deque(o for o in level.queue if o.quantity)
+        return quantity
 
     def replace(self, order_id: int, *, quantity: int, price: int) -> list[Trade]:
         """Cancel/replace a resting order.
@@ -235,6 +246,9 @@ class OrderBook:
             queue = level.queue
             while quantity and queue:
                 maker = queue[0]
+                if not maker.quantity:  # cancelled earlier
+                    queue.popleft()
+                    continue
                 traded = quantity if quantity < maker.quantity else maker.quantity
                 trades.append(Trade(best, traded, side, maker.order_id, order_id, maker.owner, owner))
                 quantity -= traded
@@ -243,7 +257,8 @@ class OrderBook:
                 if not maker.quantity:
                     queue.popleft()
                     del orders[maker.order_id]
-            if not queue:
+                    level.live -= 1
+            if not level.live:
                 del book[best]
                 del prices[best_index]
         return trades

@@ -155,3 +155,23 @@ def test_book_invariants(script):
                 assert q == sum(o.quantity for o in book.level_orders(s, p)) > 0
     for order_id, quantity in traded.items():
         assert quantity <= submitted[order_id], "a fill exceeded the order"
+
+
+def test_a_cancel_in_the_middle_of_a_queue_is_skipped_by_matching_and_compacted_away():
+    book = OrderBook()
+    for order_id in range(1, 101):
+        book.submit(order_id, SELL, 10, 100, "x")
+    for order_id in range(2, 100):  # cancel all but the first and the last
+        assert book.cancel(order_id) == 10
+
+    assert [o.order_id for o in book.level_orders(SELL, 100)] == [1, 100]
+    assert book.depth(SELL) == [(100, 20)]
+    assert book.queue_ahead(100) == 10
+    assert len(book._asks[100].queue) < 40  # dead entries were compacted, not kept forever
+
+    trades = book.submit(500, BUY, 15, None, "y")
+
+    assert [(t.maker_order_id, t.quantity) for t in trades] == [(1, 10), (100, 5)]
+    assert book.depth(SELL) == [(100, 5)]
+    assert book.submit(501, BUY, 5, None, "y")[0].maker_order_id == 100
+    assert book.best_ask() is None and len(book) == 0
