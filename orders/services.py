@@ -180,8 +180,9 @@ AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
 def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
     account_ids = sorted(a.pk for a in accounts.values())
-    # Lock the accounts (in id order) so concurrent batches see each other's usage.
-    list(Account.objects.select_for_update().filter(pk__in=account_ids).order_by("pk").values_list("pk"))
+    # Lock the accounts (in id order) so concurrent batches see each other's usage. NO KEY
+    # UPDATE: rows that merely reference an account (new orders) are not held up by it.
+    list(Account.objects.select_for_update(no_key=True).filter(pk__in=account_ids).order_by("pk").values_list("pk"))
     instruments = {i.symbol: i for i in Instrument.objects.all()}
     specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
@@ -545,7 +546,7 @@ def _live_parents_lock(*, instruments: Iterable[Instrument]) -> dict[tuple, Pare
     A PAUSED parent is left alone: a supervisor stopped it, new orders should not wait on it.
     """
     parents = (
-        ParentOrder.objects.select_for_update()
+        ParentOrder.objects.select_for_update(of=("self",))
         .select_related("instrument")
         .filter(instrument__in=list(instruments), status__in=(ParentStatus.NEW, ParentStatus.WORKING))
         .order_by("id")
@@ -655,10 +656,12 @@ def order_cancel(*, order_id: int, cancelled_by) -> Order:
         raise ValidationError({"order": "not your order"})
     if order.parent_id is not None:
         market_now_lock(instruments=[order.instrument])
-        parent = ParentOrder.objects.select_for_update().select_related("instrument").get(pk=order.parent_id)
+        parent = (
+            ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=order.parent_id)
+        )
     else:
         parent = None
-    order = Order.objects.select_for_update().select_related("instrument", "account").get(pk=order_id)
+    order = Order.objects.select_for_update(of=("self",)).select_related("instrument", "account").get(pk=order_id)
     cancellable = (OrderStatus.PENDING_AGGREGATION, OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)
     if order.status not in cancellable or (parent is not None and parent.status not in PARENT_LIVE_STATUSES):
         raise ValidationError({"status": f"a {order.status} order cannot be cancelled"})
@@ -688,7 +691,7 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     Runs inside the caller's transaction (the execution step). Returns the orders that changed.
     """
     orders = list(
-        parent.orders.select_for_update()
+        parent.orders.select_for_update(of=("self",))
         .filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED))
         .select_related("account", "instrument")
         .order_by("received_at", "id")

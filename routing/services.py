@@ -169,7 +169,7 @@ def session_step_delay_s() -> float:
 @transaction.atomic
 def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     """Run step ``step_no`` of a session; returns None when it is not this step's turn."""
-    session = MarketSession.objects.select_for_update().select_related("instrument").get(pk=session_id)
+    session = MarketSession.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=session_id)
     if session.step_no != step_no or session.status != MarketSession.Status.RUNNING:
         return None
     instrument = session.instrument
@@ -181,7 +181,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     # Parents the engine still has children for are loaded whatever their status, so a
     # paused or cancelled parent's late fills are still recorded.
     parents = list(
-        ParentOrder.objects.select_for_update()
+        ParentOrder.objects.select_for_update(of=("self",))
         .select_related("instrument")
         .filter(Q(status__in=PARENT_LIVE_STATUSES) | Q(pk__in=list(state.parents)), instrument=instrument)
         .order_by("id")
@@ -481,7 +481,7 @@ def _parent_for_control(parent_id: int) -> tuple[ParentOrder, MarketNow]:
     """Lock the parent's session, then the parent: the order steps take locks in."""
     instrument = ParentOrder.objects.select_related("instrument").get(pk=parent_id).instrument
     market = market_now_lock(instruments=[instrument])[instrument.pk]
-    return ParentOrder.objects.select_for_update().select_related("instrument").get(pk=parent_id), market
+    return ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=parent_id), market
 
 
 def _control_audit(kind: str, parent: ParentOrder, actor: str, market: MarketNow, **detail) -> None:
