@@ -1,6 +1,8 @@
 # Smart Trading: `make run` serves the product with demo data, `make test` runs every test.
 SHELL := /bin/bash
-PYTHON ?= python3
+# Debian's CPython is built with profile-guided and link-time optimization: the pure-Python
+# simulator runs about 20% faster on it than on a default source build (pyenv's).
+PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null && echo /usr/bin/python3.11 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 export SMARTTRADING_VAR_DIR ?= $(CURDIR)/var

@@ -187,6 +187,11 @@ class OrderBook:
         level.live += 1
         self._orders[order_id] = order
 
+    def take(self, order_id: int, side: int, quantity: int, price: int, owner: str) -> list[Trade]:
+        """An immediate-or-cancel limit order, unchecked: the caller knows it is valid (the
+        simulator's background takers). What does not trade at once is dropped."""
+        return self._match(order_id, side, quantity, price, owner)
+
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity cancelled (0 if unknown or done)."""
         order = self._orders.pop(order_id, None)

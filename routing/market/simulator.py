@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .book import BUY, DAY, FOK, IOC, SELL, BookError, OrderBook, Trade
+from .book import BUY, DAY, FOK, SELL, BookError, OrderBook, Trade
 from .venues import DARK, MAKER, TAKER, VenueSpec
 
 NS_PER_S = 1_000_000_000
@@ -184,6 +184,8 @@ class MarketSimulator:
         # counterfactual runs of other algorithms face the same market.
         self.path_seed = warm_up_seed if path_seed is None else path_seed
         self.path_sign = path_sign  # −1 mirrors the path: antithetic runs for variance reduction
+        self._news_minute: int | None = None  # the minute whose per-second shocks are in _news
+        self._news: list[float] = []
         self.permanent = 0.0  # our trading's lasting impact, in subticks (kept exact, not rounded per fill)
         self.transient = 0.0  # decaying impact of our trading, in subticks
         self._our_flow = 0.0  # our recent signed volume, decaying
@@ -200,6 +202,8 @@ class MarketSimulator:
         self._excitation = 0.0  # extra arrivals per second from recent market orders, as of:
         self._excitation_ns = open_ns
         self._excitation_decay_ns = self.flow.excitation_decay_s * NS_PER_S
+        self._refill_delay_ns = self.flow.refill_delay_ms * 1e6
+        self._excitation_jump = self.flow.events_per_market_order / self.flow.excitation_decay_s
         self._next_second_ns = (open_ns // NS_PER_S + 1) * NS_PER_S  # the next per-second work
         self._base_rate = self.flow.events_per_s * intraday_intensity(0.0)  # arrivals per second, U-curve
         self._next_background_ns: int | None = None
@@ -307,9 +311,10 @@ class MarketSimulator:
         time order; return the tape's prints."""
         prints: list[Print] = []
         queue = self._queue
-        if self._next_background_ns is None:
-            self._next_background_ns = self.clock_ns + self._background_gap(rng)
         background = self._next_background_ns
+        if background is None:
+            # The day's first arrival: nothing has traded yet, so nothing excites the rate.
+            background = self.clock_ns + int(-math.log(1.0 - rng.random()) / self._base_rate * NS_PER_S) + 1
         events = 0
         while True:
             if queue and queue[0][0] <= background:  # a tie goes to the message
@@ -329,8 +334,8 @@ class MarketSimulator:
                     self._cross_seconds(at)
                 self.clock_ns = at
                 events += 1
-                self._background_event(rng, prints)
-                background = self._next_background_ns = at + self._background_gap(rng)
+                background = self._background_event(rng, prints)
+        self._next_background_ns = background
         self.events_processed += events
         if end_ns >= self._next_second_ns:
             self._cross_seconds(end_ns)
@@ -346,10 +351,8 @@ class MarketSimulator:
         """
         first, last = self._next_second_ns // NS_PER_S, to_ns // NS_PER_S
         flow = self.flow
-        sigma_per_s = flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
         for second in range(first, last + 1):
-            shock = random.Random(self.path_seed * 100_003 + second).gauss(0.0, sigma_per_s)
-            self.fundamental += self.path_sign * round(shock)
+            self.fundamental += self.path_sign * round(self._news_shock(second))
         self.fundamental = max(self.fundamental, SUBTICKS)
         if self.transient or self._our_flow:
             decay = math.exp(-(last - first + 1) / flow.impact_decay_s)
@@ -359,23 +362,17 @@ class MarketSimulator:
         self._base_rate = flow.events_per_s * intraday_intensity((last * NS_PER_S - self.open_ns) / day)
         self._next_second_ns = (last + 1) * NS_PER_S
 
-    def _excitation_now(self) -> float:
-        """The self-excited extra rate, decayed to the clock (it decays within a second)."""
-        if self._excitation:
-            self._excitation *= math.exp((self._excitation_ns - self.clock_ns) / self._excitation_decay_ns)
-            if self._excitation < 1e-3:
-                self._excitation = 0.0
-        self._excitation_ns = self.clock_ns
-        return self._excitation
-
-    def _background_gap(self, rng: random.Random) -> int:
-        excitation = self._excitation
-        if excitation:  # as _excitation_now, inline: this runs once per event
-            excitation *= math.exp((self._excitation_ns - self.clock_ns) / self._excitation_decay_ns)
-            self._excitation = excitation = excitation if excitation >= 1e-3 else 0.0
-        self._excitation_ns = self.clock_ns
-        rate = self._base_rate + excitation
-        return int(-math.log(1.0 - rng.random()) / rate * NS_PER_S) + 1
+    def _news_shock(self, second: int) -> float:
+        """The fundamental's move over one second, in subticks: a function of the path seed
+        and the second alone. Drawn a minute at a time, as seeding a generator costs more
+        than the draws."""
+        minute, index = divmod(second, 60)
+        if minute != self._news_minute:
+            news = random.Random(self.path_seed * 100_003 + minute)
+            sigma_per_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
+            self._news = [news.gauss(0.0, sigma_per_s) for _ in range(60)]
+            self._news_minute = minute
+        return self._news[index]
 
     # --- in-flight messages ---------------------------------------------------------
     def _send(self, rng: random.Random, venue: str, message: tuple) -> None:
@@ -484,12 +481,12 @@ class MarketSimulator:
     def _record_trades(self, rng: random.Random, venue: str, trades: list[Trade], prints: list[Print]) -> None:
         if not trades:
             return
-        spec = self.specs[venue]
+        now = self.clock_ns
         ours = self._ours
         for t in trades:
             prints.append(
                 Print(
-                    self.clock_ns,
+                    now,
                     venue,
                     t.price * 2,
                     t.quantity,
@@ -505,10 +502,10 @@ class MarketSimulator:
                     order = ours.get(order_id)
                     if order is not None:
                         self._our_fill(rng, order, t.quantity, t.price * 2, liquidity)
-        self._schedule(
-            self.clock_ns + int(self.flow.refill_delay_ms * 1e6 * rng.expovariate(1.0)) + 1,
-            ("refill", spec.code, -trades[-1].aggressor_side),
-        )
+        hit_side = -trades[-1].aggressor_side
+        if self._refill_quote(venue, hit_side) is not None:  # the hit left the side thin: react
+            delay_ns = int(self._refill_delay_ns * -math.log(1.0 - rng.random()))  # exponential
+            self._schedule(now + delay_ns + 1, ("refill", venue, hit_side))
 
     def _our_fill(self, rng: random.Random, order: OurOrder, quantity: int, price_half_ticks: int, liquidity: str):
         order.quantity -= quantity
@@ -624,28 +621,54 @@ class MarketSimulator:
             self._dark_cross(rng, pool, ours, contra, prints, taker=False)
 
     # --- background flow ------------------------------------------------------------
-    def _background_event(self, rng: random.Random, prints: list[Print]) -> None:
-        # Zero-intelligence flow: arrivals at a fixed mix, cancels in proportion to
-        # what rests, so the book neither empties nor grows without bound.
+    def _background_event(self, rng: random.Random, prints: list[Print]) -> int:
+        """One background arrival or cancel at the clock; returns when the next one comes.
+
+        Zero-intelligence flow: arrivals at a fixed mix, cancels in proportion to what
+        rests, so the book neither empties nor grows without bound. Limit orders and
+        cancels, nine events in ten, are written out here rather than called: this runs
+        half a million times a simulated day.
+        """
+        random_ = rng.random
+        now = self.clock_ns
+        if self._excitation:  # decay the self-excited rate to now; a market order adds to it
+            excitation = self._excitation * math.exp((self._excitation_ns - now) / self._excitation_decay_ns)
+            self._excitation = excitation if excitation >= 1e-3 else 0.0
+        self._excitation_ns = now
+        orders = self._background_orders
         arrivals = self._arrival_weight
-        draw = rng.random() * (arrivals + self._cancel_weight_per_order * len(self._background_orders))
-        if draw >= arrivals:
-            self._background_cancel(rng)
+        draw = random_() * (arrivals + self._cancel_weight_per_order * len(orders))
+        if draw >= arrivals:  # a random resting order is cancelled (one already filled draws again)
+            while orders:
+                index = int(random_() * len(orders))
+                order_id, book = orders[index]
+                orders[index] = orders[-1]
+                orders.pop()
+                if book.cancel(order_id):
+                    break
         elif draw >= 1.0:
             self._dark_contra_arrives(rng, prints)
-        elif draw < self._limit_share:
+        elif draw < self._limit_share:  # a limit order a few ticks off the fair value
             cumulative = self._lit_cumulative
-            venue = self._lit_codes[bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)]
-            self._background_limit(rng, venue, prints)
+            book = self._lit_books[bisect.bisect(cumulative, random_() * cumulative[-1], 0, len(cumulative) - 1)]
+            fair = int((self.fundamental + self.permanent + self.transient) / SUBTICKS)
+            if random_() < 0.5:
+                side = BUY
+                price = max(1, fair - 2 - int(-math.log(1.0 - random_()) / 0.6))  # exponential offset, mean 1/0.6
+            else:
+                side = SELL
+                price = fair + 2 + int(-math.log(1.0 - random_()) / 0.6)
+            quantity = 100 * min(50, int((1.0 - random_()) ** -0.625))  # as _size
+            order_id = self._next_order_id
+            self._next_order_id = order_id + 1
+            if self._crosses_nbbo(side, price):
+                quantity = self._take_protected_quotes(rng, side, quantity, price, prints)
+            if quantity:
+                book.rest(order_id, side, quantity, price, BACKGROUND)  # it crosses no venue's quote now
+                orders.append((order_id, book))
         else:
             self._background_market(rng, prints)
-
-    def _background_limit(self, rng: random.Random, venue: str, prints: list[Print]) -> None:
-        side = BUY if rng.random() < 0.5 else SELL
-        fair = int((self.fundamental + self.permanent + self.transient) / SUBTICKS)
-        offset = 2 + int(-math.log(1.0 - rng.random()) / 0.6)  # exponential, mean 1/0.6
-        price = max(1, fair - offset) if side == BUY else fair + offset
-        self._background_rest(rng, venue, side, self._size(rng), price, prints)
+        return now + int(-math.log(1.0 - random_()) / (self._base_rate + self._excitation) * NS_PER_S) + 1
 
     def _background_rest(
         self, rng: random.Random, venue: str, side: int, quantity: int, price: int, prints: list[Print]
@@ -684,27 +707,35 @@ class MarketSimulator:
         Returns the quantity left.
         """
         lit = self._lit_entries
+        buying = side == BUY
         while quantity:
-            best, at_best = None, []
+            best = chosen = tied = None  # tied: the other venues quoting the best price
             for entry in lit:
-                prices = entry[1].ask_prices if side == BUY else entry[1].bid_prices
-                if not prices:
-                    continue
-                price = prices[0] if side == BUY else prices[-1]
-                if best is None or (price - best) * side < 0:
-                    best, at_best = price, [entry]
+                if buying:
+                    prices = entry[1].ask_prices
+                    if not prices:
+                        continue
+                    price = prices[0]
+                    better = best is None or price < best
+                else:
+                    prices = entry[1].bid_prices
+                    if not prices:
+                        continue
+                    price = prices[-1]
+                    better = best is None or price > best
+                if better:
+                    best, chosen, tied = price, entry, None
                 elif price == best:
-                    at_best.append(entry)
-            if best is None or (best - limit) * side > 0:
+                    tied = [entry] if tied is None else [*tied, entry]
+            if best is None or (best > limit if buying else best < limit):
                 break
-            if len(at_best) == 1:
-                venue, book, _ = at_best[0]
-            else:  # as random.choices would pick, with one draw
+            if tied:  # as random.choices would pick, with one draw
+                at_best = [chosen, *tied]
                 cumulative = list(itertools.accumulate(entry[2] for entry in at_best))
-                pick = bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(at_best) - 1)
-                venue, book, _ = at_best[pick]
+                chosen = at_best[bisect.bisect(cumulative, rng.random() * cumulative[-1], 0, len(at_best) - 1)]
+            venue, book, _ = chosen
             self._next_order_id += 1
-            trades = book.submit(self._next_order_id - 1, side, quantity, best, BACKGROUND, tif=IOC)
+            trades = book.take(self._next_order_id - 1, side, quantity, best, BACKGROUND)
             for trade in trades:
                 quantity -= trade.quantity
             self._record_trades(rng, venue, trades, prints)
@@ -720,28 +751,26 @@ class MarketSimulator:
             return
         # Takers sweep at most a few ticks through the touch, as a marketable limit.
         self._take_protected_quotes(rng, side, self._size(rng), touch + 3 * side, prints)
-        self._excitation = self._excitation_now() + self.flow.events_per_market_order / self.flow.excitation_decay_s
+        self._excitation += self._excitation_jump  # decayed to now when the event began
 
-    def _background_cancel(self, rng: random.Random) -> None:
-        orders = self._background_orders
-        while orders:
-            index = int(rng.random() * len(orders))
-            order_id, book = orders[index]
-            orders[index] = orders[-1]
-            orders.pop()
-            if book.cancel(order_id):
-                return
+    def _refill_quote(self, venue: str, side: int) -> int | None:
+        """Where a liquidity provider would quote ``side`` on ``venue``: a tick and a half off
+        the fair value. None if the venue already quotes that side at or better than that."""
+        fair = (self.fundamental + self.permanent + self.transient) / SUBTICKS
+        if side == BUY:
+            quote = max(1, math.floor(fair - 1.5))
+            bids = self.books[venue].bid_prices
+            return None if bids and bids[-1] >= quote else quote
+        quote = math.ceil(fair + 1.5)
+        asks = self.books[venue].ask_prices
+        return None if asks and asks[0] <= quote else quote
 
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
-        """A liquidity provider re-quotes a taken side at least a tick and a half off the
-        fair value, unless the venue already quotes better, keeping the spread at a few ticks."""
-        book = self.books[venue]
-        fair = self.fair_value_ticks()
-        touch = book.best_bid() if side == BUY else book.best_ask()
-        quote = math.floor(fair - 1.5) if side == BUY else math.ceil(fair + 1.5)
-        if touch is not None and (touch - quote) * side >= 0:
-            return  # the side is already quoted at or better than the provider would
-        self._background_rest(rng, venue, side, 100 * rng.randint(2, 6), max(1, quote), prints)
+        """A liquidity provider re-quotes a side that was hit, after its reaction time, unless
+        the venue quotes it well enough again by then: this keeps the spread at a few ticks."""
+        quote = self._refill_quote(venue, side)
+        if quote is not None:
+            self._background_rest(rng, venue, side, 100 * rng.randint(2, 6), quote, prints)
 
     @staticmethod
     def _size(rng: random.Random) -> int:

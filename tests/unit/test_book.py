@@ -27,6 +27,19 @@ def test_ioc_never_rests_and_limit_is_respected():
     assert book.best_bid() is None
 
 
+def test_take_trades_up_to_its_limit_and_drops_the_rest():
+    book = OrderBook()
+    book.rest(1, SELL, 100, 10_000, "a")
+    book.rest(2, SELL, 100, 10_001, "b")
+    book.rest(3, SELL, 100, 10_002, "c")
+
+    trades = book.take(4, BUY, 250, 10_001, "taker")
+
+    assert [(t.maker_order_id, t.price, t.quantity) for t in trades] == [(1, 10_000, 100), (2, 10_001, 100)]
+    assert book.get(4) is None
+    assert book.depth(SELL) == [(10_002, 100)]
+
+
 def test_market_order_takes_what_is_there_and_does_not_rest():
     book = OrderBook()
     book.submit(1, BUY, 30, 9_999, "a")

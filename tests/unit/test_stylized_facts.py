@@ -26,7 +26,7 @@ class RecordingSimulator(MarketSimulator):
 
     def _background_event(self, rng, prints):
         self.event_times.append(self.clock_ns)
-        super()._background_event(rng, prints)
+        return super()._background_event(rng, prints)
 
 
 def new_sim(seed, cls=MarketSimulator):
