@@ -1,6 +1,6 @@
 """Load: 200 simulated traders (locust, headless) submitting and reading orders against
-the running product: Daphne serving the ASGI app, a Celery worker and beat aggregating
-and executing, on the bench database.
+the running product: uvicorn serving the ASGI app (two processes, as the Procfile runs
+it), a Celery worker and beat aggregating and executing, on the bench database.
 
 ``load_users``, ``load_requests``, ``load_rps``, ``load_p50_ms``, ``load_p95_ms``,
 ``load_errors`` (failed requests: a non-2xx answer or no answer).
@@ -14,13 +14,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.stack import ROOT, VAR_DIR, django_stack, start_worker, stop_processes
-from bench.ws import ASGI_APPLICATION, _free_port, _wait_for_http
+from bench.stack import (
+    ROOT,
+    VAR_DIR,
+    django_stack,
+    free_port,
+    start_worker,
+    stop_processes,
+    wait_for_http,
+    web_server_command,
+)
 
 USERS = 200
 TRADERS = 20  # ten simulated users share each trader's login and account
 SPAWN_RATE = 20  # users join over ten seconds, as a desk logs in
 DURATION = "70s"
+WEB_WORKERS = int(os.environ.get("SMARTTRADING_WEB_WORKERS", "2"))  # as the Procfile
 
 
 def _traders() -> list[str]:
@@ -55,7 +64,7 @@ def load_benchmarks() -> dict:
 
     tokens = _traders()
     _open_sessions()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REDIS_URL": settings.REDIS_URL,
@@ -69,7 +78,7 @@ def load_benchmarks() -> dict:
     bin_dir = Path(sys.executable).parent
     processes = [
         subprocess.Popen(
-            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+            web_server_command(port, workers=WEB_WORKERS),
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -86,7 +95,7 @@ def load_benchmarks() -> dict:
     ]
     prefix = VAR_DIR / "load"
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/")
+        wait_for_http(f"http://127.0.0.1:{port}/accounts/login/")
         subprocess.run(
             [
                 str(bin_dir / "locust"),
@@ -121,6 +130,8 @@ def load_benchmarks() -> dict:
     return {
         "load_database": database,
         "load_users": USERS,
+        "load_pace_s": os.environ.get("LOAD_PACE_S", "2,8"),
+        "load_web_workers": WEB_WORKERS,
         "load_requests": int(total["Request Count"]),
         "load_rps": round(float(total["Requests/s"]), 1),
         "load_p50_ms": float(total["50%"]),

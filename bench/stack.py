@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from functools import cache
 from pathlib import Path
 
@@ -102,6 +104,43 @@ def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+ASGI_APPLICATION = "smarttrading.asgi:application"
+
+
+def web_server_command(port: int, workers: int = 1) -> list[str]:
+    """The product's web server as the Procfile runs it: uvicorn, HTTP and websockets."""
+    return [
+        str(Path(sys.executable).parent / "uvicorn"),
+        ASGI_APPLICATION,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--lifespan",
+        "off",
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def stop_processes(processes: list[subprocess.Popen], grace_s: float = 15.0) -> None:

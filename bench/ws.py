@@ -1,14 +1,14 @@
 """Websocket latency: from the commit of a step's fills to their receipt by every client.
 
-A real Daphne serves the product's ASGI application; 50, then 200, supervisors' browsers
-(``websockets`` clients with a logged-in session cookie) watch one parent's panel stream
-``/ws/execution/<id>/``. This process plays the execution step: ten times a second it
-writes ten fills (100 fills/s) in one transaction and, on commit, publishes them as the
-step does (the parent, its fills, venue breakdown and reconciliation), stamped with the
-commit time. Each client records receipt minus commit time, and on a gap in ``seq``
-re-syncs from a snapshot like the browser does; a fill is missed if neither a message
-nor a snapshot brought it. To prove the resync, every client throws one message away as
-if lost.
+The product's web server (uvicorn, as the Procfile runs it) serves the ASGI application;
+50, then 200, supervisors' browsers (``websockets`` clients with a logged-in session
+cookie) watch one parent's panel stream ``/ws/execution/<id>/``. This process plays the
+execution step: ten times a second it writes ten fills (100 fills/s) in one transaction
+and, on commit, publishes them as the step does (the parent, its fills, venue breakdown
+and reconciliation), stamped with the commit time. Each client records receipt minus
+commit time, and on a gap in ``seq`` re-syncs from a snapshot like the browser does; a
+fill is missed if neither a message nor a snapshot brought it. To prove the resync,
+every client throws one message away as if lost.
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
-from bench.stack import ROOT, django_stack
+from bench.stack import ROOT, django_stack, free_port, wait_for_http, web_server_command
 
-ASGI_APPLICATION = "smarttrading.asgi:application"
 CLIENTS = (50, 200)
 MESSAGES_PER_S = 10
 FILLS_PER_MESSAGE = 10
@@ -40,17 +37,17 @@ def ws_benchmarks() -> dict:
     django_stack()
     from django.conf import settings
 
-    port = _free_port()
-    log = open(Path(settings.VAR_DIR) / "ws-bench-daphne.log", "w")  # noqa: SIM115
-    daphne = subprocess.Popen(
-        [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APPLICATION],
+    port = free_port()
+    log = open(Path(settings.VAR_DIR) / "ws-bench-web.log", "w")  # noqa: SIM115
+    web = subprocess.Popen(
+        web_server_command(port),
         cwd=ROOT,
         env={**os.environ, "REDIS_URL": settings.REDIS_URL, "PYTHONUNBUFFERED": "1"},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_http(f"http://127.0.0.1:{port}/accounts/login/")
+        wait_for_http(f"http://127.0.0.1:{port}/accounts/login/")
         parent, child = _working_parent()
         cookie = _session_cookie("supervisor1")
         results: dict = {}
@@ -69,29 +66,9 @@ def ws_benchmarks() -> dict:
         results["ws_missed_messages"] = missed
         return results
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=15)
+        web.terminate()
+        web.wait(timeout=15)
         log.close()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_http(url: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def _session_cookie(username: str) -> str:

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
+import redis
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from . import streams
 
+logger = logging.getLogger(__name__)
+
 FORBIDDEN = 4403
+SERVICE_RESTART = 1012
 SNAPSHOT_REUSE_S = 1.0
 
 # group -> (event loop, seq, built at, the build). A snapshot is a function of its group's
@@ -55,6 +61,16 @@ class StreamConsumer(AsyncWebsocketConsumer):
     def snapshot(self) -> dict:  # runs in a thread
         raise NotImplementedError
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except redis.ConnectionError:
+            # Redis went away under this socket's wait for messages: close it as a service
+            # restart; the page reconnects, resubscribes and takes a snapshot.
+            logger.warning("closing a %s socket: Redis is unavailable", type(self).__name__, exc_info=True)
+            self._stop_keeping_subscribed()
+            await send({"type": "websocket.close", "code": SERVICE_RESTART})
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not await database_sync_to_async(self.allowed)(user):
@@ -62,12 +78,36 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         self.group = self.group_name()
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.redis_server = await sync_to_async(streams.redis_server_id)()
         await self.accept()
         await self.send_snapshot()
+        self.keeping_subscribed = asyncio.ensure_future(self.keep_subscribed())
 
     async def disconnect(self, code):
+        self._stop_keeping_subscribed()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def keep_subscribed(self):
+        """Rejoin the group every few seconds: a Redis restart forgets every group (and
+        channels_redis lets memberships expire after a day). When Redis is a new server,
+        messages were lost in between, so the socket gets a fresh snapshot."""
+        while True:
+            await asyncio.sleep(settings.STREAM_RESUBSCRIBE_S)
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                server = await sync_to_async(streams.redis_server_id)()
+                if server != self.redis_server:
+                    await self.send_snapshot()
+                    self.redis_server = server
+            except (redis.RedisError, OSError):
+                continue  # still down: try again at the next beat
+            except Exception:
+                logger.exception("resubscribing a %s socket failed", type(self).__name__)
+
+    def _stop_keeping_subscribed(self):
+        if getattr(self, "keeping_subscribed", None) is not None:
+            self.keeping_subscribed.cancel()
 
     async def receive(self, text_data=None, bytes_data=None):
         try:

@@ -119,6 +119,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool per process: a request or a task borrows a connection and gives it back, so
+    # the web server's many threads and the workers stay under PostgreSQL's max_connections.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": int(os.environ.get("SMARTTRADING_DB_POOL_SIZE", "8")),
+            "timeout": 30,
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,6 +177,9 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "capacity": 1000, "expiry": 30},
     }
 }
+
+# How often an open websocket rejoins its group (see StreamConsumer.keep_subscribed).
+STREAM_RESUBSCRIBE_S = float(os.environ.get("SMARTTRADING_STREAM_RESUBSCRIBE_S", "10"))
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None

@@ -9,6 +9,7 @@ the transaction rolls back.
 from __future__ import annotations
 
 import logging
+import time
 from functools import cache
 
 import redis
@@ -41,15 +42,34 @@ def _seq_key(group: str) -> str:
     return f"smarttrading:seq:{group}"
 
 
+# A stream's counter starts, when Redis has none (first use, or a restart lost it), at the
+# microseconds since the epoch: above any number the stream gave before, as it never gives a
+# million a second, so a client's ``seq`` only rises. (Below 2**53: exact in JavaScript.)
+_SEQ_SCRIPT = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+if ARGV[2] == '1' then return redis.call('INCR', KEYS[1]) end
+return tonumber(redis.call('GET', KEYS[1]))
+"""
+
+
+def _seq(group: str, *, advance: bool) -> int:
+    script = _redis().register_script(_SEQ_SCRIPT)  # runs by its SHA; loaded once per server
+    return int(script(keys=[_seq_key(group)], args=[time.time_ns() // 1000, int(advance)]))
+
+
 def current_seq(group: str) -> int:
-    value = _redis().get(_seq_key(group))
-    return int(value) if value else 0
+    return _seq(group, advance=False)
+
+
+def redis_server_id() -> str:
+    """The Redis server's run id: a new one means a restart, which forgot every group."""
+    return _redis().info("server")["run_id"]
 
 
 def publish(group: str, message: dict) -> None:
     """Send ``message`` to every socket of ``group`` with the stream's next ``seq``."""
     try:
-        seq = _redis().incr(_seq_key(group))
+        seq = _seq(group, advance=True)
     except redis.RedisError:  # Redis is down: the change is committed; clients resync when it is back
         logger.warning("publish to %s skipped: Redis is unavailable", group)
         return

@@ -4,11 +4,7 @@ on the test database."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
+from bench.stack import free_port, wait_for_http, web_server_command
 from tests.processes import process_env, start_worker, stop
 
 # Playwright's sync API runs an event loop in the test thread; the test's own ORM reads
@@ -36,38 +33,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.fixture
 def live_stack(transactional_db, demo, redis_server):
-    """Base URL of a running product: Daphne (HTTP + websockets) and the workers on the test DB."""
+    """Base URL of a running product: uvicorn (HTTP + websockets) and the workers on the test DB."""
     # The stack's processes know only the production hashers.
     for user in User.objects.all():
         user.password = make_password(settings.DEMO_PASSWORD, hasher="pbkdf2_sha256")
         user.save(update_fields=["password"])
     port = free_port()
     env = process_env(SMARTTRADING_SIM_SPEED="30")
-    bin_dir = Path(sys.executable).parent
     log = open(Path(settings.VAR_DIR) / "live-stack.log", "w")  # noqa: SIM115
     processes = [
         subprocess.Popen(
-            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "smarttrading.asgi:application"],
+            web_server_command(port),
             cwd=ROOT,
             env=env,
             stdout=log,
