@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from orders.models import Upload, UploadError
+from orders.models import Order, Upload, UploadError
 from tests.processes import ROOT, process_env
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,25 @@ def test_an_order_is_accepted_while_redis_is_down(trader1, monkeypatch, django_c
     assert published  # the stream message was attempted, and failed quietly
     assert response.status_code == 201
     assert response.json()["status"] == "PENDING_AGGREGATION"
+
+
+def test_a_database_that_cannot_take_the_order_now_answers_503_and_saves_nothing(trader1, monkeypatch):
+    from django.db import OperationalError
+
+    from orders import apis
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(apis, "order_create", locked)
+
+    response = trader1.post(
+        "/api/v1/orders/",
+        {"client_order_id": "BUSY-1", "account": "T1-GROWTH", "instrument": "AAPL", "side": "BUY", "quantity": 100},
+        format="json",
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert "retry" in response.json()["detail"]
+    assert not Order.objects.filter(client_order_id="BUSY-1").exists()
