@@ -81,14 +81,14 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.redis_server = await sync_to_async(streams.redis_server_id)()
         await self.accept()
         await self.send_snapshot()
-        self.keeping_subscribed = asyncio.ensure_future(self.keep_subscribed())
+        self.keeping_subscribed = asyncio.ensure_future(self._keep_subscribed())
 
     async def disconnect(self, code):
         self._stop_keeping_subscribed()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def keep_subscribed(self):
+    async def _keep_subscribed(self):
         """Rejoin the group every few seconds: a Redis restart forgets every group (and
         channels_redis lets memberships expire after a day). When Redis is a new server,
         messages were lost in between, so the socket gets a fresh snapshot."""

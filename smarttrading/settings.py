@@ -178,7 +178,7 @@ CHANNEL_LAYERS = {
     }
 }
 
-# How often an open websocket rejoins its group (see StreamConsumer.keep_subscribed).
+# How often an open websocket rejoins its group (see StreamConsumer._keep_subscribed).
 STREAM_RESUBSCRIBE_S = float(os.environ.get("SMARTTRADING_STREAM_RESUBSCRIBE_S", "10"))
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
