@@ -192,8 +192,7 @@ class MarketSimulator:
         self.events_processed = 0  # background arrivals and cancels, for benchmarks
         self._next_order_id = 1
         self._background_orders: list[tuple[int, OrderBook]] = []  # resting, or since filled
-        self._lit_codes = list(self.venues)
-        self._lit_cumulative = list(itertools.accumulate(self.venues[c].flow_share for c in self._lit_codes))
+        self._lit_cumulative = list(itertools.accumulate(v.flow_share for v in self.venues.values()))
         self._dark_codes = list(self.pools)
         self._dark_share = sum(p.spec.dark.arrivals_share for p in self.pools.values())
         self._limit_share = self.flow.limit_share
@@ -707,27 +706,18 @@ class MarketSimulator:
         Returns the quantity left.
         """
         lit = self._lit_entries
-        buying = side == BUY
         while quantity:
             best = chosen = tied = None  # tied: the other venues quoting the best price
             for entry in lit:
-                if buying:
-                    prices = entry[1].ask_prices
-                    if not prices:
-                        continue
-                    price = prices[0]
-                    better = best is None or price < best
-                else:
-                    prices = entry[1].bid_prices
-                    if not prices:
-                        continue
-                    price = prices[-1]
-                    better = best is None or price > best
-                if better:
+                prices = entry[1].ask_prices if side == BUY else entry[1].bid_prices
+                if not prices:
+                    continue
+                price = prices[0] if side == BUY else prices[-1]
+                if best is None or (price - best) * side < 0:
                     best, chosen, tied = price, entry, None
                 elif price == best:
                     tied = [entry] if tied is None else [*tied, entry]
-            if best is None or (best > limit if buying else best < limit):
+            if best is None or (best - limit) * side > 0:
                 break
             if tied:  # as random.choices would pick, with one draw
                 at_best = [chosen, *tied]
