@@ -41,8 +41,7 @@ run: setup
 browser:
 	@bash scripts/ensure-chromium
 
-test: $(VENV)/.dev browser
-	$(VENV)/bin/ruff check .
+test: lint browser
 	$(PY) -m pytest
 
 # The database-touching tests again, on PostgreSQL (DATABASE_URL must point at it).
@@ -56,8 +55,10 @@ bench: $(VENV)/.dev
 	  BENCH_DATABASE=postgresql SMARTTRADING_SIM_SPEED=0 $(PY) -m bench sessions; \
 	fi
 
+# ruff, and the layers by import-linter's contracts in pyproject.toml.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo --no-cache
 
 clean:
 	rm -rf $(SMARTTRADING_VAR_DIR) staticfiles

@@ -25,7 +25,8 @@ def _submit_orders(batch: int) -> int:
     from django.contrib.auth.models import User
 
     from orders.models import Account, Instrument, Source
-    from orders.services import aggregation_window_run, order_create
+    from orders.services.intake import order_create
+    from routing.services.aggregation import aggregation_window_run
 
     accounts = [("trader1", "T1-GROWTH"), ("trader1", "T1-INCOME"), ("trader2", "T2-MACRO")]
     users = {u.username: u for u in User.objects.filter(username__in=["trader1", "trader2"])}
@@ -64,7 +65,7 @@ def fault_scenario(
 
     from orders.models import Allocation, Order, ParentOrder
     from routing.models import ChildOrder, Fill
-    from routing.services import sessions_watchdog
+    from routing.services.sessions import sessions_watchdog
 
     submitted = _submit_orders(0)
     workers = [start_worker("fault-a"), start_worker("fault-b")]

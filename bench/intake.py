@@ -62,8 +62,8 @@ def _csv_upload(rows: int = 100_000) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from orders.models import Order, ParentOrder
-    from orders.services import aggregation_window_run
-    from orders.upload_services import upload_process
+    from orders.services.uploads import upload_process
+    from routing.services.aggregation import aggregation_window_run
 
     data = _rows(rows, seed=11, prefix="CSV")
     text = HEADER + "\n" + "\n".join(",".join(str(r[c]) for c in HEADER.split(",")) for r in data) + "\n"

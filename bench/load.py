@@ -52,7 +52,7 @@ def _traders() -> list[str]:
 def _open_sessions() -> None:
     """Today's market for the traded instruments, so quotes answer from the first request."""
     from orders.models import Instrument
-    from routing.services import session_get_or_create
+    from routing.services.sessions import session_get_or_create
 
     for instrument in Instrument.objects.filter(symbol__in=["AAPL", "MSFT", "XOM"]):
         session_get_or_create(instrument=instrument)

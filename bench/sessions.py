@@ -34,7 +34,8 @@ def _parents(instruments, per_instrument: int, tag: str) -> list[int]:
     from django.contrib.auth.models import User
 
     from orders.models import Account, Source
-    from orders.services import aggregation_window_run, order_create
+    from orders.services.intake import order_create
+    from routing.services.aggregation import aggregation_window_run
 
     trader = User.objects.get(username="trader1")
     account = Account.objects.get(code="T1-GROWTH")

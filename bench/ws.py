@@ -88,7 +88,7 @@ def _working_parent():
     from orders.models import Instrument, ParentOrder, ParentStatus
     from routing.market.clock import OPEN_NS, to_datetime
     from routing.models import ChildOrder
-    from routing.services import session_get_or_create
+    from routing.services.sessions import session_get_or_create
 
     instrument = Instrument.objects.get(symbol="MSFT")
     session = session_get_or_create(instrument=instrument)
@@ -126,10 +126,9 @@ def _publish_step(parent_id: int, child, step_no: int) -> list[int]:
     from django.db.models import F
 
     from orders.models import ParentOrder
-    from orders.payloads import parent_payload
     from routing.models import Fill
+    from routing.payloads import fill_payload, parent_payload
     from routing.selectors import parent_reconciliation, parent_venue_breakdown
-    from routing.services import fill_payload
     from smarttrading import streams
 
     with transaction.atomic():

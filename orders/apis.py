@@ -14,17 +14,16 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.models import ChildOrder, Fill, KillSwitch
-from routing.services import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
 from smarttrading.uploads import upload_refusal
 
 from .domain.values import quantize_price
-from .models import Account, AuditEvent, Instrument, ParentOrder, Side, Source, Strategy, Upload, Urgency
+from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import order_list, parent_list, risk_limits_payload, upload_list
-from .services import aggregation_window_run, order_cancel, order_create, orders_submit, risk_limits_set
-from .upload_services import upload_create
+from .selectors import order_list, risk_limits_payload, upload_list
+from .services.intake import order_create, orders_submit
+from .services.risk_limits import risk_limits_set
+from .services.uploads import upload_create
 
 
 class IsTrader(BasePermission):
@@ -91,7 +90,7 @@ class OrderInput(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.values, required=False, allow_null=True)
 
 
-def _field_errors(exc: DjangoValidationError) -> ValidationError:
+def field_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
@@ -131,7 +130,7 @@ class OrderListCreateApi(APIView):
                 source=Source.API,
             )
         except DjangoValidationError as exc:
-            raise _field_errors(exc) from exc
+            raise field_errors(exc) from exc
         return Response(
             OrderDetailOutput(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -156,127 +155,6 @@ class InstrumentListApi(APIView):
     @extend_schema(responses=InstrumentOutput(many=True))
     def get(self, request):
         return Response(InstrumentOutput(Instrument.objects.all(), many=True).data)
-
-
-class ParentOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    instrument = serializers.CharField(source="instrument.symbol")
-    side = serializers.CharField()
-    quantity = serializers.IntegerField()
-    filled_quantity = serializers.IntegerField()
-    average_price = AveragePriceField()
-    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
-    arrival_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
-    fees = serializers.DecimalField(max_digits=24, decimal_places=6)
-    status = serializers.CharField()
-    strategy = serializers.CharField()
-    urgency = serializers.CharField()
-    routing = serializers.CharField()
-    max_participation = serializers.DecimalField(max_digits=5, decimal_places=4)
-    aggressiveness = serializers.DecimalField(max_digits=5, decimal_places=4)
-    cancel_requested_at = serializers.DateTimeField(allow_null=True)
-    cancel_requested = serializers.SerializerMethodField()
-    start = serializers.DateTimeField(allow_null=True)
-    end = serializers.DateTimeField(allow_null=True)
-
-    def get_cancel_requested(self, parent) -> bool:
-        return parent.cancel_requested_at is not None
-
-
-def _visible_parent(request, parent_id: int):
-    """The parent if this user may see it; 404 otherwise, so ids leak nothing."""
-    return get_object_or_404(parent_list(user=request.user), pk=parent_id)
-
-
-class ParentListApi(APIView):
-    @extend_schema(responses=ParentOutput(many=True))
-    def get(self, request):
-        return Response(ParentOutput(parent_list(user=request.user).order_by("-id")[:500], many=True).data)
-
-
-class ParentDetailApi(APIView):
-    @extend_schema(responses=ParentOutput)
-    def get(self, request, parent_id: int):
-        return Response(ParentOutput(_visible_parent(request, parent_id)).data)
-
-
-class FillOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    child = serializers.IntegerField(source="child_id")
-    venue = serializers.CharField()
-    side = serializers.CharField()
-    quantity = serializers.IntegerField()
-    price = serializers.DecimalField(max_digits=18, decimal_places=6)
-    fee = serializers.DecimalField(max_digits=24, decimal_places=6)
-    liquidity = serializers.CharField()
-    sim_time = serializers.DateTimeField()
-
-
-class ParentFillsApi(APIView):
-    @extend_schema(responses=FillOutput(many=True))
-    def get(self, request, parent_id: int):
-        parent = _visible_parent(request, parent_id)
-        return Response(FillOutput(Fill.objects.filter(parent=parent).order_by("id"), many=True).data)
-
-
-class ChildOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    venue = serializers.CharField()
-    side = serializers.CharField()
-    tactic = serializers.CharField()
-    order_type = serializers.CharField()
-    quantity = serializers.IntegerField()
-    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
-    filled_quantity = serializers.IntegerField()
-    status = serializers.CharField()
-    reason = serializers.CharField()
-    sim_time = serializers.DateTimeField()
-
-
-class ParentChildrenApi(APIView):
-    @extend_schema(responses=ChildOutput(many=True))
-    def get(self, request, parent_id: int):
-        parent = _visible_parent(request, parent_id)
-        return Response(ChildOutput(ChildOrder.objects.filter(parent=parent).order_by("id"), many=True).data)
-
-
-class AuditOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    actor = serializers.CharField()
-    at = serializers.DateTimeField()
-    sim_time = serializers.DateTimeField(allow_null=True)
-    order = serializers.IntegerField(source="order_id", allow_null=True)
-    detail = serializers.JSONField()
-
-
-class ParentAuditApi(APIView):
-    @extend_schema(responses=AuditOutput(many=True))
-    def get(self, request, parent_id: int):
-        parent = _visible_parent(request, parent_id)
-        return Response(AuditOutput(AuditEvent.objects.filter(parent=parent).order_by("id"), many=True).data)
-
-
-class AggregateApi(APIView):
-    permission_classes = [IsSupervisor]
-
-    @extend_schema(request=None, responses=ParentOutput(many=True))
-    def post(self, request):
-        parents = aggregation_window_run(actor=f"user:{request.user.username}")
-        return Response(ParentOutput(parents, many=True).data, status=status.HTTP_201_CREATED)
-
-
-class OrderCancelApi(APIView):
-    permission_classes = [IsTrader]
-
-    @extend_schema(request=None, responses=OrderDetailOutput)
-    def post(self, request, order_id: int):
-        get_object_or_404(order_list(user=request.user), pk=order_id)
-        try:
-            order = order_cancel(order_id=order_id, cancelled_by=request.user)
-        except DjangoValidationError as exc:
-            raise _field_errors(exc) from exc
-        return Response(OrderDetailOutput(order).data)
 
 
 class BulkOrdersInput(serializers.Serializer):
@@ -416,7 +294,7 @@ class OrderUploadApi(APIView):
                 uploaded_by=request.user, file_name=file.name, content=file.read(), mode=data.validated_data["mode"]
             )
         except DjangoValidationError as exc:
-            raise _field_errors(exc) from exc
+            raise field_errors(exc) from exc
         return Response(
             upload_payload(upload),
             status=status.HTTP_202_ACCEPTED,
@@ -430,64 +308,6 @@ class UploadDetailApi(APIView):
         upload = get_object_or_404(upload_list(user=request.user), pk=upload_id)
         errors = list(upload.errors.values("row", "column", "reason")[:1000])
         return Response({**upload_payload(upload), "errors": errors})
-
-
-class _ParentControlApi(APIView):
-    """One supervisor action on a parent; 409 with the reason when it does not apply."""
-
-    permission_classes = [IsSupervisor]
-    control = staticmethod(lambda **kwargs: None)
-
-    @extend_schema(request=None, responses=ParentOutput)
-    def post(self, request, parent_id: int):
-        get_object_or_404(ParentOrder, pk=parent_id)
-        try:
-            parent = self.control(parent_id=parent_id, actor=f"user:{request.user.username}")
-        except ControlRefused as refused:
-            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
-        return Response(ParentOutput(parent).data)
-
-
-class ParentPauseApi(_ParentControlApi):
-    control = staticmethod(parent_pause)
-
-
-class ParentResumeApi(_ParentControlApi):
-    control = staticmethod(parent_resume)
-
-
-class ParentCancelApi(_ParentControlApi):
-    control = staticmethod(parent_cancel)
-
-
-class KillSwitchInput(serializers.Serializer):
-    engaged = serializers.BooleanField()
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class KillSwitchOutput(serializers.Serializer):
-    engaged = serializers.BooleanField()
-    changed_by = serializers.CharField()
-    changed_at = serializers.DateTimeField(allow_null=True)
-    reason = serializers.CharField()
-
-
-class KillSwitchApi(APIView):
-    """Anyone signed in may see the switch; only a supervisor engages or releases it."""
-
-    def get_permissions(self):
-        return [IsSupervisor()] if self.request.method == "POST" else [IsAuthenticated()]
-
-    @extend_schema(responses=KillSwitchOutput)
-    def get(self, request):
-        return Response(KillSwitchOutput(KillSwitch.current()).data)
-
-    @extend_schema(request=KillSwitchInput, responses=KillSwitchOutput)
-    def post(self, request):
-        data = KillSwitchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        switch = kill_switch_set(actor=f"user:{request.user.username}", **data.validated_data)
-        return Response(KillSwitchOutput(switch).data)
 
 
 class RiskLimitsInput(serializers.Serializer):

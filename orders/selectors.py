@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .domain.risk import RiskLimits, RiskUsage
-from .models import Account, Order, OrderStatus, ParentOrder, Upload
+from .models import Account, Order, OrderStatus, Upload
 from .models import RiskLimits as RiskLimitsRow
 from .roles import ANALYST, SUPERVISOR, has_role
 
@@ -33,13 +33,6 @@ def order_list(*, user) -> QuerySet[Order]:
     """Supervisors and analysts see every order, a trader only their own accounts'."""
     orders = Order.objects.select_related("account", "instrument")
     return orders if sees_all_orders(user) else orders.filter(account__owner=user)
-
-
-def parent_list(*, user) -> QuerySet[ParentOrder]:
-    parents = ParentOrder.objects.select_related("instrument")
-    if sees_all_orders(user):
-        return parents
-    return parents.filter(orders__account__owner=user).distinct()
 
 
 def upload_list(*, user) -> QuerySet[Upload]:

@@ -19,8 +19,8 @@ from .models import OrderStatus, Source
 from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
 from .selectors import order_list, upload_list
-from .services import order_create
-from .upload_services import upload_create
+from .services.intake import order_create
+from .services.uploads import upload_create
 
 ERRORS_SHOWN = 500
 

@@ -1,4 +1,5 @@
-"""Market data over REST: L1/L2 quotes and the tape's bars with interval VWAP.
+"""REST API of execution: parents with their children, fills and audit, supervisors' controls,
+aggregation on demand, a trader's cancel, and market data (L1/L2 quotes, the tape's bars).
 
 Market data is public to every logged-in user; it reads the latest session checkpoint
 and bars and changes nothing.
@@ -6,17 +7,25 @@ and bars and changes nothing.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.models import Instrument
+from orders.apis import AveragePriceField, IsSupervisor, IsTrader, OrderDetailOutput, field_errors
+from orders.models import AuditEvent, Instrument, ParentOrder
+from orders.selectors import order_list
 
-from .selectors import market_bars, market_quote
+from .models import ChildOrder, Fill, KillSwitch
+from .selectors import market_bars, market_quote, parent_list
+from .services.aggregation import aggregation_window_run
+from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from .services.parents import order_cancel
 
 
 class QuoteQuery(serializers.Serializer):
@@ -62,3 +71,183 @@ class MarketBarsApi(APIView):
         if bars is None:
             raise NotFound("No simulated session has opened for this instrument yet.")
         return Response(bars)
+
+
+class ParentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    instrument = serializers.CharField(source="instrument.symbol")
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    filled_quantity = serializers.IntegerField()
+    average_price = AveragePriceField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    arrival_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    fees = serializers.DecimalField(max_digits=24, decimal_places=6)
+    status = serializers.CharField()
+    strategy = serializers.CharField()
+    urgency = serializers.CharField()
+    routing = serializers.CharField()
+    max_participation = serializers.DecimalField(max_digits=5, decimal_places=4)
+    aggressiveness = serializers.DecimalField(max_digits=5, decimal_places=4)
+    cancel_requested_at = serializers.DateTimeField(allow_null=True)
+    cancel_requested = serializers.SerializerMethodField()
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True)
+
+    def get_cancel_requested(self, parent) -> bool:
+        return parent.cancel_requested_at is not None
+
+
+def _visible_parent(request, parent_id: int):
+    """The parent if this user may see it; 404 otherwise, so ids leak nothing."""
+    return get_object_or_404(parent_list(user=request.user), pk=parent_id)
+
+
+class ParentListApi(APIView):
+    @extend_schema(responses=ParentOutput(many=True))
+    def get(self, request):
+        return Response(ParentOutput(parent_list(user=request.user).order_by("-id")[:500], many=True).data)
+
+
+class ParentDetailApi(APIView):
+    @extend_schema(responses=ParentOutput)
+    def get(self, request, parent_id: int):
+        return Response(ParentOutput(_visible_parent(request, parent_id)).data)
+
+
+class FillOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    child = serializers.IntegerField(source="child_id")
+    venue = serializers.CharField()
+    side = serializers.CharField()
+    quantity = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=18, decimal_places=6)
+    fee = serializers.DecimalField(max_digits=24, decimal_places=6)
+    liquidity = serializers.CharField()
+    sim_time = serializers.DateTimeField()
+
+
+class ParentFillsApi(APIView):
+    @extend_schema(responses=FillOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = _visible_parent(request, parent_id)
+        return Response(FillOutput(Fill.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class ChildOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    venue = serializers.CharField()
+    side = serializers.CharField()
+    tactic = serializers.CharField()
+    order_type = serializers.CharField()
+    quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    filled_quantity = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    sim_time = serializers.DateTimeField()
+
+
+class ParentChildrenApi(APIView):
+    @extend_schema(responses=ChildOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = _visible_parent(request, parent_id)
+        return Response(ChildOutput(ChildOrder.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class AuditOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = serializers.CharField()
+    at = serializers.DateTimeField()
+    sim_time = serializers.DateTimeField(allow_null=True)
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    detail = serializers.JSONField()
+
+
+class ParentAuditApi(APIView):
+    @extend_schema(responses=AuditOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = _visible_parent(request, parent_id)
+        return Response(AuditOutput(AuditEvent.objects.filter(parent=parent).order_by("id"), many=True).data)
+
+
+class AggregateApi(APIView):
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(request=None, responses=ParentOutput(many=True))
+    def post(self, request):
+        parents = aggregation_window_run(actor=f"user:{request.user.username}")
+        return Response(ParentOutput(parents, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [IsTrader]
+
+    @extend_schema(request=None, responses=OrderDetailOutput)
+    def post(self, request, order_id: int):
+        get_object_or_404(order_list(user=request.user), pk=order_id)
+        try:
+            order = order_cancel(order_id=order_id, cancelled_by=request.user)
+        except DjangoValidationError as exc:
+            raise field_errors(exc) from exc
+        return Response(OrderDetailOutput(order).data)
+
+
+class _ParentControlApi(APIView):
+    """One supervisor action on a parent; 409 with the reason when it does not apply."""
+
+    permission_classes = [IsSupervisor]
+    control = staticmethod(lambda **kwargs: None)
+
+    @extend_schema(request=None, responses=ParentOutput)
+    def post(self, request, parent_id: int):
+        get_object_or_404(ParentOrder, pk=parent_id)
+        try:
+            parent = self.control(parent_id=parent_id, actor=f"user:{request.user.username}")
+        except ControlRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        return Response(ParentOutput(parent).data)
+
+
+class ParentPauseApi(_ParentControlApi):
+    control = staticmethod(parent_pause)
+
+
+class ParentResumeApi(_ParentControlApi):
+    control = staticmethod(parent_resume)
+
+
+class ParentCancelApi(_ParentControlApi):
+    control = staticmethod(parent_cancel)
+
+
+class KillSwitchInput(serializers.Serializer):
+    engaged = serializers.BooleanField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class KillSwitchOutput(serializers.Serializer):
+    engaged = serializers.BooleanField()
+    changed_by = serializers.CharField()
+    changed_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class KillSwitchApi(APIView):
+    """Anyone signed in may see the switch; only a supervisor engages or releases it."""
+
+    def get_permissions(self):
+        return [IsSupervisor()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(responses=KillSwitchOutput)
+    def get(self, request):
+        return Response(KillSwitchOutput(KillSwitch.current()).data)
+
+    @extend_schema(request=KillSwitchInput, responses=KillSwitchOutput)
+    def post(self, request):
+        data = KillSwitchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        switch = kill_switch_set(actor=f"user:{request.user.username}", **data.validated_data)
+        return Response(KillSwitchOutput(switch).data)
+

@@ -1,9 +1,9 @@
 from orders.models import PARENT_LIVE_STATUSES, ParentOrder
-from orders.payloads import parent_payload
 from orders.roles import SUPERVISOR, has_role
 from smarttrading import streams
 from smarttrading.consumers import StreamConsumer
 
+from .payloads import fill_payload, parent_payload
 from .selectors import (
     parent_panel_series,
     parent_recent_fills,
@@ -12,7 +12,6 @@ from .selectors import (
     parent_venue_breakdown,
     session_scorecard,
 )
-from .services import fill_payload
 
 RECENT_FINISHED = 200
 

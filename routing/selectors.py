@@ -6,17 +6,27 @@ import pickle
 from dataclasses import replace
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from orders.domain.values import Side, price_to_ticks, quantize_price
 from orders.models import Allocation, ParentOrder, ParentStatus
 from orders.payloads import iso_time
+from orders.selectors import sees_all_orders
+from orders.services.intake import IntakeMarket
 
 from .algorithms.parameters import FOR_URGENCY
 from .engine import ParentPlan, schedule_for
 from .market.clock import EXCHANGE_TZ, to_datetime, to_ns
-from .models import ChildOrder, Fill, MarketBar, MarketSession
+from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
 from .profiles import volume_profile
+
+
+def parent_list(*, user) -> QuerySet[ParentOrder]:
+    parents = ParentOrder.objects.select_related("instrument")
+    if sees_all_orders(user):
+        return parents
+    return parents.filter(orders__account__owner=user).distinct()
+
 
 
 def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
@@ -39,6 +49,11 @@ def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
         routing=parent.routing,
         active=parent.status == ParentStatus.WORKING and parent.cancel_requested_at is None,
     )
+
+
+def intake_market(*, instruments) -> IntakeMarket:
+    """``settings.INTAKE_MARKET``: the kill switch and the arrival mids, as intake reads them."""
+    return IntakeMarket(halted=KillSwitch.current().engaged, mids=market_mids(instruments=instruments))
 
 
 def market_mids(*, instruments) -> dict[int, Decimal]:

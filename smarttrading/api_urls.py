@@ -1,30 +1,30 @@
 from django.urls import path, re_path
 
 from orders import apis
-from routing import apis as market_apis
+from routing import apis as execution_apis
 from tca import apis as tca_apis
 
 urlpatterns = [
     path("instruments/", apis.InstrumentListApi.as_view(), name="instruments"),
-    path("instruments/<str:symbol>/quote/", market_apis.MarketQuoteApi.as_view(), name="market-quote"),
-    path("instruments/<str:symbol>/bars/", market_apis.MarketBarsApi.as_view(), name="market-bars"),
+    path("instruments/<str:symbol>/quote/", execution_apis.MarketQuoteApi.as_view(), name="market-quote"),
+    path("instruments/<str:symbol>/bars/", execution_apis.MarketBarsApi.as_view(), name="market-bars"),
     path("accounts/<str:code>/risk-limits/", apis.AccountRiskLimitsApi.as_view(), name="account-risk-limits"),
     path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
     path("orders/bulk/", apis.OrderBulkCreateApi.as_view(), name="orders-bulk"),
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),
     path("orders/uploads/<int:upload_id>/", apis.UploadDetailApi.as_view(), name="upload"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
-    path("orders/<int:order_id>/cancel/", apis.OrderCancelApi.as_view(), name="order-cancel"),
-    path("parents/", apis.ParentListApi.as_view(), name="parents"),
-    path("parents/<int:parent_id>/", apis.ParentDetailApi.as_view(), name="parent"),
-    path("parents/<int:parent_id>/children/", apis.ParentChildrenApi.as_view(), name="parent-children"),
-    path("parents/<int:parent_id>/fills/", apis.ParentFillsApi.as_view(), name="parent-fills"),
-    path("parents/<int:parent_id>/audit/", apis.ParentAuditApi.as_view(), name="parent-audit"),
-    path("parents/<int:parent_id>/pause/", apis.ParentPauseApi.as_view(), name="parent-pause"),
-    path("parents/<int:parent_id>/resume/", apis.ParentResumeApi.as_view(), name="parent-resume"),
-    path("parents/<int:parent_id>/cancel/", apis.ParentCancelApi.as_view(), name="parent-cancel"),
-    path("kill-switch/", apis.KillSwitchApi.as_view(), name="kill-switch"),
-    path("aggregate/", apis.AggregateApi.as_view(), name="aggregate"),
+    path("orders/<int:order_id>/cancel/", execution_apis.OrderCancelApi.as_view(), name="order-cancel"),
+    path("parents/", execution_apis.ParentListApi.as_view(), name="parents"),
+    path("parents/<int:parent_id>/", execution_apis.ParentDetailApi.as_view(), name="parent"),
+    path("parents/<int:parent_id>/children/", execution_apis.ParentChildrenApi.as_view(), name="parent-children"),
+    path("parents/<int:parent_id>/fills/", execution_apis.ParentFillsApi.as_view(), name="parent-fills"),
+    path("parents/<int:parent_id>/audit/", execution_apis.ParentAuditApi.as_view(), name="parent-audit"),
+    path("parents/<int:parent_id>/pause/", execution_apis.ParentPauseApi.as_view(), name="parent-pause"),
+    path("parents/<int:parent_id>/resume/", execution_apis.ParentResumeApi.as_view(), name="parent-resume"),
+    path("parents/<int:parent_id>/cancel/", execution_apis.ParentCancelApi.as_view(), name="parent-cancel"),
+    path("kill-switch/", execution_apis.KillSwitchApi.as_view(), name="kill-switch"),
+    path("aggregate/", execution_apis.AggregateApi.as_view(), name="aggregate"),
     path("tca/parents/<int:parent_id>/", tca_apis.ParentTcaApi.as_view(), name="tca-parent"),
     re_path(
         r"^tca/parents/(?P<parent_id>\d+)/report\.(?P<kind>csv|xlsx|html)$",

@@ -103,7 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orders.context_processors.roles",
-                "orders.context_processors.kill_switch",
+                "routing.context_processors.kill_switch",
             ],
         },
     },
@@ -203,14 +203,16 @@ CELERY_TIMEZONE = TIME_ZONE
 AGGREGATION_WINDOW_SECONDS = float(os.environ.get("SMARTTRADING_AGGREGATION_WINDOW", "5"))
 CELERY_BEAT_SCHEDULE = {
     "aggregation-window": {
-        "task": "orders.tasks.aggregation_window_run",
+        "task": "routing.tasks.aggregation_window_run",
         "schedule": AGGREGATION_WINDOW_SECONDS,
     },
     "sessions-watchdog": {"task": "routing.tasks.sessions_watchdog", "schedule": 15.0},
 }
 
-# --- Simulation ---------------------------------------------------------------------
-# Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
+# --- Intake ---------------------------------------------------------------------------
+# What intake reads of execution (the kill switch, arrival mids). Named here because the
+# execution app builds on the orders app: orders imports nothing from it.
+INTAKE_MARKET = "routing.selectors.intake_market"
 # Pre-trade risk limits for accounts without their own (orders.models.RiskLimits); None is off.
 # The collar rejects a limit further than this from the instrument's reference price.
 PRICE_COLLAR_PCT = Decimal(os.environ.get("SMARTTRADING_PRICE_COLLAR_PCT", "20"))
@@ -231,6 +233,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# --- Simulation ---------------------------------------------------------------------
+# Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))

@@ -21,26 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-BPS = Decimal(10_000)
+# performance_bps is public here (design.md §7); it is defined with the values, below every app.
+from orders.domain.values import BPS, performance_bps, side_sign
+
 BPS_PLACES = Decimal("0.0001")
 MARKOUT_HORIZONS_S = (1, 5, 30, 60)
-
-
-def side_sign(side: str) -> int:
-    """+1 for a buy, -1 for a sell; accepts ``"BUY"``, ``"SELL"`` or an enum of them."""
-    normalized = str(getattr(side, "value", side)).upper()
-    if normalized == "BUY":
-        return 1
-    if normalized == "SELL":
-        return -1
-    raise ValueError(f"side must be BUY or SELL, got {side!r}")
-
-
-def performance_bps(side: str, price: Decimal, benchmark: Decimal) -> Decimal:
-    """Performance against ``benchmark`` in bps; positive = better than the benchmark."""
-    if benchmark <= 0:
-        raise ValueError("benchmark must be positive")
-    return side_sign(side) * (benchmark - price) / benchmark * BPS
 
 
 def markout_bps(side: str, price: Decimal, later_mid: Decimal) -> Decimal:

@@ -1,4 +1,4 @@
-"""Value types shared by the pure core: sides, ticks, lots. No Django import."""
+"""Value types shared by the pure core: sides, ticks, lots, and the performance sign. No Django import."""
 
 from __future__ import annotations
 
@@ -15,9 +15,29 @@ class Side(StrEnum):
         """+1 for a buy, -1 for a sell: the direction of the position change."""
         return 1 if self is Side.BUY else -1
 
-    @property
-    def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+BPS = Decimal(10_000)
+
+
+def side_sign(side: str) -> int:
+    """+1 for a buy, -1 for a sell; accepts ``"BUY"``, ``"SELL"`` or an enum of them."""
+    normalized = str(getattr(side, "value", side)).upper()
+    if normalized == "BUY":
+        return 1
+    if normalized == "SELL":
+        return -1
+    raise ValueError(f"side must be BUY or SELL, got {side!r}")
+
+
+def performance_bps(side: str, price: Decimal, benchmark: Decimal) -> Decimal:
+    """Performance against ``benchmark`` in bps; positive = better than the benchmark (design.md §6).
+
+    Here, below every app, because the live panels and TCA must agree on the sign.
+    """
+    if benchmark <= 0:
+        raise ValueError("benchmark must be positive")
+    return side_sign(side) * (benchmark - price) / benchmark * BPS
 
 
 class PriceError(ValueError):

@@ -18,9 +18,11 @@ from orders.models import (
     ParentStatus,
     Source,
 )
-from orders.services import aggregation_window_run, order_cancel, order_create
+from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
-from routing.services import session_advance
+from routing.services.aggregation import aggregation_window_run
+from routing.services.parents import order_cancel
+from routing.services.steps import session_advance
 
 pytestmark = pytest.mark.django_db
 

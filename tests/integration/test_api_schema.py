@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from orders.models import Instrument
-from routing.services import session_get_or_create
+from routing.services.sessions import session_get_or_create
 
 pytestmark = pytest.mark.django_db
 

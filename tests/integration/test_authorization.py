@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from orders.models import Account, Instrument, Order, ParentOrder, Source, Upload
-from orders.services import aggregation_window_run, order_create
+from orders.services.intake import order_create
+from routing.services.aggregation import aggregation_window_run
 from smarttrading.asgi import application
 from tca.models import TcaJob
 

@@ -13,8 +13,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Sum
 
 from orders.models import Account, Allocation, AuditEvent, Instrument, Order, ParentOrder, ParentStatus, Source
-from orders.services import aggregation_window_run, order_create
+from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketBar, MarketSession
+from routing.services.aggregation import aggregation_window_run
 from tests.processes import start_worker, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)

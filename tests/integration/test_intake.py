@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from orders.models import AuditEvent, Order, OrderStatus, Source, Upload, UploadError
-from orders.upload_services import upload_process
+from orders.services.uploads import upload_process
 from smarttrading.asgi import application
 from tests.integration.test_thin_path import session_cookie_headers, worker  # noqa: F401
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from orders.models import Order, Upload, UploadError
-from orders.upload_services import upload_process
+from orders.services.uploads import upload_process
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 
 from orders.models import Instrument
 from routing.models import MarketBar, MarketSession
-from routing.services import session_advance, session_get_or_create
+from routing.services.sessions import session_get_or_create
+from routing.services.steps import session_advance
 
 pytestmark = pytest.mark.django_db
 

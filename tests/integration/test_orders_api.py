@@ -149,7 +149,8 @@ def test_supervisor_controls_over_the_api(demo, client):
     from django.contrib.auth.models import User
 
     from orders.models import Account, Instrument, Source
-    from orders.services import aggregation_window_run, order_create
+    from orders.services.intake import order_create
+    from routing.services.aggregation import aggregation_window_run
 
     order_create(
         submitted_by=User.objects.get(username="trader1"),

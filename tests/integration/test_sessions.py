@@ -5,9 +5,10 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 
 from orders.models import Account, Allocation, Instrument, Order, OrderStatus, ParentStatus, Source
-from orders.services import aggregation_window_run, order_create
+from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
-from routing.services import session_advance
+from routing.services.aggregation import aggregation_window_run
+from routing.services.steps import session_advance
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def run_until_children_work(session, parent, max_steps=60):
 
 
 def test_pause_cancels_working_children_and_resume_reschedules(demo):
-    from routing.services import parent_pause, parent_resume
+    from routing.services.controls import parent_pause, parent_resume
 
     parent = make_parent(quantity=20_000, urgency="LOW")
     session = MarketSession.objects.get(instrument=parent.instrument)
@@ -122,7 +123,7 @@ def test_pause_cancels_working_children_and_resume_reschedules(demo):
 
 
 def test_cancel_closes_the_parent_once_its_children_are_cancelled(demo):
-    from routing.services import parent_cancel
+    from routing.services.controls import parent_cancel
 
     parent = make_parent(quantity=20_000, urgency="LOW")
     session = MarketSession.objects.get(instrument=parent.instrument)
@@ -139,7 +140,7 @@ def test_cancel_closes_the_parent_once_its_children_are_cancelled(demo):
 
 
 def test_kill_switch_blocks_orders_cancels_children_and_only_a_release_lets_orders_in(demo):
-    from routing.services import ControlRefused, kill_switch_set, parent_resume
+    from routing.services.controls import ControlRefused, kill_switch_set, parent_resume
 
     parent = make_parent(quantity=20_000, urgency="LOW")
     session = MarketSession.objects.get(instrument=parent.instrument)

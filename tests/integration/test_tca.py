@@ -10,10 +10,11 @@ from django.db.models import Sum
 from openpyxl import load_workbook
 
 from orders.models import Account, Instrument, ParentStatus, Source
-from orders.services import aggregation_window_run, order_create
+from orders.services.intake import order_create
 from routing.market.clock import to_ns
 from routing.models import Fill, MarketBar, MarketSession
-from routing.services import session_advance
+from routing.services.aggregation import aggregation_window_run
+from routing.services.steps import session_advance
 from smarttrading.spreadsheets import safe_cell
 from tca.reports import TcaFilters, desk_report, parent_report, parents_for
 from tca.services import parent_comparison, tca_job_run

@@ -14,8 +14,9 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 
 from orders.models import Account, Allocation, Instrument, Order, OrderStatus, ParentOrder, ParentStatus, Source
-from orders.services import aggregation_window_run, order_create
+from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
+from routing.services.aggregation import aggregation_window_run
 from smarttrading.asgi import application
 from smarttrading.celery import app as celery_app
 

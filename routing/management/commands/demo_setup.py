@@ -9,8 +9,9 @@ from django.db import transaction
 
 from orders.models import Account, Instrument
 from orders.roles import ANALYST, ROLES, SUPERVISOR, TRADER
-from routing.market.venues import DEFAULT_VENUES
-from routing.models import Venue
+
+from ...market.venues import DEFAULT_VENUES
+from ...models import Venue
 
 INSTRUMENTS = [
     ("AAPL", "Apple Inc.", "0.01", 1, "190.00"),

@@ -15,17 +15,17 @@ from django.utils import timezone
 
 from smarttrading import streams
 
-from .domain.files import FileRefused, read_order_file
-from .models import Source, Upload, UploadError
-from .payloads import upload_payload
-from .services import intake_parse, orders_accept
+from ..domain.files import FileRefused, read_order_file
+from ..models import Source, Upload, UploadError
+from ..payloads import upload_payload
+from .intake import intake_parse, orders_accept
 
 CHUNK_ROWS = 5_000
 
 
 def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
     """Store the file as received and queue its processing."""
-    from .tasks import upload_process
+    from ..tasks import upload_process
 
     errors = {}
     if not file_name.lower().endswith((".csv", ".xlsx")):

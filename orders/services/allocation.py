@@ -1,0 +1,46 @@
+"""Fills given back to the original orders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..broadcasts import orders_publish
+from ..domain.allocation import Demand, Supply, allocate_fills
+from ..models import Allocation, Order, OrderStatus, ParentOrder
+
+
+def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order]:
+    """Give a batch of the parent's fills (one step's) to its orders pro rata by remaining.
+
+    Whole lots, largest remainder, earliest order first on a tie; see ``allocate_fills``.
+    Runs inside the caller's transaction (the execution step). Returns the orders that changed.
+    """
+    orders = list(
+        parent.orders.select_for_update(of=("self",))
+        .filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED))
+        .select_related("account", "instrument")
+        .order_by("received_at", "id")
+    )
+    by_id = {o.pk: o for o in orders}
+    fill_by_id = {f.pk: f for f in fills}
+    rows = allocate_fills(
+        [Supply(f.pk, f.quantity) for f in fills],
+        [Demand(o.pk, o.remaining_quantity) for o in orders],
+        parent.instrument.lot_size,
+    )
+    allocations = []
+    for fill_id, order_id, quantity in rows:
+        fill = fill_by_id[fill_id]
+        order = by_id[order_id]
+        order.filled_quantity += quantity
+        order.filled_notional += quantity * fill.price
+        allocations.append(
+            Allocation(order=order, parent=parent, fill=fill, quantity=quantity, price=fill.price, venue=fill.venue)
+        )
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
+    changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
+    for order in changed:
+        order.status = OrderStatus.FILLED if order.filled_quantity == order.quantity else OrderStatus.PARTIALLY_FILLED
+    Order.objects.bulk_update(changed, ["filled_quantity", "filled_notional", "status", "updated_at"], 500)
+    orders_publish(changed)
+    return changed

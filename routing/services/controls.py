@@ -1,0 +1,123 @@
+"""Supervisors' controls: pause, resume and cancel a parent; the kill switch."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
+from smarttrading import streams
+
+from ..models import KillSwitch
+from ..payloads import parent_payload
+from .parents import parent_close
+from .sessions import MarketNow, market_now_lock, session_wake
+
+
+class ControlRefused(Exception):
+    """A supervisor action that does not apply to the parent as it stands; the message says why."""
+
+
+def _parent_for_control(parent_id: int) -> tuple[ParentOrder, MarketNow]:
+    """Lock the parent's session, then the parent: the order steps take locks in."""
+    instrument = ParentOrder.objects.select_related("instrument").get(pk=parent_id).instrument
+    market = market_now_lock(instruments=[instrument])[instrument.pk]
+    return ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=parent_id), market
+
+
+def _control_audit(kind: str, parent: ParentOrder, actor: str, market: MarketNow, **detail) -> None:
+    AuditEvent.objects.create(kind=kind, actor=actor, parent=parent, sim_time=market.now, detail=detail)
+    message = {"type": "parent", "parents": [parent_payload(parent)]}
+    streams.publish_on_commit(streams.EXECUTION_GROUP, message)
+    streams.publish_on_commit(streams.parent_group(parent.pk), message)
+
+
+@transaction.atomic
+def parent_pause(*, parent_id: int, actor: str) -> ParentOrder:
+    """Stop sending children; the next step cancels the working ones at their venues."""
+    parent, market = _parent_for_control(parent_id)
+    if parent.status not in (ParentStatus.NEW, ParentStatus.WORKING):
+        raise ControlRefused(f"a {parent.status} parent cannot be paused")
+    was = parent.status
+    parent.status = ParentStatus.PAUSED
+    parent.save(update_fields=["status", "updated_at"])
+    _control_audit("parent.paused", parent, actor, market, transition=[was, parent.status])
+    return parent
+
+
+@transaction.atomic
+def parent_resume(*, parent_id: int, actor: str) -> ParentOrder:
+    """Work again: what is left is rescheduled over the time that is left."""
+    parent, market = _parent_for_control(parent_id)
+    if parent.status != ParentStatus.PAUSED or parent.cancel_requested_at is not None:
+        raise ControlRefused(f"a {parent.status} parent cannot be resumed")
+    if KillSwitch.current().engaged:
+        raise ControlRefused("the kill switch is engaged; a supervisor must release it first")
+    parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
+    parent.save(update_fields=["status", "updated_at"])
+    _control_audit("parent.resumed", parent, actor, market, transition=[ParentStatus.PAUSED, parent.status])
+    session_wake(instrument=parent.instrument)
+    return parent
+
+
+@transaction.atomic
+def parent_cancel(*, parent_id: int, actor: str) -> ParentOrder:
+    """Cancel a parent: its children are cancelled at their venues by the next step, then it
+    closes (late fills that crossed the cancels are still recorded and allocated)."""
+    parent, market = _parent_for_control(parent_id)
+    if parent.status not in PARENT_LIVE_STATUSES:
+        raise ControlRefused(f"a {parent.status} parent cannot be cancelled")
+    if parent.cancel_requested_at is not None:
+        return parent
+    parent.cancel_requested_at = timezone.now()
+    if parent.start is None:  # never reached the market: nothing to cancel there
+        parent.save(update_fields=["cancel_requested_at", "updated_at"])
+        parent_close(parent=parent, status=ParentStatus.CANCELLED, actor=actor, reason="cancelled by supervisor")
+    else:
+        was = parent.status
+        parent.status = ParentStatus.PAUSED
+        parent.save(update_fields=["status", "cancel_requested_at", "updated_at"])
+        _control_audit("parent.cancel_requested", parent, actor, market, transition=[was, parent.status])
+        session_wake(instrument=parent.instrument)
+    return parent
+
+
+@transaction.atomic
+def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitch:
+    """Engaged: no new order is accepted and every live parent pauses, so the next step of
+    every session cancels all working children. Released: orders flow again; paused
+    parents stay paused until a supervisor resumes them."""
+    switch = KillSwitch.objects.select_for_update().get(pk=KillSwitch.current().pk)
+    if switch.engaged == engaged:
+        return switch
+    switch.engaged, switch.changed_by, switch.changed_at, switch.reason = engaged, actor, timezone.now(), reason
+    switch.save()
+    AuditEvent.objects.create(
+        kind="kill_switch.engaged" if engaged else "kill_switch.released", actor=actor, detail={"reason": reason}
+    )
+    if engaged:
+        instruments = Instrument.objects.filter(parents__status__in=PARENT_LIVE_STATUSES).distinct()
+        markets = market_now_lock(instruments=instruments)
+        live = (
+            ParentOrder.objects.select_for_update()
+            .filter(status__in=(ParentStatus.NEW, ParentStatus.WORKING))
+            .order_by("id")
+        )
+        for parent in live:
+            was = parent.status
+            parent.status = ParentStatus.PAUSED
+            parent.save(update_fields=["status", "updated_at"])
+            _control_audit(
+                "parent.paused",
+                parent,
+                actor,
+                markets[parent.instrument_id],
+                transition=[was, parent.status],
+                reason="kill switch",
+            )
+        for market in markets.values():
+            session_wake(instrument=market.session.instrument)
+    streams.publish_on_commit(
+        streams.EXECUTION_GROUP, {"type": "kill_switch", "engaged": engaged, "by": actor, "reason": reason}
+    )
+    return switch
