@@ -7,26 +7,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from .domain import values
+
 PRICE = {"max_digits": 18, "decimal_places": 6}
 MONEY = {"max_digits": 24, "decimal_places": 6}
 
 
-class Side(models.TextChoices):
-    BUY = "BUY"
-    SELL = "SELL"
-
-
-class Strategy(models.TextChoices):
-    TWAP = "TWAP"
-    VWAP = "VWAP"
-    POV = "POV"
-    IS = "IS", "Implementation Shortfall"
-
-
-class Urgency(models.TextChoices):
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
+# The model choices are the pure core's enums (orders.domain.values), labelled for people.
+STRATEGY_LABELS = {values.Strategy.IS: "Implementation Shortfall"}
+Side = models.TextChoices("Side", [(s.name, s.value) for s in values.Side])
+Strategy = models.TextChoices(
+    "Strategy", [(s.name, (s.value, STRATEGY_LABELS.get(s, s.value))) for s in values.Strategy]
+)
+Urgency = models.TextChoices("Urgency", [(u.name, u.value) for u in values.Urgency])
 
 
 class Source(models.TextChoices):
@@ -101,6 +94,7 @@ class ParentStatus(models.TextChoices):
 
 
 PARENT_LIVE_STATUSES = (ParentStatus.NEW, ParentStatus.WORKING, ParentStatus.PAUSED)
+PARENT_FINISHED_STATUSES = (ParentStatus.FILLED, ParentStatus.CANCELLED, ParentStatus.EXPIRED)
 
 
 class Routing(models.TextChoices):
@@ -111,6 +105,14 @@ class Routing(models.TextChoices):
 
 class ParentOrder(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="parents")
+    session = models.ForeignKey(
+        "routing.MarketSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parents",
+        help_text="The market session that started it (its instrument's trading day)",
+    )
     side = models.CharField(max_length=4, choices=Side.choices)
     strategy = models.CharField(max_length=8, choices=Strategy.choices)
     limit_price = models.DecimalField(null=True, blank=True, **PRICE)
@@ -171,7 +173,7 @@ class ParentOrder(models.Model):
 
     @property
     def average_price(self) -> Decimal | None:
-        return self.filled_notional / self.filled_quantity if self.filled_quantity else None
+        return values.average_price(self.filled_notional, self.filled_quantity)
 
     @property
     def market_quantity(self) -> int:
@@ -185,8 +187,7 @@ class ParentOrder(models.Model):
     @property
     def market_average_price(self) -> Decimal | None:
         """What the parent paid in the market, internal crosses left out."""
-        filled = self.market_filled_quantity
-        return (self.filled_notional - self.crossed_notional) / filled if filled else None
+        return values.average_price(self.filled_notional - self.crossed_notional, self.market_filled_quantity)
 
     @property
     def window_end(self):
@@ -196,7 +197,7 @@ class ParentOrder(models.Model):
     @property
     def interval_vwap(self) -> Decimal | None:
         """The market VWAP over the parent's window so far."""
-        return self.market_notional / self.market_volume if self.market_volume else None
+        return values.average_price(self.market_notional, self.market_volume)
 
 
 class OrderStatus(models.TextChoices):
@@ -208,6 +209,10 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "CANCELLED"
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
+
+
+# An order in a parent that can still be filled; before aggregation it is PENDING_AGGREGATION.
+ORDER_WORKING_STATUSES = (OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)
 
 
 class Order(models.Model):
@@ -259,7 +264,7 @@ class Order(models.Model):
 
     @property
     def average_price(self) -> Decimal | None:
-        return self.filled_notional / self.filled_quantity if self.filled_quantity else None
+        return values.average_price(self.filled_notional, self.filled_quantity)
 
 
 class InternalCross(models.Model):

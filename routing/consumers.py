@@ -1,4 +1,4 @@
-from orders.models import PARENT_LIVE_STATUSES, ParentOrder
+from orders.models import PARENT_FINISHED_STATUSES, PARENT_LIVE_STATUSES, ParentOrder
 from orders.roles import SUPERVISOR, has_role
 from smarttrading import streams
 from smarttrading.consumers import StreamConsumer
@@ -29,7 +29,7 @@ class ExecutionConsumer(StreamConsumer):
         """Every live parent, and the latest finished ones."""
         parents = ParentOrder.objects.select_related("instrument")
         live = list(parents.filter(status__in=PARENT_LIVE_STATUSES).order_by("-id"))
-        finished = parents.exclude(status__in=PARENT_LIVE_STATUSES).order_by("-id")[:RECENT_FINISHED]
+        finished = parents.filter(status__in=PARENT_FINISHED_STATUSES).order_by("-id")[:RECENT_FINISHED]
         return {"parents": [parent_payload(p) for p in [*live, *finished]]}
 
 

@@ -46,6 +46,10 @@ class MarketSession(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.IDLE)
     bid_ticks = models.BigIntegerField(null=True, help_text="NBBO at sim_time_ns, for crosses and arrival prices")
     ask_ticks = models.BigIntegerField(null=True)
+    reference_ticks = models.BigIntegerField(null=True, help_text="The day's reference price in ticks")
+    scorecard = models.JSONField(
+        default=list, blank=True, help_text="The venue scorecard as the latest step left it, a row per venue"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

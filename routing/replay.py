@@ -14,16 +14,15 @@ its session and never paused replays its own algorithm fill for fill.
 from __future__ import annotations
 
 import copy
-import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .algorithms.schedules import VolumeProfile
-from .engine import Bar, ExecutionState, FillReport, ParentPlan, run_step
-from .market.simulator import MarketSimulator
-from .market.venues import DARK, DEFAULT_VENUES
+from .engine import Bar, FillReport, ParentPlan, run_step
+from .market.venues import DARK, DEFAULT_VENUES, VenueSpec
+from .opening import market_open
 
 
 class ReplayError(ValueError):
@@ -32,7 +31,7 @@ class ReplayError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ReplayMarket:
-    """What rebuilds a session's market: its seed, reference price and step grid."""
+    """What rebuilds a session's market: its seed, reference price, venues and step grid."""
 
     seed: int
     reference_ticks: int
@@ -40,6 +39,7 @@ class ReplayMarket:
     open_ns: int
     close_ns: int
     step_ns: int
+    venues: tuple[VenueSpec, ...] = DEFAULT_VENUES
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,30 +84,19 @@ class ReplayRun:
         return sum(f.quantity for f in self.fills if f.venue in self.dark_venues)
 
 
-def fresh_state(sim: MarketSimulator, tick_size: Decimal) -> ExecutionState:
-    """The engine state a new session starts with (as ``session_get_or_create`` builds it)."""
-    return ExecutionState(
-        profile=None,
-        tick_size=tick_size,
-        tick_value_bps=1e4 / sim.reference_ticks,
-        sigma_ticks_per_sqrt_s=sim.flow.volatility_bps_per_min / 1e4 * sim.reference_ticks / math.sqrt(60),
-        permanent_impact_ticks_per_share=0.0,
-    )
-
-
 class Replay:
     """The session's market rebuilt up to a parent's start, ready to run alternatives on."""
 
     def __init__(self, market: ReplayMarket, start_ns: int, *, progress: Callable[[int], None] | None = None):
         self.market = market
-        sim = MarketSimulator(
-            venues=DEFAULT_VENUES,
+        sim, state = market_open(
+            venues=market.venues,
             reference_ticks=market.reference_ticks,
+            tick_size=market.tick_size,
+            seed=market.seed,
             open_ns=market.open_ns,
             close_ns=market.close_ns,
-            warm_up_seed=market.seed,
         )
-        state = fresh_state(sim, market.tick_size)
         step_no = 0
         while sim.clock_ns < start_ns:
             end_ns = min(sim.clock_ns + market.step_ns, market.close_ns)

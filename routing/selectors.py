@@ -8,15 +8,23 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from orders.domain.values import Side, price_to_ticks, quantize_price
+from orders.domain.urgency import URGENCY_TERMS
+from orders.domain.values import (
+    Side,
+    average_price,
+    half_ticks_to_price,
+    price_to_ticks,
+    quantize_price,
+    ticks_to_price,
+)
 from orders.models import Allocation, ParentOrder, ParentStatus
 from orders.payloads import iso_time
 from orders.selectors import sees_all_orders
 from orders.services.intake import IntakeMarket
 
-from .algorithms.parameters import FOR_URGENCY
-from .engine import ParentPlan, schedule_for
-from .market.clock import EXCHANGE_TZ, to_datetime, to_ns
+from .engine import ExecutionState, ParentPlan, schedule_for
+from .market.clock import NS_PER_S, to_datetime, to_ns
+from .market.simulator import MarketSimulator
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
 from .profiles import volume_profile
 
@@ -42,7 +50,7 @@ def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
         end_ns=to_ns(session.trading_date, parent.end),
         lot_size=instrument.lot_size,
         strategy=parent.strategy,
-        urgency=FOR_URGENCY[parent.urgency].kappa_t,
+        urgency=URGENCY_TERMS[parent.urgency].kappa_t,
         pov_rate=float(parent.pov_rate),
         max_participation=float(parent.max_participation),
         aggressiveness=float(parent.aggressiveness),
@@ -66,7 +74,7 @@ def market_mids(*, instruments) -> dict[int, Decimal]:
         .values_list("instrument_id", "bid_ticks", "ask_ticks")
     )
     for instrument_id, bid, ask in sessions:  # the latest day wins
-        mids[instrument_id] = ticks[instrument_id] * (bid + ask) / 2
+        mids[instrument_id] = half_ticks_to_price(bid + ask, ticks[instrument_id])
     return mids
 
 
@@ -101,7 +109,7 @@ def parent_panel_series(parent: ParentOrder) -> dict:
             {
                 "time": iso_time(bar.end),
                 "mid": None if mid is None else str(mid),
-                "vwap": str(quantize_price(notional / volume)) if volume else None,
+                "vwap": _price_or_none(average_price(notional, volume)),
             }
         )
     return {"executed": executed, "market": market}
@@ -117,14 +125,10 @@ def parent_schedule(parent: ParentOrder, points: int = 60) -> list[dict]:
     Rebuilt from the parent's parameters and its session's market model, so it is the
     same schedule the engine follows (participation caps aside).
     """
-    if parent.start is None or parent.end is None:
+    if parent.session is None or parent.end is None:
         return []
-    session = MarketSession.objects.filter(
-        instrument_id=parent.instrument_id, trading_date=parent.start.astimezone(EXCHANGE_TZ).date()
-    ).first()
-    if session is None:
-        return []
-    _, state = pickle.loads(session.state)
+    session = parent.session
+    _, state = session_checkpoint(session)
     if state.profile is None and parent.strategy == "VWAP":
         state.profile = volume_profile()
     plan = parent_plan(parent, session)
@@ -189,15 +193,12 @@ def parent_reconciliation(parent: ParentOrder) -> dict:
 
 def session_scorecard(parent: ParentOrder) -> list[dict]:
     """The live venue scorecard of the parent's instrument for its trading day."""
-    if parent.start is None:
-        return []
-    session = MarketSession.objects.filter(
-        instrument_id=parent.instrument_id, trading_date=parent.start.astimezone(EXCHANGE_TZ).date()
-    ).first()
-    if session is None:
-        return []
-    _, state = pickle.loads(session.state)
-    return state.scorecard.as_rows()
+    return [] if parent.session is None else parent.session.scorecard
+
+
+def session_checkpoint(session: MarketSession) -> tuple[MarketSimulator, ExecutionState]:
+    """The simulator and the engine's state as the session's latest step left them."""
+    return pickle.loads(session.state)
 
 
 def latest_session(instrument) -> MarketSession | None:
@@ -210,11 +211,11 @@ def market_quote(*, instrument, levels: int = 5) -> dict | None:
     session = latest_session(instrument)
     if session is None:
         return None
-    simulator, _ = pickle.loads(session.state)
+    simulator, _ = session_checkpoint(session)
     tick = instrument.tick_size
     top = simulator.l1()
-    bid = None if top.bid is None else tick * top.bid
-    ask = None if top.ask is None else tick * top.ask
+    bid = ticks_to_price(top.bid, tick)
+    ask = ticks_to_price(top.ask, tick)
     mid = None if bid is None or ask is None else (bid + ask) / 2
     return {
         "instrument": instrument.symbol,
@@ -232,8 +233,8 @@ def market_quote(*, instrument, levels: int = 5) -> dict | None:
         "venues": [
             {
                 "venue": venue,
-                "bids": [{"price": str(tick * p), "quantity": q} for p, q in depth["bids"]],
-                "asks": [{"price": str(tick * p), "quantity": q} for p, q in depth["asks"]],
+                "bids": [{"price": str(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["bids"]],
+                "asks": [{"price": str(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["asks"]],
             }
             for venue, depth in simulator.l2(levels).items()
         ],
@@ -252,7 +253,7 @@ def market_bars(*, instrument, start=None, end=None, bar_seconds: int = 60) -> d
     if end is not None:
         rows = rows.filter(end__lte=end)
     bars: list[dict] = []
-    bucket_ns = bar_seconds * 1_000_000_000
+    bucket_ns = bar_seconds * NS_PER_S
     volume, notional = 0, Decimal(0)
     for bar in rows.values_list("start", "end", "volume", "notional", "bid", "ask").iterator(chunk_size=2000):
         bar_start, bar_end, bar_volume, bar_notional, bid, ask = bar
@@ -270,13 +271,13 @@ def market_bars(*, instrument, start=None, end=None, bar_seconds: int = 60) -> d
         "trading_date": session.trading_date.isoformat(),
         "bar_seconds": bar_seconds,
         "volume": volume,
-        "vwap": _price_or_none(notional / volume if volume else None),
+        "vwap": _price_or_none(average_price(notional, volume)),
         "bars": [
             {
                 "start": iso_time(b["start"]),
                 "end": iso_time(b["end"]),
                 "volume": b["volume"],
-                "vwap": _price_or_none(b["notional"] / b["volume"] if b["volume"] else None),
+                "vwap": _price_or_none(average_price(b["notional"], b["volume"])),
                 "bid": _price_or_none(b["bid"]),
                 "ask": _price_or_none(b["ask"]),
             }

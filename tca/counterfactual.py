@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from orders.domain.values import average_price, half_ticks_to_price
 from routing.engine import IMMEDIATE, PARALLEL
 from routing.replay import Alternative, ReplayRun
 
@@ -68,10 +69,6 @@ class AlternativeFigures:
     @property
     def dark_share(self) -> Decimal | None:
         return ratio(self.dark_filled, self.filled)
-
-
-def _price(tick: Decimal, half_ticks: int | None) -> Decimal | None:
-    return None if half_ticks is None else tick * half_ticks / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,15 +155,15 @@ def replay_figures(run: ReplayRun, *, side: str, tick: Decimal, as_run: bool) ->
             ExecutedFill(
                 f.time_ns - plan.start_ns,
                 f.quantity,
-                _price(tick, f.price_half_ticks),
+                half_ticks_to_price(f.price_half_ticks, tick),
                 f.fee,
                 f.venue in run.dark_venues,
             )
             for f in run.fills
         ],
-        arrival=_price(tick, run.arrival_mid_half_ticks),
-        end_price=_price(tick, run.end_mid_half_ticks),
-        interval_vwap=tick * sum(b.notional_half_ticks for b in window) / 2 / volume if volume else None,
+        arrival=half_ticks_to_price(run.arrival_mid_half_ticks, tick),
+        end_price=half_ticks_to_price(run.end_mid_half_ticks, tick),
+        interval_vwap=average_price(half_ticks_to_price(sum(b.notional_half_ticks for b in window), tick), volume),
         market_volume=volume,
         children=run.children,
     )

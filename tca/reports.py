@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from orders.models import Allocation, InternalCross, Order, ParentOrder
-from routing.market.clock import EXCHANGE_TZ, NS_PER_S, to_datetime, to_ns
+from routing.market.clock import NS_PER_S, to_datetime, to_ns
 from routing.models import ChildOrder, Fill, MarketBar, MarketSession
 
 from .metrics import (
@@ -63,14 +63,13 @@ class Tapes:
         self._by_key: dict[tuple, DayTape | None] = {}
 
     def for_parent(self, parent: ParentOrder) -> DayTape | None:
-        if parent.start is None:
+        if parent.session_id is None:
             return None
-        day = parent.start.astimezone(EXCHANGE_TZ).date()
         window = None if self.whole_days else (parent.start, (parent.window_end or parent.start) + MARKOUT_TAIL)
-        key = (parent.instrument_id, day, window)
+        key = (parent.session_id, window)
         if key not in self._by_key:
-            session = MarketSession.objects.filter(instrument_id=parent.instrument_id, trading_date=day).first()
-            self._by_key[key] = None if session is None else DayTape(session, *_session_tape(session, window))
+            session = parent.session
+            self._by_key[key] = DayTape(session, *_session_tape(session, window))
         return self._by_key[key]
 
 
@@ -519,7 +518,8 @@ class TcaFilters:
 
 def parents_for(filters: TcaFilters):
     """Parents that started, filtered by simulated trading date, instrument, algorithm, trader."""
-    parents = ParentOrder.objects.exclude(start=None).select_related("instrument")
+    # The session's checkpoint stays behind: a report reads its tape, never its simulator.
+    parents = ParentOrder.objects.exclude(start=None).select_related("instrument", "session").defer("session__state")
     if filters.instrument:
         parents = parents.filter(instrument__symbol=filters.instrument)
     if filters.algorithm:

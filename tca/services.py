@@ -8,7 +8,6 @@ long work never holds up the workers that step the market.
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,13 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import AuditEvent, ParentOrder, ParentStatus
-from routing.market.clock import EXCHANGE_TZ, NS_PER_S, to_ns
+from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder
+from routing.market.clock import NS_PER_S, to_ns
 from routing.market.venues import DARK, DEFAULT_VENUES
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.profiles import volume_profile
 from routing.replay import ReplayMarket, replay_alternatives
-from routing.selectors import parent_plan
+from routing.selectors import parent_plan, session_checkpoint
 from smarttrading import streams
 
 from .charts import desk_charts
@@ -36,7 +35,6 @@ from .reports import TcaFilters, desk_report, parent_report, parents_for
 
 logger = logging.getLogger(__name__)
 
-FINISHED_PARENT = (ParentStatus.FILLED, ParentStatus.EXPIRED, ParentStatus.CANCELLED)
 PROGRESS_EVERY_S = 0.5  # at most this often a job writes and publishes its progress
 STALLED_AFTER = timedelta(minutes=2)  # a running job silent this long lost its worker
 INTERVENTIONS = ("parent.paused", "parent.topped_up", "parent.reduced", "parent.cancel_requested")
@@ -68,7 +66,7 @@ def comparison_request(*, user, parent: ParentOrder) -> TcaJob:
     A finished parent's comparison never changes, so an existing one (queued, running or
     done) is returned; a failed or stalled one is run again.
     """
-    if parent.status not in FINISHED_PARENT or parent.start is None:
+    if parent.status not in PARENT_FINISHED_STATUSES or parent.start is None:
         raise ValidationError({"parent": "only a finished parent can be compared with other algorithms"})
     job = TcaJob.objects.filter(kind=TcaJob.Kind.COUNTERFACTUAL, parent=parent).select_for_update().first()
     if job is not None and job.status != TcaJob.Status.FAILED and not _stalled(job):
@@ -141,9 +139,8 @@ def _comparison_result(parent: ParentOrder, progress: Callable[[int, int], None]
 
 def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], None] | None = None) -> dict:
     """The recorded execution next to every algorithm replayed on the parent's seeded market."""
-    trading_date = parent.start.astimezone(EXCHANGE_TZ).date()
-    session = MarketSession.objects.get(instrument_id=parent.instrument_id, trading_date=trading_date)
-    simulator, _ = pickle.loads(session.state)
+    session = parent.session
+    simulator, _ = session_checkpoint(session)
     tick = parent.instrument.tick_size
     market = ReplayMarket(
         seed=session.seed,
@@ -152,6 +149,7 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
         open_ns=simulator.open_ns,
         close_ns=simulator.close_ns,
         step_ns=settings.SIM_STEP_SECONDS * NS_PER_S,
+        venues=tuple(simulator.specs.values()),
     )
     plan = replace(parent_plan(parent, session), filled=0, active=True)
     alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate)

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from orders.domain.values import average_price
+
 from .metrics import twap
 
 
@@ -58,7 +60,7 @@ class Tape:
         """Market VWAP over the bars covering the interval; None when nothing traded."""
         first, last = self._span(start_ns, end_ns)
         volume = self._volume[last] - self._volume[first]
-        return (self._notional[last] - self._notional[first]) / volume if volume else None
+        return average_price(self._notional[last] - self._notional[first], volume)
 
     def twap(self, start_ns: int, end_ns: int) -> Decimal | None:
         """Average of the per-second NBBO mids over the interval."""
@@ -82,7 +84,7 @@ class Tape:
 
     @property
     def day_vwap(self) -> Decimal | None:
-        return self._notional[-1] / self._volume[-1] if self._volume[-1] else None
+        return average_price(self._notional[-1], self._volume[-1])
 
     @property
     def last_mid(self) -> Decimal | None:

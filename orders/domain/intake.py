@@ -12,17 +12,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .values import PriceError, Side, parse_decimal, price_to_ticks
+from .urgency import DEFAULT_URGENCY, URGENCY_TERMS
+from .values import PriceError, Side, Strategy, Urgency, parse_decimal, price_to_ticks
 
 COLUMNS = ("client_order_id", "instrument", "side", "quantity", "limit_price", "strategy", "urgency", "account")
 # A file row with more non-empty cells than the header: its values are shifted.
 EXTRA_CELLS = "row"
 REQUIRED_COLUMNS = ("client_order_id", "instrument", "side", "quantity", "account")
-STRATEGIES = ("TWAP", "VWAP", "POV", "IS")
-URGENCIES = ("LOW", "MEDIUM", "HIGH")
-DEFAULT_URGENCY = "MEDIUM"
-# The strategy mandate an urgency implies when the order names no strategy.
-STRATEGY_FOR_URGENCY = {"LOW": "VWAP", "MEDIUM": "TWAP", "HIGH": "IS"}
+STRATEGIES = tuple(Strategy)
+URGENCIES = tuple(Urgency)
 MAX_QUANTITY = 100_000_000  # a sanity bound, far above any single client order
 MAX_PRICE = Decimal("1000000")
 CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
@@ -97,7 +95,7 @@ def parse_order_row(
     quantity = _quantity(row.get("quantity"), spec, errors)
     limit_price = _limit_price(row.get("limit_price"), spec, errors)
 
-    urgency = _text(row.get("urgency")).upper() or DEFAULT_URGENCY
+    urgency = _text(row.get("urgency")).upper() or DEFAULT_URGENCY.value
     if urgency not in URGENCIES:
         errors.append(FieldError("urgency", f"must be one of {', '.join(URGENCIES)}"))
     strategy = _text(row.get("strategy")).upper()
@@ -113,7 +111,7 @@ def parse_order_row(
         side=side,
         quantity=quantity,
         limit_price=limit_price,
-        strategy=strategy or STRATEGY_FOR_URGENCY[urgency],
+        strategy=strategy or URGENCY_TERMS[Urgency(urgency)].default_strategy.value,
         urgency=urgency,
     )
 

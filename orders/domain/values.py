@@ -15,6 +15,24 @@ class Side(StrEnum):
         """+1 for a buy, -1 for a sell: the direction of the position change."""
         return 1 if self is Side.BUY else -1
 
+    @classmethod
+    def of_sign(cls, sign: int) -> Side:
+        """The side of the simulator's +1 / -1."""
+        return cls.BUY if sign > 0 else cls.SELL
+
+
+class Strategy(StrEnum):
+    TWAP = "TWAP"
+    VWAP = "VWAP"
+    POV = "POV"
+    IS = "IS"
+
+
+class Urgency(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
 
 
 BPS = Decimal(10_000)
@@ -67,8 +85,19 @@ def price_to_ticks(price: Decimal, tick_size: Decimal) -> int:
     return int(ticks)
 
 
-def ticks_to_price(ticks: int, tick_size: Decimal) -> Decimal:
-    return tick_size * ticks
+def ticks_to_price(ticks: int | None, tick_size: Decimal) -> Decimal | None:
+    """Exact; None (an empty side of the book) stays None."""
+    return None if ticks is None else tick_size * ticks
+
+
+def half_ticks_to_price(half_ticks: int | None, tick_size: Decimal) -> Decimal | None:
+    """Gateway and tape prices are in half ticks, so that a dark midpoint cross is exact."""
+    return None if half_ticks is None else tick_size * half_ticks / 2
+
+
+def average_price(notional: Decimal, quantity: int) -> Decimal | None:
+    """Notional over quantity: every VWAP and average fill price; None when nothing traded."""
+    return notional / quantity if quantity else None
 
 
 def quantize_price(value: Decimal, places: int = 6) -> Decimal:

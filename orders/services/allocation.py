@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from ..broadcasts import orders_publish
 from ..domain.allocation import Demand, Supply, allocate_fills
+from ..locks import working_orders_lock
 from ..models import Allocation, Order, OrderStatus, ParentOrder
 
 
@@ -15,12 +16,7 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     Whole lots, largest remainder, earliest order first on a tie; see ``allocate_fills``.
     Runs inside the caller's transaction (the execution step). Returns the orders that changed.
     """
-    orders = list(
-        parent.orders.select_for_update(of=("self",))
-        .filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED))
-        .select_related("account", "instrument")
-        .order_by("received_at", "id")
-    )
+    orders = list(working_orders_lock(parent))
     by_id = {o.pk: o for o in orders}
     fill_by_id = {f.pk: f for f in fills}
     rows = allocate_fills(

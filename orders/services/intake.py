@@ -17,6 +17,7 @@ from smarttrading import bulk_sql
 from ..broadcasts import order_ids_publish
 from ..domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
 from ..domain.risk import risk_check
+from ..locks import accounts_lock
 from ..models import Account, AuditEvent, Instrument, Order, OrderStatus, Upload
 from ..selectors import risk_limits_for, risk_usage
 
@@ -155,9 +156,7 @@ AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
 def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
     accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
     account_ids = sorted(a.pk for a in accounts.values())
-    # Lock the accounts (in id order) so concurrent batches see each other's usage. NO KEY
-    # UPDATE: rows that merely reference an account (new orders) are not held up by it.
-    list(Account.objects.select_for_update(no_key=True).filter(pk__in=account_ids).order_by("pk").values_list("pk"))
+    accounts_lock(account_ids)
     instruments = {i.symbol: i for i in Instrument.objects.all()}
     specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])

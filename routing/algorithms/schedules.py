@@ -14,10 +14,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..market.clock import NS_PER_S
 from .almgren_chriss import optimal_trajectory, risk_aversion_for_urgency
 from .twap import twap_target
-
-NS_PER_S = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)

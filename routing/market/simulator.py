@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .book import BUY, DAY, FOK, SELL, BookError, OrderBook, Trade
+from .clock import NS_PER_S
 from .venues import DARK, MAKER, TAKER, VenueSpec
 
-NS_PER_S = 1_000_000_000
 SUBTICKS = 100  # fundamental resolution: hundredths of a tick
 BACKGROUND = "bg"
 MIDPOINT = 0  # aggressor side of a dark midpoint cross: neither side crossed a spread

@@ -8,11 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.audit import audit_event
 from orders.broadcasts import order_ids_publish
 from orders.domain.aggregation import OrderGroup, PendingOrder, plan_window
+from orders.domain.urgency import URGENCY_TERMS, most_urgent
 from orders.domain.values import Side
 from orders.models import (
     PARENT_LIVE_STATUSES,
@@ -24,17 +26,13 @@ from orders.models import (
     OrderStatus,
     ParentOrder,
     ParentStatus,
-    Urgency,
 )
 from smarttrading import bulk_sql, streams
 
-from ..algorithms.parameters import FOR_URGENCY
+from ..locks import parents_lock, pending_orders_lock
 from ..payloads import parent_payload
 from .sessions import market_now_lock, session_wake
 
-# Execution horizon in simulated seconds by urgency.
-HORIZON_FOR_URGENCY = {Urgency.LOW: 60 * 60, Urgency.MEDIUM: 30 * 60, Urgency.HIGH: 10 * 60}
-URGENCY_RANK = {Urgency.HIGH: 0, Urgency.MEDIUM: 1, Urgency.LOW: 2}
 INTERNAL = Allocation.INTERNAL_VENUE
 
 
@@ -49,10 +47,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     """
 
     pending = list(
-        Order.objects.select_for_update(of=("self",))
-        .filter(status=OrderStatus.PENDING_AGGREGATION)
-        .order_by("received_at", "id")
-        .values_list(
+        pending_orders_lock().values_list(
             "id", "instrument_id", "side", "strategy", "limit_price", "quantity", "urgency", "account__owner_id"
         )
     )
@@ -114,7 +109,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     for group in plan.groups:
         instrument = by_symbol[group.key.instrument]
         market = markets[instrument.pk]
-        urgency = min((Urgency(row_of[key][6]) for key in group.order_keys), key=URGENCY_RANK.__getitem__)
+        urgency = most_urgent(row_of[key][6] for key in group.order_keys)
         parent = _parent_for_group(group, instrument, urgency, live, market, actor, audit)
         group_cross: InternalCross | None = None
         for order_id in group.order_keys:
@@ -193,12 +188,7 @@ def _live_parents_lock(*, instruments: Iterable[Instrument]) -> dict[tuple, Pare
 
     A PAUSED parent is left alone: a supervisor stopped it, new orders should not wait on it.
     """
-    parents = (
-        ParentOrder.objects.select_for_update(of=("self",))
-        .select_related("instrument")
-        .filter(instrument__in=list(instruments), status__in=(ParentStatus.NEW, ParentStatus.WORKING))
-        .order_by("id")
-    )
+    parents = parents_lock(Q(instrument__in=list(instruments), status__in=(ParentStatus.NEW, ParentStatus.WORKING)))
     live: dict[tuple, ParentOrder] = {}
     for parent in parents:
         live.setdefault((parent.instrument.symbol, parent.side, parent.strategy, parent.limit_price), parent)
@@ -221,10 +211,10 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
             filled_notional=cross_notional,
             crossed_notional=cross_notional,
             status=ParentStatus.NEW,
-            duration_s=HORIZON_FOR_URGENCY[urgency],
+            duration_s=URGENCY_TERMS[urgency].horizon_s,
             urgency=urgency,
-            max_participation=FOR_URGENCY[urgency].max_participation,
-            aggressiveness=FOR_URGENCY[urgency].aggressiveness,
+            max_participation=URGENCY_TERMS[urgency].max_participation,
+            aggressiveness=URGENCY_TERMS[urgency].aggressiveness,
         )
         live[key] = parent
         audit.append(
@@ -246,7 +236,7 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
     fields = ["quantity", "crossed_quantity", "filled_quantity", "filled_notional", "crossed_notional", "updated_at"]
     if parent.status == ParentStatus.WORKING:
         # The new orders get at least their own horizon: the schedule stretches, never squeezes.
-        wanted_end = min(market.now + timedelta(seconds=HORIZON_FOR_URGENCY[urgency]), market.close)
+        wanted_end = min(market.now + timedelta(seconds=URGENCY_TERMS[urgency].horizon_s), market.close)
         if wanted_end > parent.end:
             parent.end = wanted_end
             fields.append("end")

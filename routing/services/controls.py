@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
 from smarttrading import streams
 
+from ..locks import parent_lock, parents_lock
 from ..models import KillSwitch
 from ..payloads import parent_payload
 from .parents import parent_close
@@ -22,7 +24,7 @@ def _parent_for_control(parent_id: int) -> tuple[ParentOrder, MarketNow]:
     """Lock the parent's session, then the parent: the order steps take locks in."""
     instrument = ParentOrder.objects.select_related("instrument").get(pk=parent_id).instrument
     market = market_now_lock(instruments=[instrument])[instrument.pk]
-    return ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=parent_id), market
+    return parent_lock(parent_id), market
 
 
 def _control_audit(kind: str, parent: ParentOrder, actor: str, market: MarketNow, **detail) -> None:
@@ -98,12 +100,7 @@ def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitc
     if engaged:
         instruments = Instrument.objects.filter(parents__status__in=PARENT_LIVE_STATUSES).distinct()
         markets = market_now_lock(instruments=instruments)
-        live = (
-            ParentOrder.objects.select_for_update()
-            .filter(status__in=(ParentStatus.NEW, ParentStatus.WORKING))
-            .order_by("id")
-        )
-        for parent in live:
+        for parent in parents_lock(Q(status__in=(ParentStatus.NEW, ParentStatus.WORKING))):
             was = parent.status
             parent.status = ParentStatus.PAUSED
             parent.save(update_fields=["status", "updated_at"])

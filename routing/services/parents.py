@@ -9,9 +9,20 @@ from django.db import transaction
 
 from orders.audit import audit_event
 from orders.broadcasts import orders_publish
-from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Order, OrderStatus, ParentOrder, ParentStatus
+from orders.domain.values import half_ticks_to_price
+from orders.locks import order_lock
+from orders.models import (
+    ORDER_WORKING_STATUSES,
+    PARENT_LIVE_STATUSES,
+    AuditEvent,
+    Order,
+    OrderStatus,
+    ParentOrder,
+    ParentStatus,
+)
 from smarttrading import streams
 
+from ..locks import parent_lock
 from ..market.clock import to_datetime
 from ..market.simulator import MarketSimulator
 from ..models import MarketSession
@@ -26,10 +37,11 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     tick = parent.instrument.tick_size
     mid2 = simulator.mid_ticks_x2()
     parent.status = ParentStatus.WORKING
+    parent.session = session
     parent.start = now
     parent.end = min(now + timedelta(seconds=parent.duration_s), to_datetime(session.trading_date, simulator.close_ns))
-    parent.arrival_price = None if mid2 is None else tick * mid2 / 2
-    parent.save(update_fields=["status", "start", "end", "arrival_price", "updated_at"])
+    parent.arrival_price = half_ticks_to_price(mid2, tick)
+    parent.save(update_fields=["status", "session", "start", "end", "arrival_price", "updated_at"])
     AuditEvent.objects.create(
         kind="parent.started",
         actor=ENGINE,
@@ -63,7 +75,7 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
         audit_event(f"parent.{status.lower()}", actor, parent=parent, reason=reason, filled=parent.filled_quantity)
     ]
     open_orders = list(
-        parent.orders.filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)).select_related(
+        parent.orders.filter(status__in=ORDER_WORKING_STATUSES).select_related(
             "account", "instrument"
         )
     )
@@ -98,13 +110,11 @@ def order_cancel(*, order_id: int, cancelled_by) -> Order:
         raise ValidationError({"order": "not your order"})
     if order.parent_id is not None:
         market_now_lock(instruments=[order.instrument])
-        parent = (
-            ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=order.parent_id)
-        )
+        parent = parent_lock(order.parent_id)
     else:
         parent = None
-    order = Order.objects.select_for_update(of=("self",)).select_related("instrument", "account").get(pk=order_id)
-    cancellable = (OrderStatus.PENDING_AGGREGATION, OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)
+    order = order_lock(order_id)
+    cancellable = (OrderStatus.PENDING_AGGREGATION, *ORDER_WORKING_STATUSES)
     if order.status not in cancellable or (parent is not None and parent.status not in PARENT_LIVE_STATUSES):
         raise ValidationError({"status": f"a {order.status} order cannot be cancelled"})
     unfilled = order.remaining_quantity

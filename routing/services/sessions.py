@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,14 +12,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.domain.values import price_to_ticks
+from orders.domain.values import price_to_ticks, ticks_to_price
 from orders.models import Instrument
 
-from ..engine import ExecutionState
+from ..locks import session_lock, sessions_lock
 from ..market.clock import CLOSE_NS, EXCHANGE_TZ, OPEN_NS, to_datetime
-from ..market.simulator import MarketSimulator
 from ..market.venues import DEFAULT_VENUES
 from ..models import MarketSession
+from ..opening import market_open
 
 # A running session whose row has not moved for this long has lost its step message.
 STALE_AFTER_S = 10.0
@@ -54,19 +53,11 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         return latest
     trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
     seed = _session_seed(instrument, trading_date)
-    simulator = MarketSimulator(
+    simulator, state = market_open(
         venues=DEFAULT_VENUES,
         reference_ticks=price_to_ticks(instrument.reference_price, instrument.tick_size),
-        open_ns=OPEN_NS,
-        close_ns=CLOSE_NS,
-        warm_up_seed=seed,
-    )
-    state = ExecutionState(
-        profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds
         tick_size=instrument.tick_size,
-        tick_value_bps=1e4 / simulator.reference_ticks,
-        sigma_ticks_per_sqrt_s=simulator.flow.volatility_bps_per_min / 1e4 * simulator.reference_ticks / math.sqrt(60),
-        permanent_impact_ticks_per_share=0.0,  # set per parent from its size
+        seed=seed,
     )
     bid, ask = simulator.nbbo()
     session, _ = MarketSession.objects.get_or_create(
@@ -78,6 +69,8 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
             "state": pickle.dumps((simulator, state)),
             "bid_ticks": bid,
             "ask_ticks": ask,
+            "reference_ticks": simulator.reference_ticks,
+            "scorecard": state.scorecard.as_rows(),
         },
     )
     return session
@@ -107,12 +100,12 @@ def market_now_lock(*, instruments: Iterable[Instrument]) -> dict[int, MarketNow
     instruments = {i.pk: i for i in instruments}
     ids = [session_get_or_create(instrument=i).pk for i in instruments.values()]
     markets = {}
-    for session in MarketSession.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    for session in sessions_lock(ids):
         tick = instruments[session.instrument_id].tick_size
         markets[session.instrument_id] = MarketNow(
             session=session,
-            bid=None if session.bid_ticks is None else tick * session.bid_ticks,
-            ask=None if session.ask_ticks is None else tick * session.ask_ticks,
+            bid=ticks_to_price(session.bid_ticks, tick),
+            ask=ticks_to_price(session.ask_ticks, tick),
             now=to_datetime(session.trading_date, session.sim_time_ns),
             close=to_datetime(session.trading_date, CLOSE_NS),
         )
@@ -122,7 +115,7 @@ def market_now_lock(*, instruments: Iterable[Instrument]) -> dict[int, MarketNow
 def session_wake(*, instrument: Instrument) -> MarketSession:
     """Make sure the instrument's session is stepping; call inside a transaction."""
     session = session_get_or_create(instrument=instrument)
-    session = MarketSession.objects.select_for_update().get(pk=session.pk)
+    session = session_lock(session.pk)
     if session.status == MarketSession.Status.IDLE:
         session.status = MarketSession.Status.RUNNING
         session.save(update_fields=["status", "updated_at"])

@@ -18,13 +18,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from orders.domain.values import Side, quantize_price
+from orders.domain.values import Side, half_ticks_to_price, quantize_price, ticks_to_price
 from orders.models import PARENT_LIVE_STATUSES, AuditEvent, ParentOrder, ParentStatus, Strategy
 from orders.payloads import iso_time
 from orders.services.allocation import parent_fills_allocate
 from smarttrading import streams
 
 from ..engine import StepOutcome, run_step
+from ..locks import parents_lock, session_lock
 from ..market.clock import NS_PER_S, to_datetime, to_ns
 from ..models import ChildOrder, Fill, MarketBar, MarketSession
 from ..payloads import fill_payload, parent_payload
@@ -37,7 +38,7 @@ from .sessions import _enqueue_step_on_commit, session_step_delay_s
 @transaction.atomic
 def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     """Run step ``step_no`` of a session; returns None when it is not this step's turn."""
-    session = MarketSession.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=session_id)
+    session = session_lock(session_id)
     if session.step_no != step_no or session.status != MarketSession.Status.RUNNING:
         return None
     instrument = session.instrument
@@ -48,11 +49,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
 
     # Parents the engine still has children for are loaded whatever their status, so a
     # paused or cancelled parent's late fills are still recorded.
-    parents = list(
-        ParentOrder.objects.select_for_update(of=("self",))
-        .select_related("instrument")
-        .filter(Q(status__in=PARENT_LIVE_STATUSES) | Q(pk__in=list(state.parents)), instrument=instrument)
-        .order_by("id")
+    parents = parents_lock(
+        (Q(status__in=PARENT_LIVE_STATUSES) | Q(pk__in=list(state.parents))) & Q(instrument=instrument)
     )
     for parent in parents:
         if parent.status == ParentStatus.NEW:
@@ -103,13 +101,16 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     session.step_no = step_no + 1
     session.sim_time_ns = end_ns
     session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
+    session.scorecard = state.scorecard.as_rows()
     if closing and not state.parents:
         session.status = MarketSession.Status.CLOSED
     elif still_working or ParentOrder.objects.filter(instrument=instrument, status=ParentStatus.NEW).exists():
         _enqueue_step_on_commit(session.pk, session.step_no, delay_s=session_step_delay_s())
     else:
         session.status = MarketSession.Status.IDLE
-    session.save(update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "status", "updated_at"])
+    session.save(
+        update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "scorecard", "status", "updated_at"]
+    )
     if settings.FAULT_STEP_DELAY_S:
         _hold_step_open(session.pk, step_no)
     return outcome
@@ -123,13 +124,8 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
     time.sleep(settings.FAULT_STEP_DELAY_S)
 
 
-def _half_ticks_price(tick: Decimal, half_ticks: int | None) -> Decimal | None:
-    return None if half_ticks is None else tick * half_ticks / 2
-
-
 def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[ParentOrder], at) -> None:
     tick = session.instrument.tick_size
-    side_name = {1: Side.BUY.value, -1: Side.SELL.value}
     known = {
         c.venue_order_id: c
         for c in ChildOrder.objects.filter(session=session, venue_order_id__in=[c.order_id for c in outcome.children])
@@ -144,17 +140,17 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 step_no=c.step_sent,
                 parent_id=c.parent_id,
                 venue=c.venue,
-                side=side_name[c.side],
+                side=Side.of_sign(c.side).value,
                 tactic=c.tactic,
                 order_type=c.order_type,
                 sim_time=at(c.sent_ns),
-                arrival_mid=_half_ticks_price(tick, c.arrival_mid_half_ticks),
+                arrival_mid=half_ticks_to_price(c.arrival_mid_half_ticks, tick),
             )
             new_children.append(row)
         else:
             changed.append(row)
         row.quantity = c.quantity
-        row.limit_price = _half_ticks_price(tick, c.price_half_ticks)
+        row.limit_price = half_ticks_to_price(c.price_half_ticks, tick)
         row.filled_quantity = c.filled
         row.status = c.status
         row.reason = c.reason[:200]
@@ -173,9 +169,9 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 parent_id=f.parent_id,
                 child=known[f.order_id],
                 venue=f.venue,
-                side=side_name[f.side],
+                side=Side.of_sign(f.side).value,
                 quantity=f.quantity,
-                price=_half_ticks_price(tick, f.price_half_ticks),
+                price=half_ticks_to_price(f.price_half_ticks, tick),
                 fee=f.fee,
                 liquidity=f.liquidity,
                 sim_time=at(f.time_ns),
@@ -203,9 +199,9 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                 start=at(second.start_ns),
                 end=at(second.end_ns),
                 volume=second.volume,
-                notional=tick * second.notional_half_ticks / 2,
-                bid=None if second.bid is None else tick * second.bid,
-                ask=None if second.ask is None else tick * second.ask,
+                notional=half_ticks_to_price(second.notional_half_ticks, tick),
+                bid=ticks_to_price(second.bid, tick),
+                ask=ticks_to_price(second.ask, tick),
             )
             for second in outcome.seconds
         ]
@@ -240,7 +236,7 @@ def _record_outcome(session: MarketSession, outcome: StepOutcome, parents: list[
                     "reconciliation": parent_reconciliation(parent),
                 },
             )
-    mid = None if bar.bid is None or bar.ask is None else tick * (bar.bid + bar.ask) / 2
+    mid = None if bar.bid is None or bar.ask is None else half_ticks_to_price(bar.bid + bar.ask, tick)
     for parent in parents:
         if parent.status == ParentStatus.WORKING:
             vwap = parent.interval_vwap
@@ -263,7 +259,7 @@ def _parent_live_figures(parent: ParentOrder, outcome: StepOutcome, trading_date
     start_ns, end_ns = to_ns(trading_date, parent.start), to_ns(trading_date, parent.end)
     inside = [b for b in outcome.seconds if b.start_ns >= start_ns and b.end_ns <= end_ns]
     parent.market_volume += sum(b.volume for b in inside)
-    parent.market_notional += tick * sum(b.notional_half_ticks for b in inside) / 2
+    parent.market_notional += half_ticks_to_price(sum(b.notional_half_ticks for b in inside), tick)
     progress = outcome.progress.get(parent.pk)
     if progress is not None:
         parent.schedule_due = progress.due
@@ -274,7 +270,7 @@ def _child_event_detail(event, child_pk: int | None, tick: Decimal) -> dict:
     detail = {"child": child_pk, "venue_order_id": event.order_id}
     for key, value in event.detail.items():
         if key == "price_half_ticks":
-            detail["price"] = None if value is None else str(_half_ticks_price(tick, value))
+            detail["price"] = None if value is None else str(half_ticks_to_price(value, tick))
         else:
             detail[key] = value
     return detail

@@ -1,0 +1,36 @@
+"""A trading day's market as it opens, with the engine's state beside it: the one factory
+behind live sessions and replays, so a replay rebuilds exactly the market a session had.
+Pure Python."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+
+from .engine import ExecutionState
+from .market.clock import CLOSE_NS, OPEN_NS
+from .market.simulator import MarketSimulator
+from .market.venues import VenueSpec
+
+
+def market_open(
+    *,
+    venues: Sequence[VenueSpec],
+    reference_ticks: int,
+    tick_size: Decimal,
+    seed: int,
+    open_ns: int = OPEN_NS,
+    close_ns: int = CLOSE_NS,
+) -> tuple[MarketSimulator, ExecutionState]:
+    simulator = MarketSimulator(
+        venues=venues, reference_ticks=reference_ticks, open_ns=open_ns, close_ns=close_ns, warm_up_seed=seed
+    )
+    state = ExecutionState(
+        profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds
+        tick_size=tick_size,
+        tick_value_bps=1e4 / reference_ticks,
+        sigma_ticks_per_sqrt_s=simulator.flow.volatility_bps_per_min / 1e4 * reference_ticks / math.sqrt(60),
+        permanent_impact_ticks_per_share=0.0,  # set per parent from its size
+    )
+    return simulator, state
