@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from routing.algorithms.schedules import profile_from_volumes
-from routing.engine import IMMEDIATE, LIQUIDITY_SEEKING, PARALLEL, SWEEP_TICKS, ExecutionState, ParentPlan, run_step
+from routing.engine.state import IMMEDIATE, LIQUIDITY_SEEKING, PARALLEL, SWEEP_TICKS, ExecutionState, ParentPlan
+from routing.engine.step import run_step
 from routing.market.book import BUY
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.market.profile import simulated_day_volumes

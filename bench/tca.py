@@ -54,7 +54,7 @@ def tca_benchmarks() -> dict:
 
 def _comparison_seconds() -> float:
     """Every algorithm replayed for a one-hour buy of 20,000 shares starting at 10:30 (pure)."""
-    from routing.engine import ParentPlan
+    from routing.engine.state import ParentPlan
     from routing.market.book import BUY
     from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
     from routing.profiles import volume_profile

@@ -2,27 +2,105 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from orders.models import MONEY, PRICE, Instrument, ParentOrder
 
+from .market import venues as specs
+
+DARK_FIELDS = ("min_fill", "contra_share", "contra_median_size", "informed_share", "contra_lifetime_s")
+
 
 class Venue(models.Model):
+    """A simulated venue as a supervisor configures it; each new market session connects to
+    the active ones as they are then (a running session keeps the venues it opened with)."""
+
     class Kind(models.TextChoices):
-        LIT = "LIT"
-        DARK = "DARK"
+        LIT = specs.LIT
+        DARK = specs.DARK
 
     code = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=4, choices=Kind.choices)
+    active = models.BooleanField(default=True, help_text="Connected from the next market session on")
     maker_fee = models.DecimalField(max_digits=10, decimal_places=6, help_text="Per share; negative is a rebate")
     taker_fee = models.DecimalField(max_digits=10, decimal_places=6, help_text="Per share; negative is a rebate")
+    flow_share = models.FloatField(default=0.0, help_text="Lit: weight of the background flow arriving here")
+    entry_latency_us = models.PositiveIntegerField(default=300, help_text="Our order to the venue: the floor, µs")
+    entry_jitter_us = models.PositiveIntegerField(default=50, help_text="Scale of its heavy (Pareto) tail, µs")
+    report_latency_us = models.PositiveIntegerField(default=250, help_text="The venue's report back: the floor, µs")
+    report_jitter_us = models.PositiveIntegerField(default=50, help_text="Scale of its heavy (Pareto) tail, µs")
+    min_fill = models.PositiveIntegerField(null=True, blank=True, help_text="Dark: minimum fill size, shares")
+    contra_share = models.FloatField(
+        null=True, blank=True, help_text="Dark: share of background arrivals that are hidden contra interest here"
+    )
+    contra_median_size = models.PositiveIntegerField(null=True, blank=True, help_text="Dark: median contra size")
+    informed_share = models.FloatField(
+        null=True, blank=True, help_text="Dark: share of contra that knows where the price is going (adverse selection)"
+    )
+    contra_lifetime_s = models.FloatField(null=True, blank=True, help_text="Dark: how long contra waits, seconds")
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.DARK:
+            missing = {f: "a dark pool needs it" for f in DARK_FIELDS if getattr(self, f) is None}
+            if missing:
+                raise ValidationError(missing)
+        elif self.active and self.flow_share <= 0:
+            raise ValidationError({"flow_share": "an active lit venue needs a positive share of the flow"})
+        if self.kind == self.Kind.LIT and not self.active:
+            others = Venue.objects.filter(kind=self.Kind.LIT, active=True).exclude(pk=self.pk)
+            if not others.exists():
+                raise ValidationError({"active": "the market needs at least one active lit venue"})
+
+    def spec(self) -> specs.VenueSpec:
+        dark = None
+        if self.kind == self.Kind.DARK:
+            dark = specs.DarkLiquidity(
+                min_fill=self.min_fill,
+                arrivals_share=self.contra_share,
+                median_size=self.contra_median_size,
+                informed_share=self.informed_share,
+                lifetime_s=self.contra_lifetime_s,
+            )
+        return specs.VenueSpec(
+            code=self.code,
+            name=self.name,
+            kind=self.kind,
+            maker_fee=self.maker_fee,
+            taker_fee=self.taker_fee,
+            flow_share=self.flow_share if self.kind == self.Kind.LIT else 0.0,
+            entry_latency=specs.Latency(self.entry_latency_us * 1000, self.entry_jitter_us * 1000),
+            report_latency=specs.Latency(self.report_latency_us * 1000, self.report_jitter_us * 1000),
+            dark=dark,
+        )
+
+    @classmethod
+    def from_spec(cls, spec: specs.VenueSpec) -> Venue:
+        dark = spec.dark
+        return cls(
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            maker_fee=spec.maker_fee,
+            taker_fee=spec.taker_fee,
+            flow_share=spec.flow_share,
+            entry_latency_us=spec.entry_latency.floor_ns // 1000,
+            entry_jitter_us=spec.entry_latency.jitter_ns // 1000,
+            report_latency_us=spec.report_latency.floor_ns // 1000,
+            report_jitter_us=spec.report_latency.jitter_ns // 1000,
+            min_fill=dark.min_fill if dark else None,
+            contra_share=dark.arrivals_share if dark else None,
+            contra_median_size=dark.median_size if dark else None,
+            informed_share=dark.informed_share if dark else None,
+            contra_lifetime_s=dark.lifetime_s if dark else None,
+        )
 
 
 class MarketSession(models.Model):

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .engine import ExecutionState
+from .engine.state import ExecutionState
 from .market.clock import CLOSE_NS, OPEN_NS
 from .market.simulator import MarketSimulator
 from .market.venues import VenueSpec

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .algorithms.schedules import VolumeProfile
-from .engine import Bar, FillReport, ParentPlan, run_step
+from .engine.state import Bar, FillReport, ParentPlan
+from .engine.step import run_step
 from .market.venues import DARK, DEFAULT_VENUES, VenueSpec
 from .opening import market_open
 

@@ -22,10 +22,12 @@ from orders.payloads import iso_time
 from orders.selectors import sees_all_orders
 from orders.services.intake import IntakeMarket
 
-from .engine import ExecutionState, ParentPlan, schedule_for
+from .engine.scheduling import schedule_for
+from .engine.state import ExecutionState, ParentPlan
 from .market.clock import NS_PER_S, to_datetime, to_ns
 from .market.simulator import MarketSimulator
-from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession
+from .market.venues import DEFAULT_VENUES, LIT, VenueSpec
+from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession, Venue
 from .profiles import volume_profile
 
 
@@ -194,6 +196,13 @@ def parent_reconciliation(parent: ParentOrder) -> dict:
 def session_scorecard(parent: ParentOrder) -> list[dict]:
     """The live venue scorecard of the parent's instrument for its trading day."""
     return [] if parent.session is None else parent.session.scorecard
+
+
+def venue_specs() -> tuple[VenueSpec, ...]:
+    """The active venues a new market session connects to; the simulator's defaults when none
+    are configured (a database without demo data)."""
+    venues = tuple(v.spec() for v in Venue.objects.filter(active=True).order_by("id"))
+    return venues if any(v.kind == LIT for v in venues) else DEFAULT_VENUES
 
 
 def session_checkpoint(session: MarketSession) -> tuple[MarketSimulator, ExecutionState]:

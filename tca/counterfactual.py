@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from orders.domain.values import average_price, half_ticks_to_price
-from routing.engine import IMMEDIATE, PARALLEL
+from routing.engine.state import IMMEDIATE, PARALLEL
 from routing.replay import Alternative, ReplayRun
 
 from .metrics import Shortfall, implementation_shortfall, performance_bps, ratio

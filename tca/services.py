@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder
 from routing.market.clock import NS_PER_S, to_ns
-from routing.market.venues import DARK, DEFAULT_VENUES
+from routing.market.venues import DARK
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.profiles import volume_profile
 from routing.replay import ReplayMarket, replay_alternatives
@@ -160,15 +160,14 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
     replayed = [replay_figures(run, side=parent.side, tick=tick, as_run=i == 0) for i, run in enumerate(runs)]
     return comparison_payload(
         parent,
-        recorded=_recorded_figures(parent, session),
+        recorded=_recorded_figures(parent, session, dark={c for c, v in simulator.specs.items() if v.kind == DARK}),
         replayed=replayed,
         caveats=_caveats(parent, session),
     )
 
 
-def _recorded_figures(parent: ParentOrder, session: MarketSession):
+def _recorded_figures(parent: ParentOrder, session: MarketSession, *, dark: set[str]):
     report = parent_report(parent)
-    dark = {v.code for v in DEFAULT_VENUES if v.kind == DARK}
     start_ns = to_ns(session.trading_date, parent.start)
     fills = [
         ExecutedFill(to_ns(session.trading_date, time) - start_ns, quantity, price, fee, venue in dark)

@@ -10,7 +10,6 @@ respects the parent's maximum participation against it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -196,6 +195,3 @@ def profile_from_volumes(open_ns: int, close_ns: int, days: Sequence[Sequence[in
             shares[i] += volume / total
     return VolumeProfile(open_ns, close_ns, tuple(s / len(days) for s in shares))
 
-
-def bin_of(at_ns: int, open_ns: int, close_ns: int, bins: int) -> int:
-    return min(bins - 1, max(0, math.floor((at_ns - open_ns) * bins / (close_ns - open_ns))))

@@ -19,7 +19,6 @@ SELL = -1
 DAY = "DAY"  # rests until cancelled or the session closes
 IOC = "IOC"  # immediate or cancel: takes what it can, the rest is cancelled
 FOK = "FOK"  # fill or kill: all at once or nothing
-TIME_IN_FORCE = (DAY, IOC, FOK)
 
 
 @dataclass(slots=True, eq=False)  # identity, so removal from a queue never compares fields

@@ -301,9 +301,6 @@ class MarketSimulator:
             taken.append(heapq.heappop(self._reports)[2])
         return taken
 
-    def open_orders(self, owner: str) -> list[OurOrder]:
-        return [o for o in self._ours.values() if o.owner == owner]
-
     # --- the clock ----------------------------------------------------------------------
     def run_until(self, end_ns: int, rng: random.Random) -> list[Print]:
         """Advance to ``end_ns``: deliver in-flight messages and background arrivals in

@@ -17,9 +17,9 @@ from orders.models import Instrument
 
 from ..locks import session_lock, sessions_lock
 from ..market.clock import CLOSE_NS, EXCHANGE_TZ, OPEN_NS, to_datetime
-from ..market.venues import DEFAULT_VENUES
 from ..models import MarketSession
 from ..opening import market_open
+from ..selectors import venue_specs
 
 # A running session whose row has not moved for this long has lost its step message.
 STALE_AFTER_S = 10.0
@@ -54,7 +54,7 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
     trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
     seed = _session_seed(instrument, trading_date)
     simulator, state = market_open(
-        venues=DEFAULT_VENUES,
+        venues=venue_specs(),
         reference_ticks=price_to_ticks(instrument.reference_price, instrument.tick_size),
         tick_size=instrument.tick_size,
         seed=seed,

@@ -24,7 +24,8 @@ from orders.payloads import iso_time
 from orders.services.allocation import parent_fills_allocate
 from smarttrading import streams
 
-from ..engine import StepOutcome, run_step
+from ..engine.state import StepOutcome
+from ..engine.step import run_step
 from ..locks import parents_lock, session_lock
 from ..market.clock import NS_PER_S, to_datetime, to_ns
 from ..models import ChildOrder, Fill, MarketBar, MarketSession

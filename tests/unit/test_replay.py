@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from routing.engine import ParentPlan
+from routing.engine.state import ParentPlan
 from routing.market.book import BUY
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.replay import Alternative, Replay, ReplayError, ReplayMarket, replay_alternatives

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from routing.algorithms.schedules import VolumeProfile
-from routing.engine import ExecutionState, ParentPlan, run_step
+from routing.engine.state import ExecutionState, ParentPlan
+from routing.engine.step import run_step
 from routing.market.book import BUY, IOC, SELL
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.market.simulator import ACCEPTED, CANCELED, FILLED, REJECTED, MarketSimulator

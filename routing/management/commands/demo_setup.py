@@ -45,16 +45,9 @@ class Command(BaseCommand):
                     "reference_price": Decimal(reference),
                 },
             )
-        for spec in DEFAULT_VENUES:
-            Venue.objects.update_or_create(
-                code=spec.code,
-                defaults={
-                    "name": spec.name,
-                    "kind": spec.kind,
-                    "maker_fee": spec.maker_fee,
-                    "taker_fee": spec.taker_fee,
-                },
-            )
+        # Venues a supervisor has edited keep their settings: only missing ones are created.
+        known = set(Venue.objects.values_list("code", flat=True))
+        Venue.objects.bulk_create([Venue.from_spec(spec) for spec in DEFAULT_VENUES if spec.code not in known])
         groups = {role: Group.objects.get_or_create(name=role)[0] for role in ROLES}
         for username, role, accounts in USERS:
             user, _ = User.objects.get_or_create(username=username)
