@@ -11,8 +11,8 @@ from django.conf import settings
 
 from .algorithms.schedules import VolumeProfile, profile_from_volumes
 from .market.clock import CLOSE_NS, OPEN_NS
+from .market.flow import FlowParameters
 from .market.profile import PROFILE_BINS, simulated_day_volumes
-from .market.simulator import FlowParameters
 from .market.venues import DEFAULT_VENUES
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..market.simulator import ACCEPTED, CANCELED, FILLED, REJECTED, REPLACED
+from ..market.messages import ACCEPTED, CANCELED, FILLED, REJECTED, REPLACED
 
 # Child statuses, as we know them from reports
 SENT = "SENT"

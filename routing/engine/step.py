@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from ..market.book import DAY
 from ..market.clock import NS_PER_S
-from ..market.simulator import ExecutionReport, MarketSimulator, Print
+from ..market.messages import ExecutionReport, Print
+from ..market.simulator import MarketSimulator
 from ..sor import LIMIT_ORDER
 from .children import (
     ACKNOWLEDGED,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from .simulator import NS_PER_S, FlowParameters, MarketSimulator
+from .clock import NS_PER_S
+from .flow import FlowParameters
+from .simulator import MarketSimulator
 from .venues import VenueSpec
 
 PROFILE_BINS = 78  # five-minute bins over a 6.5-hour day

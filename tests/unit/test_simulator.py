@@ -11,7 +11,8 @@ from routing.engine.state import ExecutionState, ParentPlan
 from routing.engine.step import run_step
 from routing.market.book import BUY, IOC, SELL
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
-from routing.market.simulator import ACCEPTED, CANCELED, FILLED, REJECTED, MarketSimulator
+from routing.market.messages import ACCEPTED, CANCELED, FILLED, REJECTED
+from routing.market.simulator import MarketSimulator
 from routing.market.venues import DEFAULT_VENUES
 
 STEP = 5 * NS_PER_S

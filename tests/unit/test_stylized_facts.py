@@ -11,7 +11,8 @@ import pytest
 
 from routing.market.book import BUY, IOC
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
-from routing.market.simulator import FILLED, MarketSimulator
+from routing.market.messages import FILLED
+from routing.market.simulator import MarketSimulator
 from routing.market.venues import DEFAULT_VENUES
 
 MINUTE = 60 * NS_PER_S
