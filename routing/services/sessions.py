@@ -119,11 +119,11 @@ def session_wake(*, instrument: Instrument) -> MarketSession:
     if session.status == MarketSession.Status.IDLE:
         session.status = MarketSession.Status.RUNNING
         session.save(update_fields=["status", "updated_at"])
-        _enqueue_step_on_commit(session.pk, session.step_no, delay_s=0)
+        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=0)
     elif session.status == MarketSession.Status.RUNNING and session.updated_at < _stale_before():
         # Its step message was lost (e.g. Redis restarted): step again now rather than
         # wait for the watchdog. A duplicate step does nothing.
-        _enqueue_step_on_commit(session.pk, session.step_no, delay_s=0)
+        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=0)
     return session
 
 
@@ -131,7 +131,7 @@ def _stale_before(stale_after_s: float = STALE_AFTER_S):
     return timezone.now() - timedelta(seconds=stale_after_s + session_step_delay_s())
 
 
-def _enqueue_step_on_commit(session_id: int, step_no: int, *, delay_s: float) -> None:
+def session_step_enqueue_on_commit(session_id: int, step_no: int, *, delay_s: float) -> None:
     from ..tasks import session_step
 
     transaction.on_commit(lambda: session_step.apply_async((session_id, step_no), countdown=delay_s))
