@@ -24,7 +24,7 @@ def _submit_orders(batch: int) -> int:
     """Ten small orders per instrument from two traders' accounts, both sides."""
     from django.contrib.auth.models import User
 
-    from orders.models import Account, Instrument, Source
+    from orders.models import Source
     from orders.services.intake import order_create
     from routing.services.aggregation import aggregation_window_run
 
@@ -32,13 +32,12 @@ def _submit_orders(batch: int) -> int:
     users = {u.username: u for u in User.objects.filter(username__in=["trader1", "trader2"])}
     count = 0
     for symbol in SYMBOLS:
-        instrument = Instrument.objects.get(symbol=symbol)
         for k in range(10):
             username, account = accounts[k % 3]
             order_create(
                 submitted_by=users[username],
-                account=Account.objects.get(code=account),
-                instrument=instrument,
+                account=account,
+                instrument=symbol,
                 side="BUY" if k % 4 else "SELL",
                 quantity=100 * (3 + k),
                 client_order_id=f"FAULT-{batch}-{symbol}-{k}",

@@ -33,18 +33,17 @@ def _instruments(count: int, tag: str):
 def _parents(instruments, per_instrument: int, tag: str) -> list[int]:
     from django.contrib.auth.models import User
 
-    from orders.models import Account, Source
+    from orders.models import Source
     from orders.services.intake import order_create
     from routing.services.aggregation import aggregation_window_run
 
     trader = User.objects.get(username="trader1")
-    account = Account.objects.get(code="T1-GROWTH")
     for instrument in instruments:
         for k in range(per_instrument):
             order_create(
                 submitted_by=trader,
-                account=account,
-                instrument=instrument,
+                account="T1-GROWTH",
+                instrument=instrument.symbol,
                 side=("BUY", "SELL")[k % 2],
                 quantity=20_000 + 1_000 * k,
                 client_order_id=f"{tag}-{instrument.symbol}-{k}",

@@ -107,20 +107,11 @@ class OrderListCreateApi(APIView):
         data = OrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        account = Account.objects.filter(code=fields["account"], owner=request.user).first()
-        instrument = Instrument.objects.filter(symbol=fields["instrument"]).first()
-        errors = {}
-        if account is None:
-            errors["account"] = [f"no account {fields['account']} of yours"]
-        if instrument is None:
-            errors["instrument"] = [f"unknown instrument {fields['instrument']}"]
-        if errors:
-            raise ValidationError(errors)
         try:
             order, created = order_create(
                 submitted_by=request.user,
-                account=account,
-                instrument=instrument,
+                account=fields["account"],
+                instrument=fields["instrument"],
                 side=fields["side"],
                 quantity=fields["quantity"],
                 limit_price=fields.get("limit_price"),

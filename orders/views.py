@@ -49,8 +49,8 @@ def blotter(request):
             try:
                 order, created = order_create(
                     submitted_by=request.user,
-                    account=data["account"],
-                    instrument=data["instrument"],
+                    account=data["account"].code,
+                    instrument=data["instrument"].symbol,
                     side=data["side"],
                     quantity=data["quantity"],
                     limit_price=data["limit_price"],

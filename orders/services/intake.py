@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,8 +52,23 @@ def instrument_spec(instrument: Instrument) -> InstrumentSpec:
     return InstrumentSpec(instrument.symbol, tick, instrument.lot_size, instrument.reference_price.quantize(tick))
 
 
-def instrument_specs() -> dict[str, InstrumentSpec]:
-    return {i.symbol: instrument_spec(i) for i in Instrument.objects.all()}
+@dataclass(frozen=True, slots=True)
+class IntakeContext:
+    """What rows are checked against: the instruments and the submitter's accounts, read once
+    per request or batch and handed from validation to acceptance."""
+
+    instruments: dict[str, Instrument]
+    specs: dict[str, InstrumentSpec]
+    accounts: dict[str, Account]
+
+
+def intake_context(*, submitted_by) -> IntakeContext:
+    instruments = {i.symbol: i for i in Instrument.objects.all()}
+    return IntakeContext(
+        instruments,
+        {symbol: instrument_spec(i) for symbol, i in instruments.items()},
+        {a.code: a for a in Account.objects.filter(owner=submitted_by)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +83,10 @@ class IntakeBatch:
     problems: list[RowProblem]
 
 
-def intake_parse(*, submitted_by, rows: Iterable[Mapping]) -> IntakeBatch:
+def intake_parse(*, submitted_by, rows: Iterable[Mapping], context: IntakeContext | None = None) -> IntakeBatch:
     """Validate rows from any channel against the instruments and the submitter's accounts."""
-    instruments = instrument_specs()
-    accounts = set(Account.objects.filter(owner=submitted_by).values_list("code", flat=True))
+    context = context or intake_context(submitted_by=submitted_by)
+    instruments, accounts = context.specs, context.accounts.keys()
     batch = IntakeBatch([], [])
     for index, row in enumerate(rows):
         parsed = parse_order_row(row, instruments=instruments, accounts=accounts)
@@ -111,7 +127,12 @@ def _conflict(order_id: int, original: tuple, request: OrderRequest) -> str:
 
 @transaction.atomic
 def orders_accept(
-    *, submitted_by, requests: Sequence[OrderRequest], source: str, upload: Upload | None = None
+    *,
+    submitted_by,
+    requests: Sequence[OrderRequest],
+    source: str,
+    upload: Upload | None = None,
+    context: IntakeContext | None = None,
 ) -> list[Accepted]:
     """Turn validated requests into orders; one result per request, in order.
 
@@ -120,11 +141,13 @@ def orders_accept(
     stored as a REJECTED order with its reason, so the trader sees why. Rows go in with
     ``executemany`` (see ``smarttrading.bulk_sql``): 100,000 orders take seconds, not minutes.
     """
+    context = context or intake_context(submitted_by=submitted_by)
+    insert = partial(_orders_insert, submitted_by=submitted_by, requests=requests, source=source, upload=upload)
     try:
         with transaction.atomic():  # savepoint: a concurrent twin makes us look again
-            return _orders_insert(submitted_by=submitted_by, requests=requests, source=source, upload=upload)
+            return insert(context=context)
     except IntegrityError:
-        return _orders_insert(submitted_by=submitted_by, requests=requests, source=source, upload=upload)
+        return insert(context=context)
 
 
 ORDER_INSERT_FIELDS = (
@@ -153,12 +176,11 @@ ORDER_INSERT_FIELDS = (
 AUDIT_INSERT_FIELDS = ("kind", "actor", "at", "order", "detail")
 
 
-def _orders_insert(*, submitted_by, requests, source, upload) -> list[Accepted]:
-    accounts = {a.code: a for a in Account.objects.filter(owner=submitted_by)}
+def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeContext) -> list[Accepted]:
+    accounts = context.accounts
     account_ids = sorted(a.pk for a in accounts.values())
     accounts_lock(account_ids)
-    instruments = {i.symbol: i for i in Instrument.objects.all()}
-    specs = {symbol: instrument_spec(i) for symbol, i in instruments.items()}
+    instruments, specs = context.instruments, context.specs
     known = _orders_by_client_id(account_ids, [r.client_order_id for r in requests])
     market = intake_market(instruments={instruments[r.instrument] for r in requests})
     now = timezone.now()
@@ -261,10 +283,12 @@ def orders_submit(*, submitted_by, rows: Sequence[Mapping], source: str, all_or_
 
     A row that reuses a client_order_id for different terms is a problem of that row.
     """
-    batch = intake_parse(submitted_by=submitted_by, rows=rows)
+    context = intake_context(submitted_by=submitted_by)
+    batch = intake_parse(submitted_by=submitted_by, rows=rows, context=context)
     if not batch.requests or (all_or_nothing and batch.problems):
         return Submission(batch.problems, [], refused=bool(batch.problems) and all_or_nothing)
-    outcomes = orders_accept(submitted_by=submitted_by, requests=[r for _, r in batch.requests], source=source)
+    requests = [r for _, r in batch.requests]
+    outcomes = orders_accept(submitted_by=submitted_by, requests=requests, source=source, context=context)
     accepted, conflicts = [], []
     for (index, _), outcome in zip(batch.requests, outcomes, strict=True):
         if outcome.conflict:
@@ -312,8 +336,8 @@ def _order_ids(account_ids: list[int], client_order_ids: Sequence[str]) -> dict[
 def order_create(
     *,
     submitted_by,
-    account: Account,
-    instrument: Instrument,
+    account: str,
+    instrument: str,
     side: str,
     quantity,
     client_order_id: str,
@@ -322,25 +346,28 @@ def order_create(
     strategy: str | None = None,
     urgency: str | None = None,
 ) -> tuple[Order, bool]:
-    """Accept one order (form, single API call); returns ``(order, created)``.
+    """Accept one order (form, single API call) for an account code and instrument symbol;
+    returns ``(order, created)``.
 
     Raises ValidationError with field errors when the order is malformed, or reuses its
     client_order_id for different terms.
     """
     row = {
         "client_order_id": client_order_id,
-        "account": account.code,
-        "instrument": instrument.symbol,
+        "account": account,
+        "instrument": instrument,
         "side": side,
         "quantity": quantity,
         "limit_price": limit_price,
         "strategy": strategy,
         "urgency": urgency,
     }
-    batch = intake_parse(submitted_by=submitted_by, rows=[row])
+    context = intake_context(submitted_by=submitted_by)
+    batch = intake_parse(submitted_by=submitted_by, rows=[row], context=context)
     if batch.problems:
         raise ValidationError({e.column: e.reason for e in batch.problems[0].errors})
-    (accepted,) = orders_accept(submitted_by=submitted_by, requests=[batch.requests[0][1]], source=source)
+    request = batch.requests[0][1]
+    (accepted,) = orders_accept(submitted_by=submitted_by, requests=[request], source=source, context=context)
     if accepted.conflict:
         raise ValidationError({"client_order_id": accepted.conflict})
     return Order.objects.select_related("account", "instrument").get(pk=accepted.order_id), accepted.created

@@ -18,7 +18,7 @@ from smarttrading import streams
 from ..domain.files import FileRefused, read_order_file
 from ..models import Source, Upload, UploadError
 from ..payloads import upload_payload
-from .intake import intake_parse, orders_accept
+from .intake import intake_context, intake_parse, orders_accept
 
 CHUNK_ROWS = 5_000
 
@@ -56,9 +56,10 @@ def upload_process(*, upload_id: int) -> Upload:
 
     _progress(upload, status=Upload.Status.VALIDATING, total_rows=len(rows), error_rows=0)
     requests, row_numbers = [], []
+    context = intake_context(submitted_by=upload.uploaded_by)
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
-        batch = intake_parse(submitted_by=upload.uploaded_by, rows=[r.values for r in chunk])
+        batch = intake_parse(submitted_by=upload.uploaded_by, rows=[r.values for r in chunk], context=context)
         requests.extend(request for _, request in batch.requests)
         row_numbers.extend(chunk[index].number for index, _ in batch.requests)
         UploadError.objects.bulk_create(
@@ -85,7 +86,7 @@ def upload_process(*, upload_id: int) -> Upload:
         chunk = requests[start : start + step]
         with transaction.atomic():
             results = orders_accept(
-                submitted_by=upload.uploaded_by, requests=chunk, source=Source.UPLOAD, upload=upload
+                submitted_by=upload.uploaded_by, requests=chunk, source=Source.UPLOAD, upload=upload, context=context
             )
             conflicts = [
                 UploadError(

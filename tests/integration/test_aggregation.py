@@ -7,10 +7,8 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 
 from orders.models import (
-    Account,
     Allocation,
     AuditEvent,
-    Instrument,
     InternalCross,
     Order,
     OrderStatus,
@@ -30,8 +28,8 @@ pytestmark = pytest.mark.django_db
 def enter(client_order_id, side, quantity, *, user="trader1", account="T1-GROWTH", symbol="AAPL", **extra):
     order, _ = order_create(
         submitted_by=User.objects.get(username=user),
-        account=Account.objects.get(code=account),
-        instrument=Instrument.objects.get(symbol=symbol),
+        account=account,
+        instrument=symbol,
         side=side,
         quantity=quantity,
         client_order_id=client_order_id,

@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from orders.models import Account, Instrument, Order, ParentOrder, Source, Upload
+from orders.models import Order, ParentOrder, Source, Upload
 from orders.services.intake import order_create
 from routing.services.aggregation import aggregation_window_run
 from smarttrading.asgi import application
@@ -28,8 +28,8 @@ def world(demo):
     for trader, account, symbol in (("trader1", "T1-GROWTH", "AAPL"), ("trader2", "T2-MACRO", "MSFT")):
         orders[trader], _ = order_create(
             submitted_by=users[trader],
-            account=Account.objects.get(code=account),
-            instrument=Instrument.objects.get(symbol=symbol),
+            account=account,
+            instrument=symbol,
             side="BUY",
             quantity=100,
             client_order_id=f"AUTH-{trader}",

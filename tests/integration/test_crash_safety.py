@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Sum
 
-from orders.models import Account, Allocation, AuditEvent, Instrument, Order, ParentOrder, ParentStatus, Source
+from orders.models import Allocation, AuditEvent, Order, ParentOrder, ParentStatus, Source
 from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketBar, MarketSession
 from routing.services.aggregation import aggregation_window_run
@@ -33,8 +33,8 @@ def make_parents(symbols, quantity=6_000):
     for i, symbol in enumerate(symbols):
         order_create(
             submitted_by=trader,
-            account=Account.objects.get(code="T1-GROWTH"),
-            instrument=Instrument.objects.get(symbol=symbol),
+            account="T1-GROWTH",
+            instrument=symbol,
             side="BUY" if i % 2 else "SELL",
             quantity=quantity,
             client_order_id=f"CRASH-{symbol}",

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db.models import Sum
 
-from orders.models import Account, Allocation, Instrument, Order, OrderStatus, ParentStatus, Source
+from orders.models import Allocation, Order, OrderStatus, ParentStatus, Source
 from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
@@ -17,8 +17,8 @@ def make_parent(quantity=1_000, urgency="HIGH", limit_price=None):
     trader = User.objects.get(username="trader1")
     order_create(
         submitted_by=trader,
-        account=Account.objects.get(code="T1-GROWTH"),
-        instrument=Instrument.objects.get(symbol="XOM"),
+        account="T1-GROWTH",
+        instrument="XOM",
         side="SELL",
         quantity=quantity,
         client_order_id=f"S-{quantity}-{limit_price}",
@@ -153,8 +153,8 @@ def test_kill_switch_blocks_orders_cancels_children_and_only_a_release_lets_orde
     trader = User.objects.get(username="trader1")
     blocked, _ = order_create(
         submitted_by=trader,
-        account=Account.objects.get(code="T1-GROWTH"),
-        instrument=Instrument.objects.get(symbol="XOM"),
+        account="T1-GROWTH",
+        instrument="XOM",
         side="BUY",
         quantity=100,
         client_order_id="K-1",

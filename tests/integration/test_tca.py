@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 from openpyxl import load_workbook
 
-from orders.models import Account, Instrument, ParentStatus, Source
+from orders.models import ParentStatus, Source
 from orders.services.intake import order_create
 from routing.market.clock import to_ns
 from routing.models import Fill, MarketBar, MarketSession
@@ -24,14 +24,13 @@ pytestmark = pytest.mark.django_db
 
 def submit_two_buys(quantity_each=(1_200, 800)):
     """Two traders' buys of XOM, aggregated into one parent."""
-    instrument = Instrument.objects.get(symbol="XOM")
     for n, (username, account, quantity) in enumerate(
         zip(("trader1", "trader2"), ("T1-GROWTH", "T2-MACRO"), quantity_each, strict=True)
     ):
         order_create(
             submitted_by=User.objects.get(username=username),
-            account=Account.objects.get(code=account),
-            instrument=instrument,
+            account=account,
+            instrument="XOM",
             side="BUY",
             quantity=quantity,
             client_order_id=f"TCA-{n}",

@@ -46,7 +46,7 @@ def enter_orders_and_aggregate() -> ParentOrder:
     for i, (account, quantity) in enumerate([("T1-GROWTH", 1_700), ("T1-INCOME", 900), ("T1-GROWTH", 401)]):
         order_create(
             submitted_by=trader,
-            account=Account.objects.get(code=account),
+            account=account,
             instrument=msft,
             side="BUY",
             quantity=quantity,
