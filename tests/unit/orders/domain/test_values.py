@@ -60,8 +60,9 @@ def test_grouping_conserves_quantity_per_instrument_and_side(rows):
 
 def test_pure_core_imports_without_django():
     code = (
-        "import sys, orders.domain.allocation, orders.domain.aggregation, routing.engine, routing.sor, "
-        "routing.market.simulator, tca.metrics; "
+        "import sys, orders.domain.allocation, orders.domain.aggregation, orders.domain.urgency, "
+        "routing.engine.step, routing.opening, routing.replay, routing.sor, routing.market.simulator, "
+        "tca.metrics, tca.tape, tca.counterfactual; "
         "assert 'django' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PATH": "/usr/bin:/bin"})
