@@ -26,7 +26,8 @@ def tca_benchmarks() -> dict:
     database = django_stack()
     from tca.downloads import Document, document_csv, report_tables
     from tca.payloads import parent_report_payload
-    from tca.reports import TcaFilters, desk_report, parent_report, parents_for
+    from tca.reports import desk_report, parent_report
+    from tca.selectors import TcaFilters, parents_for
 
     rng = random.Random(11)
     big = _executed_parents(rng, day=BIG_DAY, instruments=1, parents_per_instrument=1, fills=10_000, orders=100)[0]

@@ -20,7 +20,8 @@ from orders.roles import ANALYST, SUPERVISOR, has_role
 from .documents import desk_document, document_response, parent_document
 from .models import TcaJob
 from .payloads import job_payload, parent_report_payload
-from .reports import TcaFilters, parent_report
+from .reports import parent_report
+from .selectors import TcaFilters
 from .services import comparison_request, desk_report_request
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from orders.payloads import iso_time
 
+from .figures import DeskReport, GroupFigures, ParentReport
 from .metrics import MARKOUT_HORIZONS_S
-from .reports import DeskReport, GroupFigures, ParentReport
 
 GOOD, BAD, NEUTRAL, ACCENT = "#1a7f37", "#cf222e", "#6e7781", "#0969da"
 SHORT_NAMES = {"IMMEDIATE": "Market order", "IS": "IS"}

@@ -9,9 +9,10 @@ from routing.selectors import parent_schedule
 
 from .charts import comparison_charts, parent_charts
 from .downloads import Document, desk_tables, document_csv, document_html, document_xlsx, report_tables
+from .figures import ParentReport
 from .models import TcaJob
 from .payloads import SIGN_CONVENTIONS, desk_in_order, parent_report_payload
-from .reports import ParentReport, parent_report
+from .reports import parent_report
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from orders.payloads import iso_time
 
 from .counterfactual import AlternativeFigures
-from .metrics import MARKOUT_HORIZONS_S
-from .reports import DeskReport, GroupFigures, ParentReport, ParentSummary, as_str, shortfall_dict
+from .figures import DeskReport, GroupFigures, ParentReport, ParentSummary
+from .metrics import MARKOUT_HORIZONS_S, Shortfall
 
 SIGN_CONVENTIONS = {
     "performance_bps": "positive = better than the benchmark (buy: (benchmark - price) / benchmark x 1e4)",
@@ -16,11 +18,50 @@ SIGN_CONVENTIONS = {
 }
 
 
+def as_str(value, places: str | None = None) -> str | None:
+    if value is None:
+        return None
+    return str(value.quantize(Decimal(places)) if places else value)
+
+
+def shortfall_dict(shortfall: Shortfall) -> dict:
+    return {
+        "sign": "cost: positive = cost",
+        "delay": as_str(shortfall.delay, "0.01"),
+        "trading": as_str(shortfall.trading, "0.01"),
+        "opportunity": as_str(shortfall.opportunity, "0.01"),
+        "fees": as_str(shortfall.fees, "0.01"),
+        "total": as_str(shortfall.total, "0.01"),
+        "delay_bps": as_str(shortfall.delay_bps),
+        "trading_bps": as_str(shortfall.trading_bps),
+        "opportunity_bps": as_str(shortfall.opportunity_bps),
+        "fees_bps": as_str(shortfall.fees_bps),
+        "total_bps": as_str(shortfall.total_bps),
+    }
+
+
+def group_payload(figures: GroupFigures) -> dict:
+    return {
+        "parents": figures.parents,
+        "quantity": figures.quantity,
+        "average_price": as_str(figures.average_price),
+        "fees": as_str(figures.fees),
+        "children_sent": figures.children_sent,
+        "child_fill_rate": as_str(figures.fill_rate, "0.0001"),
+        "performance_vs_child_vwap_bps": as_str(figures.vs_child_vwap.performance_bps, "0.01"),
+        "performance_vs_interval_vwap_bps": as_str(figures.vs_interval_vwap.performance_bps, "0.01"),
+        "performance_vs_arrival_bps": as_str(figures.vs_arrival.performance_bps, "0.01"),
+        "spread_capture": as_str(figures.spread_capture, "0.0001"),
+        "markouts_bps": {str(h): as_str(t.performance_bps, "0.01") for h, t in figures.markouts.items()},
+        "shortfall": shortfall_dict(figures.shortfall),
+    }
+
+
 def parent_report_payload(report: ParentReport, *, fills: bool = True) -> dict:
     parent = report.parent
     payload = {
-        "parent": parent.pk,
-        "instrument": parent.instrument.symbol,
+        "parent": parent.id,
+        "instrument": parent.instrument,
         "side": parent.side,
         "strategy": parent.strategy,
         "status": parent.status,
@@ -63,7 +104,7 @@ def parent_report_payload(report: ParentReport, *, fills: bool = True) -> dict:
             }
             for o in report.orders
         ],
-        "venues": {venue: figures.as_dict() for venue, figures in report.venues.items()},
+        "venues": {venue: group_payload(figures) for venue, figures in report.venues.items()},
         "signs": SIGN_CONVENTIONS,
     }
     if fills:
@@ -103,10 +144,10 @@ def child_payload(c) -> dict:
 
 def desk_payload(desk: DeskReport) -> dict:
     def groups(by: dict[str, GroupFigures]) -> dict:
-        return {key: by[key].as_dict() for key in sorted(by)}
+        return {key: group_payload(by[key]) for key in sorted(by)}
 
     return {
-        "totals": desk.totals.as_dict(),
+        "totals": group_payload(desk.totals),
         "by_algorithm": groups(desk.by_algorithm),
         "by_venue": groups(desk.by_venue),
         "by_instrument": groups(desk.by_instrument),
@@ -199,8 +240,8 @@ def comparison_payload(
     costed = [f for f in replayed if f.shortfall is not None]
     best = min(costed, key=lambda f: f.shortfall.total_bps).label if costed else None
     return {
-        "parent": parent.pk,
-        "instrument": parent.instrument.symbol,
+        "parent": parent.id,
+        "instrument": parent.instrument,
         "side": parent.side,
         "strategy": parent.strategy,
         "start": iso_time(parent.start),

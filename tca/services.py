@@ -21,7 +21,7 @@ from django.utils import timezone
 from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder
 from routing.market.clock import NS_PER_S, to_ns
 from routing.market.venues import DARK
-from routing.models import ChildOrder, Fill, MarketSession
+from routing.models import Fill, MarketSession
 from routing.profiles import volume_profile
 from routing.replay import ReplayMarket, replay_alternatives
 from routing.selectors import parent_plan, session_checkpoint
@@ -29,9 +29,11 @@ from smarttrading import streams
 
 from .charts import desk_charts
 from .counterfactual import ExecutedFill, alternatives_for, execution_figures, replay_figures
+from .figures import parent_figures
 from .models import TcaJob
 from .payloads import comparison_payload, desk_payload, job_payload
-from .reports import TcaFilters, desk_report, parent_report, parents_for
+from .reports import desk_report
+from .selectors import TcaFilters, parent_facts, parents_for
 
 logger = logging.getLogger(__name__)
 
@@ -167,13 +169,13 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
 
 
 def _recorded_figures(parent: ParentOrder, session: MarketSession, *, dark: set[str]):
-    report = parent_report(parent)
+    """The recorded execution measured as the replays are: the same fills that make its report."""
+    facts = parent_facts(parent)
+    report = parent_figures(facts)
     start_ns = to_ns(session.trading_date, parent.start)
     fills = [
-        ExecutedFill(to_ns(session.trading_date, time) - start_ns, quantity, price, fee, venue in dark)
-        for time, quantity, price, fee, venue in Fill.objects.filter(parent=parent).values_list(
-            "sim_time", "quantity", "price", "fee", "venue"
-        )
+        ExecutedFill(to_ns(session.trading_date, f.time) - start_ns, f.quantity, f.price, f.fee, f.venue in dark)
+        for f in facts.fills
     ]
     return execution_figures(
         label="Executed (recorded)",
@@ -186,7 +188,7 @@ def _recorded_figures(parent: ParentOrder, session: MarketSession, *, dark: set[
         end_price=report.end_price,
         interval_vwap=report.benchmarks["interval_vwap"],
         market_volume=report.market_volume,
-        children=ChildOrder.objects.filter(parent=parent).count(),
+        children=len(facts.children),
     )
 
 

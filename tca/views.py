@@ -21,7 +21,8 @@ from .documents import desk_document, document_response, latest_comparison, pare
 from .metrics import MARKOUT_HORIZONS_S
 from .models import TcaJob
 from .payloads import SIGN_CONVENTIONS, desk_in_order, desk_payload, parent_report_payload
-from .reports import TcaFilters, desk_report, parent_report, parents_for
+from .reports import desk_report, parent_report
+from .selectors import TcaFilters, parents_for
 from .services import comparison_request, desk_report_request
 
 PAGE_PARENTS = 50  # the page's quick look; a desk report covers every parent

@@ -16,7 +16,8 @@ from routing.models import Fill, MarketBar, MarketSession
 from routing.services.aggregation import aggregation_window_run
 from routing.services.steps import session_advance
 from smarttrading.spreadsheets import safe_cell
-from tca.reports import TcaFilters, desk_report, parent_report, parents_for
+from tca.reports import desk_report, parent_report
+from tca.selectors import TcaFilters, parents_for
 from tca.services import parent_comparison, tca_job_run
 
 pytestmark = pytest.mark.django_db
