@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from orders.models import ParentOrder
 from orders.payloads import iso_time
 
 from .counterfactual import AlternativeFigures
@@ -235,13 +236,13 @@ def alternative_payload(figures: AlternativeFigures) -> dict:
 
 
 def comparison_payload(
-    parent, *, recorded: AlternativeFigures, replayed: list[AlternativeFigures], caveats: list[str]
+    parent: ParentOrder, *, recorded: AlternativeFigures, replayed: list[AlternativeFigures], caveats: list[str]
 ) -> dict:
     costed = [f for f in replayed if f.shortfall is not None]
     best = min(costed, key=lambda f: f.shortfall.total_bps).label if costed else None
     return {
-        "parent": parent.id,
-        "instrument": parent.instrument,
+        "parent": parent.pk,
+        "instrument": parent.instrument.symbol,
         "side": parent.side,
         "strategy": parent.strategy,
         "start": iso_time(parent.start),
