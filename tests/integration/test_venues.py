@@ -72,3 +72,19 @@ def test_the_last_lit_venue_cannot_be_switched_off(demo):
     with pytest.raises(ValidationError) as refused:
         nyse.full_clean()
     assert refused.value.message_dict == {"active": ["the market needs at least one active lit venue"]}
+
+
+def test_a_supervisor_changes_a_venue_in_the_admin(demo, supervisor):
+    nyse = Venue.objects.get(code="NYSE")
+    page = supervisor.get(f"/admin/routing/venue/{nyse.pk}/change/")
+    assert page.status_code == 200
+    form = {
+        field: getattr(nyse, field)
+        for field in ("code", "name", "kind", "maker_fee", "flow_share", "entry_latency_us", "entry_jitter_us")
+        + ("report_latency_us", "report_jitter_us")
+    }
+    response = supervisor.post(
+        f"/admin/routing/venue/{nyse.pk}/change/", {**form, "active": "on", "taker_fee": "0.0042"}
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert Venue.objects.get(code="NYSE").taker_fee == Decimal("0.0042")

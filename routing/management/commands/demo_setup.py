@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -19,6 +19,20 @@ INSTRUMENTS = [
     ("JPM", "JPMorgan Chase & Co.", "0.01", 1, "195.00"),
     ("XOM", "Exxon Mobil Corp.", "0.01", 1, "105.00"),
     ("SPY", "SPDR S&P 500 ETF", "0.01", 1, "520.00"),
+]
+# What supervisors configure in the admin: venues (used from the next session on) and
+# accounts' risk limits; instruments and sessions they may look at.
+SUPERVISOR_ADMIN = [
+    "view_venue",
+    "change_venue",
+    "view_account",
+    "change_account",
+    "view_risklimits",
+    "add_risklimits",
+    "change_risklimits",
+    "delete_risklimits",
+    "view_instrument",
+    "view_marketsession",
 ]
 USERS = [
     ("trader1", TRADER, [("T1-GROWTH", "Growth fund"), ("T1-INCOME", "Income fund")]),
@@ -49,6 +63,7 @@ class Command(BaseCommand):
         known = set(Venue.objects.values_list("code", flat=True))
         Venue.objects.bulk_create([Venue.from_spec(spec) for spec in DEFAULT_VENUES if spec.code not in known])
         groups = {role: Group.objects.get_or_create(name=role)[0] for role in ROLES}
+        groups[SUPERVISOR].permissions.set(Permission.objects.filter(codename__in=SUPERVISOR_ADMIN))
         for username, role, accounts in USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.set_password(settings.DEMO_PASSWORD)
