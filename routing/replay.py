@@ -22,6 +22,7 @@ from decimal import Decimal
 from .algorithms.schedules import VolumeProfile
 from .engine.state import Bar, FillReport, ParentPlan
 from .engine.step import run_step
+from .market.clock import NS_PER_S
 from .market.venues import DARK, DEFAULT_VENUES, VenueSpec
 from .opening import market_open
 
@@ -107,7 +108,7 @@ class Replay:
                 progress(1)
         if sim.clock_ns != start_ns:
             raise ReplayError(
-                f"the parent started between two steps of {market.step_ns / 1e9:g} s: "
+                f"the parent started between two steps of {market.step_ns / NS_PER_S:g} s: "
                 "the session ran with another step length, so its market cannot be rebuilt"
             )
         self.sim, self.state, self.start_step = sim, state, step_no

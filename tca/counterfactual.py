@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from orders.domain.values import average_price, half_ticks_to_price
 from routing.engine.state import IMMEDIATE, PARALLEL
+from routing.market.clock import NS_PER_S
 from routing.replay import Alternative, ReplayRun
 
 from .metrics import Shortfall, implementation_shortfall, performance_bps, ratio
@@ -128,7 +129,7 @@ def execution_figures(
         market_volume=market_volume,
         children=children,
         dark_filled=sum(f.quantity for f in fills if f.dark),
-        finished_s=executed[-1][0] / 1e9 if executed else 0.0,
+        finished_s=executed[-1][0] / NS_PER_S if executed else 0.0,
         performance_vs_arrival_bps=None
         if average is None or arrival is None
         else performance_bps(side, average, arrival),

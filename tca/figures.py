@@ -31,7 +31,6 @@ from .tape import Tape
 
 ZERO = Decimal(0)
 FEE_PLACES = Decimal("0.000001")  # the fee columns' precision
-FINISHED = ("FILLED", "EXPIRED", "CANCELLED")
 
 
 # --- the facts --------------------------------------------------------------------------
@@ -58,6 +57,7 @@ class ParentFacts:
     side: str
     strategy: str
     status: str
+    complete: bool  # filled, expired or cancelled: its benchmarks will not move any more
     quantity: int
     filled_quantity: int
     filled_notional: Decimal
@@ -286,7 +286,6 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
     """Everything TCA knows about one parent, from its fills, children, orders and the tape."""
     parent, day = facts.parent, facts.day
     side = parent.side
-    complete = parent.status in FINISHED
     interval_vwap = twap = day_vwap = close = end_price = None
     market_volume = 0
     if day is not None and parent.start is not None:
@@ -356,7 +355,7 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
     return ParentReport(
         parent=parent,
         trading_date=None if day is None else day.trading_date,
-        complete=complete,
+        complete=parent.complete,
         benchmarks=benchmarks,
         end_price=end_price,
         performance_bps={name: _performance(side, average, value) for name, value in benchmarks.items()},

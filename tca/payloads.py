@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from orders.models import ParentOrder
 from orders.payloads import iso_time
+from routing.market.clock import NS_PER_S
 
 from .counterfactual import AlternativeFigures
 from .figures import DeskReport, GroupFigures, ParentReport, ParentSummary
@@ -231,7 +232,7 @@ def alternative_payload(figures: AlternativeFigures) -> dict:
         "performance_vs_arrival_bps": as_str(figures.performance_vs_arrival_bps, "0.01"),
         "performance_vs_interval_vwap_bps": as_str(figures.performance_vs_interval_vwap_bps, "0.01"),
         "shortfall": None if figures.shortfall is None else shortfall_dict(figures.shortfall),
-        "executed": [[round(ns / 1e9, 3), filled] for ns, filled in figures.executed],
+        "executed": [[round(ns / NS_PER_S, 3), filled] for ns, filled in figures.executed],
     }
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from orders.domain.values import average_price
-from orders.models import Allocation, InternalCross, Order, ParentOrder
+from orders.models import PARENT_FINISHED_STATUSES, Allocation, InternalCross, Order, ParentOrder
 from routing.market.clock import NS_PER_S, to_datetime, to_ns
 from routing.models import ChildOrder, Fill, MarketBar, MarketSession
 
@@ -79,6 +79,7 @@ def parent_facts(parent: ParentOrder, *, tapes: Tapes | None = None) -> Executio
             side=parent.side,
             strategy=parent.strategy,
             status=parent.status,
+            complete=parent.status in PARENT_FINISHED_STATUSES,
             quantity=parent.quantity,
             filled_quantity=parent.filled_quantity,
             filled_notional=parent.filled_notional,

@@ -3,7 +3,7 @@
 Pure Python. A schedule answers ``target(now_ns, others_volume)``: the cumulative
 shares it wants executed by ``now_ns``, in whole lots, never above the quantity.
 The engine compares that with what is filled after every fill and decides how
-hard to work (see ``routing.tactics``). ``others_volume`` is the market volume
+hard to work (see ``routing.engine.tactics``). ``others_volume`` is the market volume
 since the parent started that was not ours: POV follows it, and every algorithm
 respects the parent's maximum participation against it.
 """

@@ -78,11 +78,8 @@ def test_a_supervisor_changes_a_venue_in_the_admin(demo, supervisor):
     nyse = Venue.objects.get(code="NYSE")
     page = supervisor.get(f"/admin/routing/venue/{nyse.pk}/change/")
     assert page.status_code == 200
-    form = {
-        field: getattr(nyse, field)
-        for field in ("code", "name", "kind", "maker_fee", "flow_share", "entry_latency_us", "entry_jitter_us")
-        + ("report_latency_us", "report_jitter_us")
-    }
+    fields = ("code", "name", "kind", "maker_fee", "flow_share", "entry_latency_us", "entry_jitter_us")
+    form = {field: getattr(nyse, field) for field in (*fields, "report_latency_us", "report_jitter_us")}
     response = supervisor.post(
         f"/admin/routing/venue/{nyse.pk}/change/", {**form, "active": "on", "taker_fee": "0.0042"}
     )

@@ -48,6 +48,7 @@ def facts() -> ExecutionFacts:
         side="BUY",
         strategy="TWAP",
         status="FILLED",
+        complete=True,
         quantity=1_000,
         filled_quantity=1_000,
         filled_notional=200 * D("100.01") + 500 * D("100.02") + 300 * D("100.00"),
