@@ -8,7 +8,6 @@ market path. A buy of ``volume_share`` of the day's volume over one hour.
 from __future__ import annotations
 
 import copy
-import math
 import multiprocessing
 import random
 import statistics
@@ -86,9 +85,6 @@ def run_variant(market: MarketSimulator, profile, variant: Variant, quantity: in
     state = ExecutionState(
         profile=profile,
         tick_size=TICK,
-        tick_value_bps=1e4 / REFERENCE_TICKS,
-        sigma_ticks_per_sqrt_s=sim.flow.volatility_bps_per_min / math.sqrt(60) * REFERENCE_TICKS / 1e4,
-        permanent_impact_ticks_per_share=sim.linear_permanent_impact(quantity),
     )
     start, end = sim.clock_ns, sim.clock_ns + WINDOW_NS
     arrival_half_ticks = sim.mid_ticks_x2()

@@ -21,10 +21,12 @@ from orders.apis import AveragePriceField, IsSupervisor, IsTrader, OrderDetailOu
 from orders.models import AuditEvent, Instrument, ParentOrder
 from orders.selectors import order_list
 
-from .models import ChildOrder, Fill, KillSwitch
-from .selectors import market_bars, market_quote, parent_list
+from .models import ChildOrder, Fill, KillSwitch, MarketSession
+from .payloads import session_payload
+from .selectors import market_bars, market_quote, parent_list, session_list
 from .services.aggregation import aggregation_window_run
 from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from .services.faults import session_resume
 from .services.parents import order_cancel
 
 
@@ -250,4 +252,41 @@ class KillSwitchApi(APIView):
         data.is_valid(raise_exception=True)
         switch = kill_switch_set(actor=f"user:{request.user.username}", **data.validated_data)
         return Response(KillSwitchOutput(switch).data)
+
+
+class SessionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    instrument = serializers.CharField()
+    trading_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=MarketSession.Status.values)
+    step_no = serializers.IntegerField()
+    sim_time = serializers.DateTimeField()
+    failures = serializers.IntegerField()
+    error = serializers.CharField(help_text="The last line of the failed step's error; the traceback is in the admin")
+    faulted_at = serializers.DateTimeField(allow_null=True)
+
+
+class SessionListApi(APIView):
+    """Supervisors: every market session, with its clock and, when it faulted, why."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(responses=SessionOutput(many=True))
+    def get(self, request):
+        return Response(SessionOutput([session_payload(s) for s in session_list()[:500]], many=True).data)
+
+
+class SessionResumeApi(APIView):
+    """Step a faulted session again once its cause is fixed; 409 when it is not faulted."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(request=None, responses={200: SessionOutput, 409: OpenApiTypes.OBJECT})
+    def post(self, request, session_id: int):
+        get_object_or_404(MarketSession, pk=session_id)
+        try:
+            session = session_resume(session_id=session_id, actor=f"user:{request.user.username}")
+        except ControlRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        return Response(SessionOutput(session_payload(session)).data)
 

@@ -3,8 +3,9 @@ from orders.roles import SUPERVISOR, has_role
 from smarttrading import streams
 from smarttrading.consumers import StreamConsumer
 
-from .payloads import fill_payload, parent_payload
+from .payloads import fill_payload, parent_payload, session_payload
 from .selectors import (
+    faulted_sessions,
     parent_panel_series,
     parent_recent_fills,
     parent_reconciliation,
@@ -30,7 +31,10 @@ class ExecutionConsumer(StreamConsumer):
         parents = ParentOrder.objects.select_related("instrument")
         live = list(parents.filter(status__in=PARENT_LIVE_STATUSES).order_by("-id"))
         finished = parents.filter(status__in=PARENT_FINISHED_STATUSES).order_by("-id")[:RECENT_FINISHED]
-        return {"parents": [parent_payload(p) for p in [*live, *finished]]}
+        return {
+            "parents": [parent_payload(p) for p in [*live, *finished]],
+            "faulted_sessions": [session_payload(s) for s in faulted_sessions()],
+        }
 
 
 class ParentConsumer(StreamConsumer):

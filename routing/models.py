@@ -114,6 +114,7 @@ class MarketSession(models.Model):
         RUNNING = "RUNNING"  # a step task is queued or running
         IDLE = "IDLE"  # no working parent: the clock waits for the next one
         CLOSED = "CLOSED"  # the simulated close was reached
+        FAULTED = "FAULTED"  # a step kept raising: its parents are paused until a supervisor resumes it
 
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="sessions")
     trading_date = models.DateField()
@@ -128,6 +129,9 @@ class MarketSession(models.Model):
     scorecard = models.JSONField(
         default=list, blank=True, help_text="The venue scorecard as the latest step left it, a row per venue"
     )
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Times its current step has raised")
+    error = models.TextField(blank=True, help_text="The last failed step's error and traceback")
+    faulted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

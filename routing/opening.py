@@ -4,7 +4,6 @@ Pure Python."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -29,8 +28,5 @@ def market_open(
     state = ExecutionState(
         profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds
         tick_size=tick_size,
-        tick_value_bps=1e4 / reference_ticks,
-        sigma_ticks_per_sqrt_s=simulator.flow.volatility_bps_per_min / 1e4 * reference_ticks / math.sqrt(60),
-        permanent_impact_ticks_per_share=0.0,  # set per parent from its size
     )
     return simulator, state

@@ -11,7 +11,8 @@ from orders.domain.values import performance_bps
 from orders.models import ParentOrder
 from orders.payloads import iso_time, price_text
 
-from .models import Fill
+from .market.clock import to_datetime
+from .models import Fill, MarketSession
 
 BP = Decimal("0.01")
 FEE_PLACES = Decimal("0.0001")
@@ -76,3 +77,20 @@ def fill_payload(fill: Fill) -> dict:
         "tactic": fill.child.tactic,
         "order_type": fill.child.order_type,
     }
+
+
+def session_payload(session: MarketSession) -> dict:
+    """A market session as supervisors see it: where its clock stands and, if it faulted, why."""
+    error_lines = [line for line in session.error.strip().splitlines() if line.strip()]
+    return {
+        "id": session.pk,
+        "instrument": session.instrument.symbol,
+        "trading_date": session.trading_date.isoformat(),
+        "status": session.status,
+        "step_no": session.step_no,
+        "sim_time": iso_time(to_datetime(session.trading_date, session.sim_time_ns)),
+        "failures": session.failures,
+        "error": error_lines[-1][:300] if error_lines else "",
+        "faulted_at": iso_time(session.faulted_at),
+    }
+

@@ -135,7 +135,6 @@ class Replay:
         """``plan`` alone from the parent's start until it is done, on a copy of the market."""
         sim, state = copy.deepcopy((self.sim, self.state))
         state.profile = profile
-        state.permanent_impact_ticks_per_share = sim.linear_permanent_impact(plan.quantity)
         dark = frozenset(code for code, spec in sim.specs.items() if spec.kind == DARK)
         run = ReplayRun(label, plan, sim.mid_ticks_x2(), None, dark_venues=dark)
         step_no, filled = self.start_step, 0

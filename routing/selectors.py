@@ -210,6 +210,15 @@ def session_checkpoint(session: MarketSession) -> tuple[MarketSimulator, Executi
     return pickle.loads(session.state)
 
 
+def session_list() -> QuerySet[MarketSession]:
+    """Every market session, newest trading day first; the checkpoint stays behind."""
+    return MarketSession.objects.select_related("instrument").defer("state").order_by("-trading_date", "instrument")
+
+
+def faulted_sessions() -> list[MarketSession]:
+    return list(session_list().filter(status=MarketSession.Status.FAULTED))
+
+
 def latest_session(instrument) -> MarketSession | None:
     return MarketSession.objects.filter(instrument=instrument).order_by("-trading_date").first()
 

@@ -1,9 +1,15 @@
 """Thin Celery tasks: ids in, one service call."""
 
+import logging
+import traceback
+
 from celery import shared_task
+from django.db import DatabaseError
 
 from . import profiles
-from .services import aggregation, sessions, steps
+from .services import aggregation, faults, sessions, steps
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -13,7 +19,13 @@ def aggregation_window_run() -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def session_step(session_id: int, step_no: int) -> None:
-    steps.session_advance(session_id=session_id, step_no=step_no)
+    try:
+        steps.session_advance(session_id=session_id, step_no=step_no)
+    except DatabaseError:
+        raise  # the database could not serve it: nothing was written, the watchdog steps it again
+    except Exception:
+        logger.exception("step %s of session %s raised", step_no, session_id)
+        faults.session_step_failed(session_id=session_id, step_no=step_no, error=traceback.format_exc())
 
 
 @shared_task

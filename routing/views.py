@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from orders.models import Allocation, ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
+from .selectors import faulted_sessions
+
 
 def _supervisor_only(request):
     if not has_role(request.user, SUPERVISOR):
@@ -17,7 +19,11 @@ def _supervisor_only(request):
 @login_required
 def overview(request):
     _supervisor_only(request)
-    return render(request, "routing/overview.html", {"strategies": Strategy.choices, "statuses": ParentStatus.choices})
+    return render(
+        request,
+        "routing/overview.html",
+        {"strategies": Strategy.choices, "statuses": ParentStatus.choices, "faulted": faulted_sessions()},
+    )
 
 
 @login_required

@@ -235,12 +235,16 @@ FILE_UPLOAD_HANDLERS = [
 
 # --- Simulation ---------------------------------------------------------------------
 # Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
+# A step that raises is retried this many times in all; then its session is FAULTED.
+SESSION_STEP_MAX_ATTEMPTS = int(os.environ.get("SMARTTRADING_STEP_MAX_ATTEMPTS", "3"))
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
 SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))
 # Fault injection for crash tests: each step holds its transaction open this long before
 # committing, after writing its number to VAR_DIR/step-in-flight. Never set in production.
 FAULT_STEP_DELAY_S = float(os.environ.get("SMARTTRADING_FAULT_STEP_DELAY_S", "0"))
+# Fault injection for fault tests: every step of this instrument's session raises. Never set in production.
+FAULT_STEP_RAISE = os.environ.get("SMARTTRADING_FAULT_STEP_RAISE", "")
 # Simulated days averaged into the intraday volume profile VWAP follows (computed once, cached).
 SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
 

@@ -50,6 +50,21 @@ def optimal_trajectory(
         raise ValueError("η − γτ/2 must be positive: use more periods or a smaller permanent impact")
     kappa_tilde_sq = risk_aversion * sigma**2 / eta_tilde
     kappa = math.acosh(1 + kappa_tilde_sq * tau**2 / 2) / tau
+    holdings = holdings_for(shares=shares, horizon=horizon, periods=periods, kappa=kappa)
+    trades = [holdings[k - 1] - holdings[k] for k in range(1, periods + 1)]
+    expected_cost = (
+        0.5 * gamma * shares**2 + epsilon * sum(abs(n) for n in trades) + eta_tilde / tau * sum(n * n for n in trades)
+    )
+    variance = sigma**2 * tau * sum(x * x for x in holdings[1:])
+    return Trajectory(tuple(holdings), tuple(trades), expected_cost, variance, kappa)
+
+
+def holdings_for(*, shares: float, horizon: float, periods: int, kappa: float) -> list[float]:
+    """x_j = X·sinh(κ(T − t_j))/sinh(κT) on the grid t_j = jτ: the trajectory's shape depends
+    on κ alone (the straight line when κT is nil), whatever the costs and risk behind it."""
+    if periods < 1 or horizon <= 0 or kappa < 0:
+        raise ValueError("a trajectory needs periods ≥ 1, a positive horizon and κ ≥ 0")
+    tau = horizon / periods
     if kappa * horizon < 1e-9:
         holdings = [shares * (1 - j / periods) for j in range(periods + 1)]
     else:
@@ -60,12 +75,7 @@ def optimal_trajectory(
             for j in range(periods + 1)
         ]
     holdings[-1] = 0.0
-    trades = [holdings[k - 1] - holdings[k] for k in range(1, periods + 1)]
-    expected_cost = (
-        0.5 * gamma * shares**2 + epsilon * sum(abs(n) for n in trades) + eta_tilde / tau * sum(n * n for n in trades)
-    )
-    variance = sigma**2 * tau * sum(x * x for x in holdings[1:])
-    return Trajectory(tuple(holdings), tuple(trades), expected_cost, variance, kappa)
+    return holdings
 
 
 def risk_aversion_for_urgency(*, urgency: float, horizon: float, periods: int, sigma: float, eta: float, gamma: float):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..market.clock import NS_PER_S
-from .almgren_chriss import optimal_trajectory, risk_aversion_for_urgency
+from .almgren_chriss import holdings_for
 from .twap import twap_target
 
 
@@ -143,33 +143,13 @@ class ShortfallSchedule:
     name: str = "IS"
 
     @classmethod
-    def plan(
-        cls,
-        spec: ScheduleSpec,
-        *,
-        urgency: float,
-        sigma_per_s: float,
-        eta: float,
-        gamma: float,
-        epsilon: float,
-        periods: int = 60,
-    ) -> ShortfallSchedule:
-        """Prices in any unit per share, time in seconds; ``urgency`` is κT (0 gives TWAP)."""
-        horizon = (spec.end_ns - spec.start_ns) / NS_PER_S
-        risk_aversion = risk_aversion_for_urgency(
-            urgency=urgency, horizon=horizon, periods=periods, sigma=sigma_per_s, eta=eta, gamma=gamma
-        )
-        trajectory = optimal_trajectory(
-            shares=spec.quantity,
-            horizon=horizon,
-            periods=periods,
-            sigma=sigma_per_s,
-            eta=eta,
-            gamma=gamma,
-            epsilon=epsilon,
-            risk_aversion=risk_aversion,
-        )
-        return cls(spec, trajectory.holdings)
+    def plan(cls, spec: ScheduleSpec, *, urgency: float, periods: int = 60) -> ShortfallSchedule:
+        """``urgency`` is κT (0 gives TWAP): the optimal trajectory for the risk aversion with that
+        κ, whatever this market's costs (the trajectory's shape depends on κ alone), so no
+        size or horizon can make the model's η − γτ/2 negative and the schedule fail."""
+        horizon = max(spec.end_ns - spec.start_ns, 1) / NS_PER_S
+        holdings = holdings_for(shares=spec.quantity, horizon=horizon, periods=periods, kappa=max(urgency, 0) / horizon)
+        return cls(spec, tuple(holdings))
 
     def target(self, now_ns: int, others_volume: int) -> int:
         periods = len(self.holdings) - 1

@@ -22,15 +22,8 @@ def _vwap(spec: ScheduleSpec, plan: ParentPlan, state: ExecutionState) -> VwapSc
 
 
 def _shortfall(spec: ScheduleSpec, plan: ParentPlan, state: ExecutionState) -> ShortfallSchedule:
-    return ShortfallSchedule.plan(
-        spec,
-        urgency=plan.urgency,
-        sigma_per_s=state.sigma_ticks_per_sqrt_s,
-        eta=0.02,  # ticks per (share/s): ~1 tick per share when trading 50 shares/s faster
-        gamma=state.permanent_impact_ticks_per_share,
-        epsilon=0.5,  # half the spread, in ticks
-        periods=max(10, min(200, (plan.end_ns - spec.start_ns) // (30 * NS_PER_S))),
-    )
+    periods = max(10, min(200, (plan.end_ns - spec.start_ns) // (30 * NS_PER_S)))
+    return ShortfallSchedule.plan(spec, urgency=plan.urgency, periods=periods)
 
 
 SCHEDULES = {

@@ -70,9 +70,6 @@ class ExecutionState:
 
     profile: VolumeProfile | None  # VWAP's intraday profile; the service supplies it when a VWAP parent needs it
     tick_size: Decimal  # money per tick, to turn per-share fees into ticks
-    tick_value_bps: float  # one tick in basis points of the reference price
-    sigma_ticks_per_sqrt_s: float
-    permanent_impact_ticks_per_share: float  # the IS model's linear γ
     parents: dict[int, ParentState] = field(default_factory=dict)
     venue_rates: dict[str, float] = field(default_factory=dict)  # shares/s traded per venue, smoothed
     scorecard: Scorecard = field(default_factory=Scorecard)

@@ -12,15 +12,7 @@ SUBTICKS = 100  # fundamental resolution: hundredths of a tick
 
 
 class Impact:
-    """The fair value our trading moves, and the linear γ a model of it would use."""
-
-    def linear_permanent_impact(self, quantity: int) -> float:
-        """Ticks per share of a linear permanent impact matching ours for a metaorder this
-        large: what an Almgren–Chriss model of this market should use as γ."""
-        flow = self.flow
-        sigma_day = flow.volatility_bps_per_min * math.sqrt(390) / 1e4 * self.reference_ticks
-        total = flow.impact_y * sigma_day * math.sqrt(max(quantity, 1) / flow.daily_volume)
-        return flow.permanent_impact_share * total / max(quantity, 1)
+    """The fair value our trading moves."""
 
     def fair_value_ticks(self) -> float:
         return (self.fundamental + self.permanent + self.transient) / SUBTICKS

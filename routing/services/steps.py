@@ -40,6 +40,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     if session.step_no != step_no or session.status != MarketSession.Status.RUNNING:
         return None
     instrument = session.instrument
+    if instrument.symbol == settings.FAULT_STEP_RAISE:
+        raise RuntimeError(f"fault injection: every step of {instrument.symbol} raises")
     simulator, state = session_checkpoint(session)
     now_ns = simulator.clock_ns
     end_ns = min(now_ns + settings.SIM_STEP_SECONDS * NS_PER_S, simulator.close_ns)
@@ -53,9 +55,6 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     for parent in parents:
         if parent.status == ParentStatus.NEW:
             parent_start(parent, simulator, at(now_ns), session)
-    if parents:
-        biggest = max(p.market_quantity for p in parents)
-        state.permanent_impact_ticks_per_share = simulator.linear_permanent_impact(biggest)
     plans = [parent_plan(p, session) for p in parents if p.start is not None]
     if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
         state.profile = volume_profile()
@@ -121,6 +120,7 @@ def _session_moved_on(session, simulator, state, outcome, end_ns: int, *, closin
     session.sim_time_ns = end_ns
     session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
     session.scorecard = state.scorecard.as_rows()
+    session.failures, session.error = 0, ""
     if closing and not state.parents:
         session.status = MarketSession.Status.CLOSED
     elif still_working or ParentOrder.objects.filter(instrument=session.instrument, status=ParentStatus.NEW).exists():
@@ -128,5 +128,8 @@ def _session_moved_on(session, simulator, state, outcome, end_ns: int, *, closin
     else:
         session.status = MarketSession.Status.IDLE
     session.save(
-        update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "scorecard", "status", "updated_at"]
+        update_fields=[
+            *("state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "scorecard"),
+            *("failures", "error", "status", "updated_at"),
+        ]
     )

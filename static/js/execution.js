@@ -121,17 +121,52 @@
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(render); } }
   function upsert(p) { parents.set(p.id, p); schedule(); }
 
+  const faulted = new Map();  // session id -> session, while it is FAULTED
+  function showFaults() {
+    const list = document.getElementById("fault-list");
+    list.textContent = "";
+    faulted.forEach(function (s) {
+      const item = document.createElement("li");
+      item.textContent = s.instrument + " " + s.trading_date + " · step " + s.step_no + " (simulated " +
+        s.sim_time.slice(11, 19) + ") failed " + (s.failures === 1 ? "once" : s.failures + " times") + ": ";
+      const error = document.createElement("code");
+      error.textContent = s.error;
+      const resume = document.createElement("button");
+      resume.className = "small";
+      resume.dataset.resume = s.id;
+      resume.textContent = "Resume session";
+      item.append(error, " ", resume);
+      list.appendChild(item);
+    });
+    document.getElementById("fault-banner").hidden = faulted.size === 0;
+  }
+  function upsertSession(s) {
+    if (s.status === "FAULTED") faulted.set(s.id, s); else faulted.delete(s.id);
+    showFaults();
+  }
+  document.getElementById("fault-list").addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-resume]");
+    if (!button || !window.confirm("Resume this session? Do it once the cause of its failures is fixed.")) return;
+    fetch("/api/v1/sessions/" + button.dataset.resume + "/resume/", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
+    }).then(function (r) { return r.json().then(function (b) { if (r.ok) upsertSession(b); else window.alert(b.detail || "Refused"); }); });
+  });
+
   window.executionStream = openStream("/ws/execution/", {
     onSnapshot: function (m) {
       connected = true;
       parents.clear();
       m.parents.forEach(function (p) { parents.set(p.id, p); });
+      faulted.clear();
+      (m.faulted_sessions || []).forEach(upsertSession);
+      showFaults();
       if (m.kill_switch) showKillSwitch(m.kill_switch.engaged, m.kill_switch.by, m.kill_switch.reason);
       schedule();
     },
     onMessage: function (m) {
       if (m.type === "parent") m.parents.forEach(upsert);
       else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
+      else if (m.type === "session") upsertSession(m.session);
     },
   });
   document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {

@@ -150,3 +150,58 @@ def test_overview_after_a_dropped_socket_shows_what_a_fresh_load_shows(live_stac
 
     assert rows(supervisor) == rows(fresh)
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview-after-reconnect.png"), full_page=True)
+
+
+def test_a_faulted_session_shows_live_and_a_supervisor_resumes_it(live_stack, browser):
+    import threading
+
+    from django.db import connection
+    from django.test import override_settings
+
+    from orders.models import ParentOrder, ParentStatus
+    from routing.models import MarketSession
+    from routing.services.faults import session_step_failed
+
+    # given a supervisor on the overview and a working parent on XOM
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    trader = login(browser, live_stack, "trader1")
+    trader.select_option("select[name=account]", "T1-GROWTH")
+    trader.select_option("select[name=instrument]", "XOM")
+    trader.select_option("select[name=side]", "BUY")
+    trader.fill("input[name=quantity]", "20000")
+    trader.select_option("select[name=urgency]", "LOW")
+    trader.click("form.entry button[type=submit]")
+    trader.wait_for_selector(".messages >> text=accepted")
+    supervisor.click("#aggregate")
+    supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
+    assert supervisor.is_hidden("#fault-banner")
+
+    # when its session's step fails for good (one attempt allowed, here); in a thread of its
+    # own, as a worker would, since Playwright's loop holds this one
+    def fail_the_step():
+        session = MarketSession.objects.get(instrument__symbol="XOM")
+        with override_settings(SESSION_STEP_MAX_ATTEMPTS=1):
+            session_step_failed(
+                session_id=session.pk,
+                step_no=session.step_no,
+                error="Traceback (most recent call last):\nRuntimeError: the venue gateway returned garbage",
+            )
+        connection.close()
+
+    failing = threading.Thread(target=fail_the_step)
+    failing.start()
+    failing.join()
+
+    # then the banner appears without a reload, with the error, and the parent shows paused
+    supervisor.wait_for_selector("#fault-banner:not([hidden])", timeout=10_000)
+    supervisor.wait_for_selector("#fault-list >> text=RuntimeError: the venue gateway returned garbage")
+    supervisor.wait_for_selector("#parents .status-paused", timeout=10_000)
+    supervisor.screenshot(path=str(SCREENSHOTS / "session-faulted.png"), full_page=True)
+
+    # and resuming it from the banner clears it and the parent works again
+    supervisor.once("dialog", lambda dialog: dialog.accept())
+    supervisor.click("#fault-list button[data-resume]")
+    supervisor.wait_for_selector("#fault-banner[hidden]", state="attached", timeout=10_000)
+    supervisor.wait_for_selector("#parents .status-working", timeout=10_000)
+    assert ParentOrder.objects.get(instrument__symbol="XOM").status == ParentStatus.WORKING

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from orders.models import Order, ParentOrder, Source, Upload
 from orders.services.intake import order_create
+from routing.models import MarketSession
 from routing.services.aggregation import aggregation_window_run
 from smarttrading.asgi import application
 from tca.models import TcaJob
@@ -47,6 +48,7 @@ def world(demo):
         "p2": orders["trader2"].parent_id,
         "u1": upload.pk,
         "job": job.pk,
+        "s1": MarketSession.objects.get(instrument__symbol="AAPL").pk,
         "users": users,
     }
 
@@ -89,6 +91,8 @@ API = [
     ("GET", "/api/v1/parents/{p1}/audit/", (DENIED, 200, 404, 200, 200)),
     ("POST", "/api/v1/parents/{p2}/pause/", (DENIED, 403, 403, 200, 403)),
     ("GET", "/api/v1/kill-switch/", (DENIED, 200, 200, 200, 200)),
+    ("GET", "/api/v1/sessions/", (DENIED, 403, 403, 200, 403)),
+    ("POST", "/api/v1/sessions/{s1}/resume/", (DENIED, 403, 403, 409, 403)),  # 409: it is not faulted
     ("POST", "/api/v1/aggregate/", (DENIED, 403, 403, 201, 403)),
     ("GET", "/api/v1/accounts/T1-GROWTH/risk-limits/", (DENIED, 200, 404, 200, 404)),
     ("GET", "/api/v1/tca/parents/{p1}/", (DENIED, 403, 403, 200, 200)),

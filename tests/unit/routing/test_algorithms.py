@@ -94,8 +94,8 @@ def test_vwap_follows_the_profile():
 
 
 def test_shortfall_front_loads_with_urgency_and_zero_is_twap():
-    twap_like = ShortfallSchedule.plan(SPEC, urgency=0.0, sigma_per_s=1.0, eta=1.0, gamma=0.0, epsilon=0.5)
-    urgent = ShortfallSchedule.plan(SPEC, urgency=5.0, sigma_per_s=1.0, eta=1.0, gamma=0.0, epsilon=0.5)
+    twap_like = ShortfallSchedule.plan(SPEC, urgency=0.0)
+    urgent = ShortfallSchedule.plan(SPEC, urgency=5.0)
     assert twap_like.target(500, 10**9) == 5_000
     assert urgent.target(200, 10**9) > 6_000
     assert urgent.target(1_000, 10**9) == 10_000

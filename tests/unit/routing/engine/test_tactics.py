@@ -1,6 +1,5 @@
 """The engine's tactics and child life on a quiet market, where only what the test does happens."""
 
-import math
 import random
 from dataclasses import replace
 from decimal import Decimal
@@ -30,9 +29,6 @@ def market():
     state = ExecutionState(
         profile=None,
         tick_size=Decimal("0.01"),
-        tick_value_bps=1.0,
-        sigma_ticks_per_sqrt_s=7 / math.sqrt(60),
-        permanent_impact_ticks_per_share=0.0,
     )
     return sim, state, Step(sim, state, random.Random(1), step_no=0)
 

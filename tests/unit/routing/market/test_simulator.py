@@ -1,5 +1,4 @@
 import copy
-import math
 import pickle
 import random
 from decimal import Decimal
@@ -29,9 +28,6 @@ def new_state(sim):
     return ExecutionState(
         profile=FLAT,
         tick_size=Decimal("0.01"),
-        tick_value_bps=1.0,
-        sigma_ticks_per_sqrt_s=7 / math.sqrt(60),
-        permanent_impact_ticks_per_share=sim.linear_permanent_impact(10_000),
     )
 
 
