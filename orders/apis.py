@@ -69,6 +69,8 @@ class OrderOutput(serializers.Serializer):
     status = serializers.CharField()
     reject_reason = serializers.CharField()
     filled_quantity = serializers.IntegerField()
+    cancelled_quantity = serializers.IntegerField(help_text="Given up by a cancel, or by the parent's end")
+    leaves_quantity = serializers.IntegerField(source="remaining_quantity", help_text="Still to be filled")
     filled_notional = serializers.DecimalField(max_digits=24, decimal_places=6)
     average_price = AveragePriceField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from .domain import values
+from .domain import lifecycle, values
 
 PRICE = {"max_digits": 18, "decimal_places": 6}
 MONEY = {"max_digits": 24, "decimal_places": 6}
@@ -200,19 +200,9 @@ class ParentOrder(models.Model):
         return values.average_price(self.market_notional, self.market_volume)
 
 
-class OrderStatus(models.TextChoices):
-    NEW = "NEW"
-    PENDING_AGGREGATION = "PENDING_AGGREGATION"
-    WORKING = "WORKING"
-    PARTIALLY_FILLED = "PARTIALLY_FILLED"
-    FILLED = "FILLED"
-    CANCELLED = "CANCELLED"
-    REJECTED = "REJECTED"
-    EXPIRED = "EXPIRED"
-
-
-# An order in a parent that can still be filled; before aggregation it is PENDING_AGGREGATION.
-ORDER_WORKING_STATUSES = (OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)
+OrderStatus = models.TextChoices("OrderStatus", [(s.name, s.value) for s in lifecycle.OrderStatus])
+# An order in a parent that can still be filled (a pending cancel too, for its shares out at venues).
+ORDER_WORKING_STATUSES = tuple(OrderStatus(s) for s in sorted(lifecycle.IN_PARENT))
 
 
 class Order(models.Model):
@@ -235,6 +225,10 @@ class Order(models.Model):
     upload = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
     filled_quantity = models.PositiveBigIntegerField(default=0)
     filled_notional = models.DecimalField(default=Decimal(0), **MONEY)
+    cancelled_quantity = models.PositiveBigIntegerField(
+        default=0, help_text="Shares given up by a cancel (a parent's unfilled rest, or the trader's)"
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     arrival_price = models.DecimalField(
         null=True, blank=True, help_text="NBBO mid of the instrument's market when the order was received", **PRICE
@@ -248,6 +242,10 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(filled_quantity__lte=models.F("quantity")), name="order_not_overfilled"
             ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_quantity__lte=models.F("quantity") - models.F("filled_quantity")),
+                name="order_not_over_cancelled",
+            ),
         ]
         indexes = [
             models.Index(fields=["status"]),
@@ -260,7 +258,8 @@ class Order(models.Model):
 
     @property
     def remaining_quantity(self) -> int:
-        return self.quantity - self.filled_quantity
+        """Still to be filled: neither filled nor given up by a cancel (FIX's LeavesQty)."""
+        return self.quantity - self.filled_quantity - self.cancelled_quantity
 
     @property
     def average_price(self) -> Decimal | None:

@@ -43,6 +43,8 @@ def order_payload(order: Order) -> dict:
         "status": order.status,
         "reject_reason": order.reject_reason,
         "filled_quantity": order.filled_quantity,
+        "cancelled_quantity": order.cancelled_quantity,
+        "leaves_quantity": order.remaining_quantity,
         "average_price": price_text(order.average_price),
         "parent": order.parent_id,
         "received_at": iso_time(order.received_at),

@@ -39,13 +39,17 @@ def parent_list(*, user) -> QuerySet[ParentOrder]:
 
 
 
-def parent_plan(parent: ParentOrder, session: MarketSession) -> ParentPlan:
-    """The parent as the engine sees it: integer ticks and lots, simulated nanoseconds."""
+def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 0) -> ParentPlan:
+    """The parent as the engine sees it: integer ticks and lots, simulated nanoseconds.
+
+    ``withheld``: shares of pending cancels still out at venues; the engine works for the
+    rest, so it cancels the children only those shares needed.
+    """
     instrument = parent.instrument
     return ParentPlan(
         parent_id=parent.pk,
         side=Side(parent.side).sign,
-        quantity=parent.market_quantity,
+        quantity=parent.market_quantity - withheld,
         filled=parent.market_filled_quantity,
         limit=None if parent.limit_price is None else price_to_ticks(parent.limit_price, instrument.tick_size),
         start_ns=to_ns(session.trading_date, parent.start),

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from ..broadcasts import orders_publish
 from ..domain.allocation import Demand, Supply, allocate_fills
+from ..domain.lifecycle import after_fill
 from ..locks import working_orders_lock
-from ..models import Allocation, Order, OrderStatus, ParentOrder
+from ..models import Allocation, Order, ParentOrder
 
 
 def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order]:
@@ -36,7 +37,7 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     Allocation.objects.bulk_create(allocations, batch_size=1000)
     changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
     for order in changed:
-        order.status = OrderStatus.FILLED if order.filled_quantity == order.quantity else OrderStatus.PARTIALLY_FILLED
+        order.status = after_fill(order.status, remaining=order.remaining_quantity, cancelled=order.cancelled_quantity)
     Order.objects.bulk_update(changed, ["filled_quantity", "filled_notional", "status", "updated_at"], 500)
     orders_publish(changed)
     return changed

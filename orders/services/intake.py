@@ -17,6 +17,7 @@ from smarttrading import bulk_sql
 
 from ..broadcasts import order_ids_publish
 from ..domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
+from ..domain.lifecycle import OrderEvent, order_transition
 from ..domain.risk import risk_check
 from ..locks import accounts_lock
 from ..models import Account, AuditEvent, Instrument, Order, OrderStatus, Upload
@@ -167,6 +168,7 @@ ORDER_INSERT_FIELDS = (
     "upload",
     "filled_quantity",
     "filled_notional",
+    "cancelled_quantity",
     "received_at",
     "arrival_price",
     "updated_at",
@@ -202,7 +204,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
         if not reason:
             usage[account_id].gross_notional_today += notional
             usage[account_id].orders_last_minute += 1
-        status = OrderStatus.REJECTED if reason else OrderStatus.PENDING_AGGREGATION
+        status = order_transition(OrderStatus.NEW, OrderEvent.REJECTED if reason else OrderEvent.ACCEPTED)
         fresh[key] = (status, reason, check)
         rows.append(
             (
@@ -222,6 +224,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
                 upload_id,
                 0,
                 Decimal(0),
+                0,
                 now,
                 market.mids.get(instruments[request.instrument].pk),
                 now,

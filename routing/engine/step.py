@@ -237,8 +237,6 @@ def run_step(
             )
         )
         now = nxt
-    for parent in state.parents.values():
-        assert parent.filled <= parent.plan.quantity, f"parent {parent.plan.parent_id} over-filled"
     bid, ask = sim.nbbo()
     progress = {
         pid: ParentProgress(
@@ -291,7 +289,8 @@ def _adopt(state: ExecutionState, plan: ParentPlan, now_ns: int) -> None:
     if replan:  # what is left is rescheduled over the time that is left
         parent.offset = parent.filled
         parent.others_volume = 0
-        parent.schedule = schedule_for(plan, state, start_ns=now_ns, quantity=plan.quantity - parent.filled)
+        # fills of children a pending cancel no longer needed may have taken it past its new quantity
+        parent.schedule = schedule_for(plan, state, start_ns=now_ns, quantity=max(0, plan.quantity - parent.filled))
 
 
 def _update_venue_rates(state: ExecutionState, prints: list[Print], seconds: float) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from orders.audit import audit_event
 from orders.broadcasts import order_ids_publish
 from orders.domain.aggregation import OrderGroup, PendingOrder, plan_window
+from orders.domain.lifecycle import OrderEvent, after_fill, order_transition
 from orders.domain.urgency import URGENCY_TERMS, most_urgent
 from orders.domain.values import Side
 from orders.models import (
@@ -81,7 +82,8 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     now = timezone.now()
     audit: list[AuditEvent] = []
     order_audit: list[tuple] = []  # one per order: plain rows, inserted in bulk
-    aggregated = {"transition": [OrderStatus.PENDING_AGGREGATION, OrderStatus.WORKING]}
+    working = order_transition(OrderStatus.PENDING_AGGREGATION, OrderEvent.AGGREGATED)
+    aggregated = {"transition": [OrderStatus.PENDING_AGGREGATION, working]}
     for cross, planned in zip(crosses, plan.crosses, strict=True):
         for side in (planned.buys, planned.sells):
             crossed.update((order_id, (cross, shares)) for order_id, shares in side.items())
@@ -119,7 +121,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
                 continue
             group_cross, shares = crossed[order_id]
             quantity = row_of[order_id][5]
-            status = OrderStatus.FILLED if shares == quantity else OrderStatus.PARTIALLY_FILLED
+            status = after_fill(OrderStatus.PENDING_AGGREGATION, remaining=quantity - shares, cancelled=0)
             notional = shares * group_cross.price
             crossed_orders.append((parent.pk, shares, notional, status, now, order_id))
             allocations.append((order_id, parent.pk, group_cross.pk, shares, group_cross.price, INTERNAL, now))
@@ -156,7 +158,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         parents.append(parent)
 
     for parent_id, order_ids in working_ids.items():
-        bulk_sql.update_in(Order, ("parent", "status", "updated_at"), (parent_id, OrderStatus.WORKING, now), order_ids)
+        bulk_sql.update_in(Order, ("parent", "status", "updated_at"), (parent_id, working, now), order_ids)
     bulk_sql.update_rows(
         Order,
         ("parent", "filled_quantity", "filled_notional", "status", "updated_at"),

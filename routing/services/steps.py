@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from orders.models import PARENT_LIVE_STATUSES, ParentOrder, ParentStatus, Strategy
+from orders.models import PARENT_LIVE_STATUSES, Order, OrderStatus, ParentOrder, ParentStatus, Strategy
 from smarttrading import streams
 
 from ..engine.state import StepOutcome
@@ -28,7 +28,7 @@ from ..models import MarketSession
 from ..payloads import parent_payload
 from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
-from .parents import parent_finish, parent_start
+from .parents import cancel_releases, parent_finish, parent_start, withheld_quantity
 from .sessions import session_step_delay_s, session_step_enqueue_on_commit
 from .step_records import step_outcome_record
 
@@ -55,7 +55,12 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     for parent in parents:
         if parent.status == ParentStatus.NEW:
             parent_start(parent, simulator, at(now_ns), session)
-    plans = [parent_plan(p, session) for p in parents if p.start is not None]
+    cancelling = _pending_cancels_release(parents, state)
+    plans = [
+        parent_plan(p, session, withheld=withheld_quantity(p) if p.pk in cancelling else 0)
+        for p in parents
+        if p.start is not None
+    ]
     if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
         state.profile = volume_profile()
 
@@ -63,6 +68,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
         simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
     )
     step_outcome_record(session, outcome, parents, at)
+    _pending_cancels_release([p for p in parents if p.pk in cancelling], state)
 
     closing = end_ns >= simulator.close_ns
     still_working = _parents_conclude(parents, outcome, session, at(end_ns), end_ns, closing) or bool(state.parents)
@@ -82,6 +88,21 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
 
     (settings.VAR_DIR / "step-in-flight").write_text(f"{session_id} {step_no}")
     time.sleep(settings.FAULT_STEP_DELAY_S)
+
+
+def _pending_cancels_release(parents, state) -> set[int]:
+    """Release what the parents' pending cancels ask for, as far as it is not out at a venue
+    (the engine's open children); the ids of the parents that have pending cancels."""
+    cancelling = set(
+        Order.objects.filter(parent__in=[p.pk for p in parents], status=OrderStatus.PENDING_CANCEL).values_list(
+            "parent_id", flat=True
+        )
+    )
+    for parent in parents:
+        if parent.pk in cancelling:
+            engine = state.parents.get(parent.pk)
+            cancel_releases(parent, open_children=engine.open_quantity() if engine else 0)
+    return cancelling
 
 
 def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now, end_ns: int, closing: bool) -> bool:
@@ -105,7 +126,10 @@ def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now
         if parent.status != ParentStatus.WORKING:
             continue
         if parent.filled_quantity == parent.quantity:
-            parent_finish(parent, ParentStatus.FILLED, "complete", now)
+            if parent.filled_quantity:
+                parent_finish(parent, ParentStatus.FILLED, "complete", now)
+            else:  # nothing was filled: every order was cancelled before a share traded
+                parent_finish(parent, ParentStatus.CANCELLED, "its orders were cancelled", now)
         elif (to_ns(session.trading_date, parent.end) <= end_ns or closing) and not open_children:
             parent_finish(parent, ParentStatus.EXPIRED, "end time reached", now)
         else:

@@ -5,6 +5,14 @@
   const CANCELLABLE = ["PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"];
   const EMPTY = "No orders yet. Enter one with the form, upload a file, or POST to /api/v1/orders/.";
 
+  function cancelNote(o) {
+    if (o.status === "PENDING_CANCEL") return "cancel pending: " + fmt.qty(o.leaves_quantity) + " out at venues";
+    if (o.status === "CANCELLED" && o.cancelled_quantity) {
+      return "cancelled " + fmt.qty(o.cancelled_quantity) + " of " + fmt.qty(o.quantity) + "; " + fmt.qty(o.filled_quantity) + " filled";
+    }
+    return "";
+  }
+
   function row(o) {
     const tr = el("tr", { "data-id": o.id, class: "clickable" });
     const cells = [
@@ -20,6 +28,8 @@
         if (o.reject_reason) badge.title = o.reject_reason;
         td.appendChild(badge);
         if (o.reject_reason) td.appendChild(el("div", { class: "error" }, o.reject_reason));
+        const note = cancelNote(o);
+        if (note) { badge.title = note; td.appendChild(el("div", { class: "muted small" }, note)); }
         tr.appendChild(td);
       } else {
         tr.appendChild(el("td", c[1] ? { class: c[1] } : {}, c[0]));
