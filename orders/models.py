@@ -134,6 +134,9 @@ class ParentOrder(models.Model):
     cancel_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="A supervisor cancelled it: it closes once its children are cancelled"
     )
+    paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Simulated time it was paused: a resume gives the paused time back"
+    )
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
     finished = models.DateTimeField(

@@ -12,7 +12,7 @@ from smarttrading import streams
 from ..locks import parent_lock, parents_lock
 from ..models import KillSwitch
 from ..payloads import parent_payload
-from .parents import parent_close
+from .parents import parent_close, parent_paused, parent_resumed
 from .sessions import MarketNow, market_now_lock, session_wake
 
 
@@ -41,8 +41,7 @@ def parent_pause(*, parent_id: int, actor: str) -> ParentOrder:
     if parent.status not in (ParentStatus.NEW, ParentStatus.WORKING):
         raise ControlRefused(f"a {parent.status} parent cannot be paused")
     was = parent.status
-    parent.status = ParentStatus.PAUSED
-    parent.save(update_fields=["status", "updated_at"])
+    parent.save(update_fields=[*parent_paused(parent, market.now), "updated_at"])
     _control_audit("parent.paused", parent, actor, market, transition=[was, parent.status])
     return parent
 
@@ -55,9 +54,9 @@ def parent_resume(*, parent_id: int, actor: str) -> ParentOrder:
         raise ControlRefused(f"a {parent.status} parent cannot be resumed")
     if KillSwitch.current().engaged:
         raise ControlRefused("the kill switch is engaged; a supervisor must release it first")
-    parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
-    parent.save(update_fields=["status", "updated_at"])
-    _control_audit("parent.resumed", parent, actor, market, transition=[ParentStatus.PAUSED, parent.status])
+    detail = parent_resumed(parent, market.now, market.close)
+    parent.save(update_fields=["status", "end", "paused_at", "updated_at"])
+    _control_audit("parent.resumed", parent, actor, market, **detail)
     session_wake(instrument=parent.instrument)
     return parent
 
@@ -75,6 +74,9 @@ def parent_cancel(*, parent_id: int, actor: str) -> ParentOrder:
     if parent.start is None:  # never reached the market: nothing to cancel there
         parent.save(update_fields=["cancel_requested_at", "updated_at"])
         parent_close(parent=parent, status=ParentStatus.CANCELLED, actor=actor, reason="cancelled by supervisor")
+        message = {"type": "parent", "parents": [parent_payload(parent)]}
+        streams.publish_on_commit(streams.EXECUTION_GROUP, message)
+        streams.publish_on_commit(streams.parent_group(parent.pk), message)
     else:
         was = parent.status
         parent.status = ParentStatus.PAUSED
@@ -100,18 +102,27 @@ def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitc
     if engaged:
         instruments = Instrument.objects.filter(parents__status__in=PARENT_LIVE_STATUSES).distinct()
         markets = market_now_lock(instruments=instruments)
-        for parent in parents_lock(Q(status__in=(ParentStatus.NEW, ParentStatus.WORKING))):
-            was = parent.status
-            parent.status = ParentStatus.PAUSED
-            parent.save(update_fields=["status", "updated_at"])
-            _control_audit(
-                "parent.paused",
-                parent,
-                actor,
-                markets[parent.instrument_id],
-                transition=[was, parent.status],
-                reason="kill switch",
+        paused, audit = parents_lock(Q(status__in=(ParentStatus.NEW, ParentStatus.WORKING))), []
+        for parent in paused:  # one write for them all: every session is locked meanwhile
+            now = markets[parent.instrument_id].now
+            audit.append(
+                AuditEvent(
+                    kind="parent.paused",
+                    actor=actor,
+                    parent=parent,
+                    sim_time=now,
+                    detail={"transition": [parent.status, ParentStatus.PAUSED], "reason": "kill switch"},
+                )
             )
+            parent_paused(parent, now)
+            parent.updated_at = switch.changed_at  # bulk_update leaves auto_now fields alone
+        ParentOrder.objects.bulk_update(paused, ["status", "paused_at", "updated_at"])
+        AuditEvent.objects.bulk_create(audit)
+        if paused:
+            message = {"type": "parent", "parents": [parent_payload(p) for p in paused]}
+            streams.publish_on_commit(streams.EXECUTION_GROUP, message)
+            for parent in paused:
+                streams.publish_on_commit(streams.parent_group(parent.pk), message)
         for market in markets.values():
             session_wake(instrument=market.session.instrument)
     streams.publish_on_commit(

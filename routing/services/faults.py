@@ -17,10 +17,11 @@ from orders.models import AuditEvent, ParentStatus
 from smarttrading import streams
 
 from ..locks import parents_lock, session_lock
+from ..market.clock import CLOSE_NS, to_datetime
 from ..models import KillSwitch, MarketSession
 from ..payloads import parent_payload, session_payload
 from .controls import ControlRefused
-from .parents import ENGINE
+from .parents import ENGINE, parent_paused, parent_resumed
 from .sessions import session_step_enqueue_on_commit
 
 ERROR_CHARS = 8_000  # of the traceback kept on the session (the end, where the cause is)
@@ -76,9 +77,11 @@ def session_resume(*, session_id: int, actor: str) -> MarketSession:
     resumed = []
     if fault is not None and not KillSwitch.current().engaged:
         paused = Q(pk__in=fault.detail["paused_parents"], status=ParentStatus.PAUSED, cancel_requested_at=None)
+        now = to_datetime(session.trading_date, session.sim_time_ns)
+        close = to_datetime(session.trading_date, CLOSE_NS)
         for parent in parents_lock(paused):
-            parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
-            parent.save(update_fields=["status", "updated_at"])
+            parent_resumed(parent, now, close)
+            parent.save(update_fields=["status", "end", "paused_at", "updated_at"])
             resumed.append(parent)
     detail = {"session": session.pk, "instrument": session.instrument.symbol, "resumed_parents": len(resumed)}
     AuditEvent.objects.bulk_create(
@@ -102,10 +105,10 @@ def session_resume(*, session_id: int, actor: str) -> MarketSession:
 
 def _live_parents_pause(session: MarketSession, *, reason: str) -> list:
     parents = parents_lock(Q(instrument=session.instrument, status__in=(ParentStatus.NEW, ParentStatus.WORKING)))
+    now = to_datetime(session.trading_date, session.sim_time_ns)
     for parent in parents:
         was = parent.status
-        parent.status = ParentStatus.PAUSED
-        parent.save(update_fields=["status", "updated_at"])
+        parent.save(update_fields=[*parent_paused(parent, now), "updated_at"])
         AuditEvent.objects.create(
             kind="parent.paused",
             actor=ENGINE,

@@ -96,6 +96,26 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
     orders_publish(open_orders)
 
 
+def parent_paused(parent: ParentOrder, now) -> list[str]:
+    """Mark a parent paused at simulated ``now``; the fields to save."""
+    parent.status = ParentStatus.PAUSED
+    parent.paused_at = now
+    return ["status", "paused_at"]
+
+
+def parent_resumed(parent: ParentOrder, now, close) -> dict:
+    """Work again, its end time moved on by the time it was paused (never past the close), so
+    a pause does not eat its window; the audit detail of the change."""
+    parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
+    detail = {"transition": [ParentStatus.PAUSED, parent.status]}
+    if parent.paused_at is not None and parent.end is not None and now > parent.paused_at:
+        end = min(parent.end + (now - parent.paused_at), max(close, parent.end))
+        detail |= {"paused_s": (now - parent.paused_at).total_seconds(), "end": end.isoformat()}
+        parent.end = end
+    parent.paused_at = None
+    return detail
+
+
 class _Raced(Exception):
     """An aggregation window took the order into a parent between our read and our lock."""
 

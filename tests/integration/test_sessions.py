@@ -181,3 +181,28 @@ def test_a_finished_parent_records_its_reconciliation_in_the_audit_trail(demo):
     assert sum(v.get("quantity", 0) for v in event.detail["venues"]) == event.detail["child_fills"]
     kinds = set(parent.audit_events.values_list("kind", flat=True))
     assert {"child.placed", "child.filled"} <= kinds
+
+
+def test_a_resume_gives_back_the_time_the_parent_was_paused(demo):
+    from routing.services.controls import parent_pause, parent_resume
+
+    # given: a working parent with a 10-minute window, paused for 15 simulated minutes
+    parent = make_parent(quantity=50_000, urgency="HIGH")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 2)
+    parent.refresh_from_db()
+    end_before = parent.end
+    parent_pause(parent_id=parent.pk, actor="user:supervisor1")
+    run_session(session, 180)  # 15 minutes of 5-second steps: past the parent's end time
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.PAUSED
+
+    # when: a supervisor resumes it
+    resumed = parent_resume(parent_id=parent.pk, actor="user:supervisor1")
+
+    # then: its end moved on by the time it was paused, so it works on instead of expiring
+    paused_s = (resumed.end - end_before).total_seconds()
+    assert paused_s == pytest.approx(15 * 60, abs=5)
+    run_session(session, 3)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
