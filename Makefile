@@ -9,7 +9,7 @@ export SMARTTRADING_VAR_DIR ?= $(CURDIR)/var
 export SMARTTRADING_PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-postgres bench lint setup browser clean
+.PHONY: run test test-postgres bench soak lint setup browser clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(VENV)/.dev
 	  echo "PostgreSQL answers on 127.0.0.1:5432: the sessions again, on it"; \
 	  BENCH_DATABASE=postgresql SMARTTRADING_SIM_SPEED=0 $(PY) -m bench sessions; \
 	fi
+
+# The order lifecycle's stateful property test at length (SOAK_SEQUENCES random desk days).
+soak: $(VENV)/.dev
+	SMARTTRADING_LIFECYCLE_EXAMPLES=$${SOAK_SEQUENCES:-2000} $(PY) -m pytest -q -s tests/integration/test_lifecycle_machine.py
 
 # ruff, and the layers by import-linter's contracts in pyproject.toml.
 lint: $(VENV)/.dev

@@ -1,0 +1,168 @@
+"""The order lifecycle under everything a desk does at once, as a stateful property test: random
+submits, aggregations, steps, cancels, pauses, resumes and kill switches through the services
+and the real engine, with the promises checked after every move.
+
+``SMARTTRADING_LIFECYCLE_EXAMPLES`` sets how many sequences run (``make soak`` runs many).
+"""
+
+import contextlib
+import os
+from collections import Counter
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from orders.models import Allocation, Order, OrderStatus, ParentOrder, Source
+from orders.services.intake import order_create
+from routing.models import ChildOrder, Fill, MarketSession
+from routing.services.aggregation import aggregation_window_run
+from routing.services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from routing.services.parents import order_cancel
+from routing.services.steps import session_advance
+
+EXAMPLES = int(os.environ.get("SMARTTRADING_LIFECYCLE_EXAMPLES", "12"))
+ACCOUNTS = [("trader1", "T1-GROWTH"), ("trader1", "T1-INCOME"), ("trader2", "T2-MACRO")]
+OPEN_CHILD = (ChildOrder.Status.SENT, ChildOrder.Status.LIVE)
+SEEN: Counter = Counter()  # what the sequences did, so a run that did nothing cannot pass
+CONTROLS = [parent_pause, parent_resume, parent_pause, parent_resume, parent_cancel]  # cancels rarer
+
+
+class DeskDay(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.atomic = transaction.atomic()  # each sequence starts from the demo data
+        self.atomic.__enter__()
+        self.users = {u.username: u for u in User.objects.filter(username__in=["trader1", "trader2"])}
+        self.submitted = 0
+        self.steps_seen: dict[int, int] = {}
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    @rule(
+        account=st.sampled_from(ACCOUNTS),
+        symbol=st.sampled_from(["XOM", "JPM"]),
+        side=st.sampled_from(["BUY", "SELL"]),
+        lots=st.integers(1, 200),
+        urgency=st.sampled_from(["LOW", "MEDIUM", "HIGH"]),
+        strategy=st.sampled_from([None, "TWAP", "VWAP", "POV", "IS"]),
+    )
+    def submit(self, account, symbol, side, lots, urgency, strategy):
+        username, code = account
+        self.submitted += 1
+        order_create(
+            submitted_by=self.users[username],
+            account=code,
+            instrument=symbol,
+            side=side,
+            quantity=100 * lots,
+            client_order_id=f"M-{self.submitted}",
+            source=Source.API,
+            urgency=urgency,
+            strategy=strategy,
+        )
+
+    @rule()
+    def aggregate(self):
+        aggregation_window_run(actor="machine")
+
+    @rule(steps=st.integers(1, 12))
+    def step(self, steps):
+        for _ in range(steps):
+            for session in MarketSession.objects.filter(status=MarketSession.Status.RUNNING).order_by("id"):
+                outcome = session_advance(session_id=session.pk, step_no=session.step_no)
+                if outcome is not None and outcome.fills:
+                    SEEN["steps with fills"] += 1
+        if Order.objects.filter(status=OrderStatus.PENDING_CANCEL).exists():
+            SEEN["a cancel waiting for shares out at venues"] += 1
+
+    @precondition(lambda self: Order.objects.exists())
+    @rule(data=st.data())
+    def cancel(self, data):
+        order = data.draw(st.sampled_from(list(Order.objects.order_by("id"))))
+        owner = self.users[order.submitted_by.username]
+        with contextlib.suppress(ValidationError):  # refused with its reason: done, or already being cancelled
+            cancelled = order_cancel(order_id=order.pk, cancelled_by=owner)
+            SEEN[f"cancel -> {cancelled.status}"] += 1
+
+    @precondition(lambda self: ParentOrder.objects.exists())
+    @rule(data=st.data(), control=st.sampled_from(CONTROLS))
+    def supervise(self, data, control):
+        parent = data.draw(st.sampled_from(list(ParentOrder.objects.order_by("id"))))
+        with contextlib.suppress(ControlRefused):  # refused with its reason: not live, or not paused
+            control(parent_id=parent.pk, actor="user:supervisor1")
+            SEEN[f"{control.__name__} accepted"] += 1
+
+    @rule(engaged=st.booleans())
+    def kill_switch(self, engaged):
+        kill_switch_set(engaged=engaged, actor="user:supervisor1", reason="machine")
+
+    @invariant()
+    def orders_never_overfill_nor_overcancel(self):
+        for quantity, filled, cancelled in Order.objects.values_list(
+            "quantity", "filled_quantity", "cancelled_quantity"
+        ):
+            assert filled >= 0 and cancelled >= 0 and filled + cancelled <= quantity
+
+    @invariant()
+    def parents_hold_their_filled_and_open_shares(self):
+        open_by_parent = dict(
+            ChildOrder.objects.filter(status__in=OPEN_CHILD)
+            .values("parent")
+            .annotate(open=Sum("quantity") - Sum("filled_quantity"))
+            .values_list("parent", "open")
+        )
+        for parent in ParentOrder.objects.all():
+            assert parent.filled_quantity <= parent.quantity
+            assert parent.quantity - parent.crossed_quantity >= (
+                parent.filled_quantity - parent.crossed_quantity + open_by_parent.get(parent.pk, 0)
+            )
+
+    @invariant()
+    def fills_allocations_and_orders_agree(self):
+        for parent in ParentOrder.objects.all():
+            fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+            allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+            on_orders = parent.orders.aggregate(q=Sum("filled_quantity"))["q"] or 0
+            assert parent.filled_quantity == fills + parent.crossed_quantity == allocated == on_orders
+
+    @invariant()
+    def sessions_only_move_forward_and_never_fault(self):
+        for pk, step_no, status, failures in MarketSession.objects.values_list("pk", "step_no", "status", "failures"):
+            assert step_no >= self.steps_seen.get(pk, 0)
+            self.steps_seen[pk] = step_no
+            assert status != MarketSession.Status.FAULTED and failures == 0
+
+    @invariant()
+    def finished_orders_are_finished(self):
+        done = (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
+        for status, quantity, filled, cancelled in Order.objects.filter(status__in=done).values_list(
+            "status", "quantity", "filled_quantity", "cancelled_quantity"
+        ):
+            if status == OrderStatus.FILLED:
+                assert filled == quantity
+            elif status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+                assert filled + cancelled == quantity
+
+
+@pytest.mark.django_db
+def test_the_lifecycle_keeps_its_promises_whatever_the_desk_does(demo):
+    SEEN.clear()
+    run_state_machine_as_test(
+        DeskDay,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    print(f"{EXAMPLES} sequences:", dict(sorted(SEEN.items())))
+    assert SEEN["steps with fills"] and SEEN["cancel -> PENDING_CANCEL"] + SEEN["cancel -> CANCELLED"]
