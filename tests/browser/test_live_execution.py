@@ -205,3 +205,32 @@ def test_a_faulted_session_shows_live_and_a_supervisor_resumes_it(live_stack, br
     supervisor.wait_for_selector("#fault-banner[hidden]", state="attached", timeout=10_000)
     supervisor.wait_for_selector("#parents .status-working", timeout=10_000)
     assert ParentOrder.objects.get(instrument__symbol="XOM").status == ParentStatus.WORKING
+
+
+def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, browser):
+    # given two working orders in one parent, some of it out at venues
+    trader = login(browser, live_stack, "trader1")
+    for account, quantity in (("T1-GROWTH", "30000"), ("T1-INCOME", "2000")):
+        trader.select_option("select[name=account]", account)
+        trader.select_option("select[name=instrument]", "SPY")
+        trader.select_option("select[name=side]", "BUY")
+        trader.fill("input[name=quantity]", quantity)
+        trader.select_option("select[name=urgency]", "HIGH")
+        trader.fill("input[name=client_order_id]", f"CXL-{account}")
+        trader.click("form.entry button[type=submit]")
+        trader.wait_for_selector(".messages >> text=accepted")
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.click("#aggregate")
+    supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
+    trader.wait_for_selector("#orders tr:has-text('CXL-T1-GROWTH') .status-partially_filled", timeout=30_000)
+
+    # when the trader cancels the big one from the blotter
+    trader.click("#orders tr:has-text('CXL-T1-GROWTH') button[data-cancel]")
+
+    # then it ends cancelled, saying how much it gave up and how much it got
+    row = "#orders tr:has-text('CXL-T1-GROWTH')"
+    note = trader.wait_for_selector(row + " >> text=/cancelled [0-9,]+ of 30,000; [0-9,]+ filled/", timeout=30_000)
+    assert trader.is_visible(row + " .status-cancelled")
+    assert note is not None
+    trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-cancelled.png"), full_page=True)
