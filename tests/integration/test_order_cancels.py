@@ -117,3 +117,39 @@ def test_a_cancel_of_a_finished_order_is_refused_with_the_reason(demo, trader1):
     again = trader1.post(f"/api/v1/orders/{order.pk}/cancel/")
     assert again.status_code == 400
     assert again.json() == {"status": ["the order is cancelled: it cannot be cancelled"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_real_worker_a_cancel_with_children_out_completes_and_the_rest_fills(demo, redis_server):
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from routing.models import ChildOrder
+    from tests.integration.test_crash_safety import DONE, FAST_REDELIVERY, assert_reconciled, wait_until
+    from tests.processes import start_worker, stop
+
+    big, small = enter("BIG", 19_900, "T1-GROWTH"), enter("SMALL", 100, "T1-INCOME")
+    (parent,) = aggregation_window_run(actor="test")
+    log = open(Path(django_settings.VAR_DIR) / "cancel-worker.log", "w")  # noqa: SIM115
+    worker = start_worker(log, name="cancels", **FAST_REDELIVERY)
+    try:
+        # given: children out at venues
+        open_child = ChildOrder.objects.filter(parent=parent, status__in=("SENT", "LIVE"))
+        wait_until(open_child.exists, 60, "a child order out at a venue")
+
+        # when: the trader cancels the big order
+        order_cancel(order_id=big.pk, cancelled_by=User.objects.get(username="trader1"))
+
+        # then: the parent finishes, the big order cancelled with what it got, the small one filled
+        wait_until(lambda: ParentOrder.objects.get(pk=parent.pk).status in DONE, 120, "the parent to finish")
+    finally:
+        stop([worker])
+        log.close()
+        redis_server.flushdb()
+    big.refresh_from_db()
+    small.refresh_from_db()
+    assert big.status == OrderStatus.CANCELLED and big.filled_quantity + big.cancelled_quantity == 19_900
+    assert (small.status, small.filled_quantity) == (OrderStatus.FILLED, 100)
+    assert MarketSession.objects.get(instrument__symbol="XOM").failures == 0
+    assert_reconciled()
