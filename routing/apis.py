@@ -18,12 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.apis import AveragePriceField, IsSupervisor, IsTrader, OrderDetailOutput, field_errors
-from orders.models import AuditEvent, Instrument, ParentOrder
+from orders.models import Instrument, ParentOrder
 from orders.selectors import order_list
 
 from .models import ChildOrder, Fill, KillSwitch, MarketSession
 from .payloads import session_payload
-from .selectors import market_bars, market_quote, parent_list, session_list
+from .selectors import market_bars, market_quote, parent_audit_for, parent_list, session_list
 from .services.aggregation import aggregation_window_run
 from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
 from .services.faults import session_resume
@@ -171,7 +171,7 @@ class ParentAuditApi(APIView):
     @extend_schema(responses=AuditOutput(many=True))
     def get(self, request, parent_id: int):
         parent = _visible_parent(request, parent_id)
-        return Response(AuditOutput(AuditEvent.objects.filter(parent=parent).order_by("id"), many=True).data)
+        return Response(AuditOutput(parent_audit_for(user=request.user, parent=parent), many=True).data)
 
 
 class AggregateApi(APIView):

@@ -6,6 +6,7 @@ import pickle
 from dataclasses import replace
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from orders.domain.urgency import URGENCY_TERMS
@@ -17,8 +18,9 @@ from orders.domain.values import (
     quantize_price,
     ticks_to_price,
 )
-from orders.models import Allocation, ParentOrder, ParentStatus
+from orders.models import Allocation, AuditEvent, ParentOrder, ParentStatus
 from orders.payloads import iso_time
+from orders.roles import TRADER
 from orders.selectors import sees_all_orders
 from orders.services.intake import IntakeMarket
 
@@ -37,6 +39,27 @@ def parent_list(*, user) -> QuerySet[ParentOrder]:
         return parents
     return parents.filter(orders__account__owner=user).distinct()
 
+
+
+ANOTHER_TRADER = "user:another trader"
+
+
+def parent_audit_for(*, user, parent: ParentOrder) -> list[AuditEvent]:
+    """A parent's audit trail as ``user`` may read it: supervisors and analysts all of it; a
+    trader the parent's own market events and their own orders' events, and no other
+    trader's name (parents mix many traders' orders)."""
+    events = AuditEvent.objects.filter(parent=parent).order_by("id")
+    if sees_all_orders(user):
+        return list(events)
+    events = list(events.filter(Q(order__isnull=True) | Q(order__account__owner=user)))
+    names = {e.actor.removeprefix("user:") for e in events if e.actor.startswith("user:")} - {user.username}
+    traders = set(
+        get_user_model().objects.filter(username__in=names, groups__name=TRADER).values_list("username", flat=True)
+    )
+    for event in events:
+        if event.actor.startswith("user:") and event.actor.removeprefix("user:") in traders:
+            event.actor = ANOTHER_TRADER
+    return events
 
 
 def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 0) -> ParentPlan:

@@ -180,3 +180,33 @@ async def test_a_foreign_origin_is_refused_on_every_stream(world):
         communicator = WebsocketCommunicator(application, path.format(**world), headers=foreign)
         connected, _ = await communicator.connect()
         assert not connected, path
+
+
+@pytest.mark.django_db
+def test_a_trader_reads_only_their_own_orders_in_a_shared_parents_audit(demo, trader2, supervisor):
+    # given: trader1's and trader2's buys of XOM in one parent, and trader1 cancels theirs
+    from routing.services.parents import order_cancel
+
+    mine = {}
+    for username, account in (("trader1", "T1-GROWTH"), ("trader2", "T2-MACRO")):
+        mine[username], _ = order_create(
+            submitted_by=User.objects.get(username=username),
+            account=account,
+            instrument="XOM",
+            side="BUY",
+            quantity=700,
+            client_order_id=f"SHARED-{username}",
+            source=Source.API,
+        )
+    (parent,) = aggregation_window_run(actor="user:supervisor1")
+    order_cancel(order_id=mine["trader1"].pk, cancelled_by=User.objects.get(username="trader1"))
+
+    # when: trader2 reads the parent's audit trail
+    events = trader2.get(f"/api/v1/parents/{parent.pk}/audit/").json()
+
+    # then: nothing of trader1's order, and no trader1 by name; the supervisor sees it all
+    assert {e["order"] for e in events} == {None, mine["trader2"].pk}
+    assert all("trader1" not in e["actor"] for e in events)
+    everything = supervisor.get(f"/api/v1/parents/{parent.pk}/audit/").json()
+    assert {e["order"] for e in everything} == {None, mine["trader1"].pk, mine["trader2"].pk}
+    assert any(e["actor"] == "user:trader1" for e in everything)
