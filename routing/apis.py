@@ -25,9 +25,9 @@ from .models import ChildOrder, Fill, KillSwitch, MarketSession
 from .payloads import session_payload
 from .selectors import market_bars, market_quote, parent_audit_for, parent_list, session_list
 from .services.aggregation import aggregation_window_run
+from .services.cancels import order_cancel
 from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
 from .services.faults import session_resume
-from .services.parents import order_cancel
 
 
 class QuoteQuery(serializers.Serializer):

@@ -1,6 +1,4 @@
 """Business operations of execution, each owning its transaction: market sessions (``sessions``),
-their steps (``steps``), aggregation into parents (``aggregation``), a parent's lifecycle
-(``parents``) and supervisors' controls (``controls``)."""
-
-
-
+their steps (``steps``, what they write in ``step_records``), aggregation into parents
+(``aggregation``), a parent's lifecycle (``parents``), a trader's two-phase cancel
+(``cancels``), supervisors' controls (``controls``) and faulted sessions (``faults``)."""

@@ -28,7 +28,8 @@ from ..models import MarketSession
 from ..payloads import parent_payload
 from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
-from .parents import cancel_releases, parent_finish, parent_start, withheld_quantity
+from .cancels import cancel_releases, withheld_quantity
+from .parents import parent_finish, parent_start
 from .sessions import session_step_delay_s, session_step_enqueue_on_commit
 from .step_records import step_outcome_record
 

@@ -19,7 +19,7 @@ from orders.models import (
 from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
-from routing.services.parents import order_cancel
+from routing.services.cancels import order_cancel
 from routing.services.steps import session_advance
 
 pytestmark = pytest.mark.django_db

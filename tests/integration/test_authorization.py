@@ -185,7 +185,7 @@ async def test_a_foreign_origin_is_refused_on_every_stream(world):
 @pytest.mark.django_db
 def test_a_trader_reads_only_their_own_orders_in_a_shared_parents_audit(demo, trader2, supervisor):
     # given: trader1's and trader2's buys of XOM in one parent, and trader1 cancels theirs
-    from routing.services.parents import order_cancel
+    from routing.services.cancels import order_cancel
 
     mine = {}
     for username, account in (("trader1", "T1-GROWTH"), ("trader2", "T2-MACRO")):

@@ -22,8 +22,8 @@ from orders.models import Allocation, Order, OrderStatus, ParentOrder, Source
 from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
+from routing.services.cancels import order_cancel
 from routing.services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
-from routing.services.parents import order_cancel
 from routing.services.steps import session_advance
 
 EXAMPLES = int(os.environ.get("SMARTTRADING_LIFECYCLE_EXAMPLES", "12"))

@@ -1,0 +1,150 @@
+"""A trader's cancel, in two phases: an order in a parent becomes PENDING_CANCEL, and each step
+gives up what the parent does not have out at a venue, until nothing of the order is left."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from orders.audit import audit_event
+from orders.broadcasts import orders_publish
+from orders.domain.lifecycle import OrderEvent, TransitionRefused, order_transition
+from orders.locks import order_lock
+from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Order, OrderStatus, ParentOrder
+
+from ..locks import parent_lock
+from .parents import ENGINE
+from .sessions import market_now_lock, session_wake
+
+
+class _Raced(Exception):
+    """An aggregation window took the order into a parent between our read and our lock."""
+
+
+def order_cancel(*, order_id: int, cancelled_by) -> Order:
+    """A trader cancels an order's unfilled rest.
+
+    An order waiting for aggregation simply ends. One in a parent becomes PENDING_CANCEL:
+    the parent's next step gives up what is not out at a venue and cancels the children it
+    no longer needs; shares that fill meanwhile still go to the order, which ends CANCELLED
+    with what it got. Refused, with the reason, when the order has nothing left to cancel.
+    """
+    for _ in range(3):
+        try:
+            return _order_cancel(order_id=order_id, cancelled_by=cancelled_by)
+        except _Raced:
+            continue
+    raise ValidationError({"order": "the order keeps changing; try again"})
+
+
+@transaction.atomic
+def _order_cancel(*, order_id: int, cancelled_by) -> Order:
+    seen = Order.objects.select_related("instrument", "account").get(pk=order_id)
+    if seen.account.owner_id != cancelled_by.pk:
+        raise ValidationError({"order": "not your order"})
+    actor = f"user:{cancelled_by.username}"
+    if seen.parent_id is None:  # a pending order is first in the lock order: lock it alone
+        order = order_lock(order_id)
+        if order.parent_id is not None:
+            raise _Raced
+        return _order_cancel_pending(order, actor)
+    market_now_lock(instruments=[seen.instrument])  # session, parent, order: as a step takes them
+    parent = parent_lock(seen.parent_id)
+    order = order_lock(order_id)
+    was = order.status
+    try:
+        order.status = order_transition(order.status, OrderEvent.CANCEL_REQUESTED)
+    except TransitionRefused as refused:
+        raise ValidationError({"status": str(refused)}) from refused
+    if parent.status not in PARENT_LIVE_STATUSES:
+        raise ValidationError({"status": f"its parent is {parent.status.lower()}: nothing is left to cancel"})
+    order.cancel_requested_at = timezone.now()
+    order.save(update_fields=["status", "cancel_requested_at", "updated_at"])
+    audit_event(
+        "order.cancel_requested",
+        actor,
+        order=order,
+        parent=parent,
+        unfilled=order.remaining_quantity,
+        transition=[was, order.status],
+        reason="cancelled by trader",
+    ).save()
+    if parent.start is None:  # never at a venue: nothing is out, so the cancel completes now
+        cancel_releases(parent, open_children=0, actor=actor)
+    else:
+        session_wake(instrument=parent.instrument)
+    orders_publish([Order.objects.select_related("account", "instrument").get(pk=order.pk)])
+    return order
+
+
+def _order_cancel_pending(order: Order, actor: str) -> Order:
+    was = order.status
+    try:
+        order.status = order_transition(order.status, OrderEvent.CANCELLED)
+    except TransitionRefused as refused:
+        raise ValidationError({"status": str(refused)}) from refused
+    unfilled = order.remaining_quantity
+    order.cancelled_quantity += unfilled
+    order.cancel_requested_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_quantity", "cancel_requested_at", "updated_at"])
+    transition = [was, order.status]
+    audit_event(
+        "order.cancelled", actor, order=order, unfilled=unfilled, transition=transition, reason="cancelled by trader"
+    ).save()
+    orders_publish([order])
+    return order
+
+
+def cancel_releases(parent: ParentOrder, *, open_children: int, actor: str = ENGINE) -> list[Order]:
+    """Give up what the parent's pending cancels ask for, as far as nothing of it is out at a venue.
+
+    The parent never drops below its filled plus its open children: the shares out at venues
+    stay with the order until they fill or are cancelled (the next step releases them then).
+    Inside the caller's transaction, with the parent locked. Returns the orders that changed.
+    """
+    pending = list(
+        parent.orders.select_for_update(of=("self",))
+        .filter(status=OrderStatus.PENDING_CANCEL)
+        .select_related("account", "instrument")
+        .order_by("cancel_requested_at", "id")
+    )
+    releasable = max(0, parent.quantity - parent.filled_quantity - open_children)
+    changed, audit = [], []
+    for order in pending:
+        give = min(order.remaining_quantity, releasable)
+        releasable -= give
+        order.cancelled_quantity += give
+        parent.quantity -= give
+        if order.remaining_quantity == 0:
+            was = order.status
+            order.status = order_transition(order.status, OrderEvent.CANCELLED)
+            audit.append(
+                audit_event(
+                    "order.cancelled",
+                    actor,
+                    order=order,
+                    parent=parent,
+                    cancelled=order.cancelled_quantity,
+                    filled=order.filled_quantity,
+                    transition=[was, order.status],
+                    reason=f"cancelled {order.cancelled_quantity:,} of {order.quantity:,}; "
+                    f"{order.filled_quantity:,} filled",
+                )
+            )
+        if give:
+            audit.append(audit_event("parent.reduced", actor, parent=parent, order=order, quantity=give))
+            changed.append(order)
+    if changed:
+        Order.objects.bulk_update(changed, ["status", "cancelled_quantity", "updated_at"])
+        parent.save(update_fields=["quantity", "updated_at"])
+        AuditEvent.objects.bulk_create(audit)
+        orders_publish(changed)
+    return changed
+
+
+def withheld_quantity(parent: ParentOrder) -> int:
+    """What the parent's pending cancels still hold in it (out at venues): the engine works
+    for the rest, and cancels the children that only these shares needed."""
+    return sum(o.remaining_quantity for o in parent.orders.filter(status=OrderStatus.PENDING_CANCEL))
+
