@@ -57,7 +57,7 @@ bench: $(VENV)/.dev
 
 # The order lifecycle's stateful property test at length (SOAK_SEQUENCES random desk days).
 soak: $(VENV)/.dev
-	SMARTTRADING_LIFECYCLE_EXAMPLES=$${SOAK_SEQUENCES:-2000} $(PY) -m pytest -q -s tests/integration/test_lifecycle_machine.py
+	SMARTTRADING_LIFECYCLE_EXAMPLES=$${SOAK_SEQUENCES:-2000} $(PY) -m pytest -q -s --timeout=0 tests/integration/test_lifecycle_machine.py
 
 # ruff, and the layers by import-linter's contracts in pyproject.toml.
 lint: $(VENV)/.dev
