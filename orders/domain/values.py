@@ -62,16 +62,31 @@ class PriceError(ValueError):
     """A price that is not a finite positive multiple of the tick."""
 
 
+# Bounds checked before any arithmetic: "1e1000000" is nine characters, and turning it into
+# an int, or dividing it by a tick, takes seconds to hours (the work grows with the digits).
+MAX_NUMBER_CHARS = 40
+MAX_MAGNITUDE = 18  # digits before the point
+MAX_PLACES = 12  # digits after it
+
+
 def parse_decimal(text: str | int | Decimal) -> Decimal:
-    """Parse a number from its text without ever passing through a binary float."""
+    """Parse a number from its text without ever passing through a binary float, refusing
+    any number too long or too large to be a price or a quantity before computing with it."""
     if isinstance(text, float):
         raise TypeError("binary floats are not accepted for prices or quantities")
+    text = str(text).strip()
+    if len(text) > MAX_NUMBER_CHARS:
+        raise PriceError(f"not a number of at most {MAX_NUMBER_CHARS} characters")
     try:
-        value = Decimal(str(text).strip())
+        value = Decimal(text)
     except InvalidOperation as exc:
         raise PriceError(f"not a number: {text!r}") from exc
     if not value.is_finite():
         raise PriceError(f"not a finite number: {text!r}")
+    if value and value.adjusted() >= MAX_MAGNITUDE:
+        raise PriceError(f"out of range: {text!r}")
+    if value.as_tuple().exponent < -MAX_PLACES:
+        raise PriceError(f"more than {MAX_PLACES} decimal places: {text!r}")
     return value
 
 

@@ -262,3 +262,13 @@ async def test_an_upload_runs_on_a_real_worker_and_streams_its_progress(worker):
     assert await sync_to_async(Order.objects.filter(upload_id=upload_id).count)() == 11_999
     await socket.disconnect()
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("quantity", ["1e999999999999999999", "1e1000000", "9" * 5_000])
+def test_a_huge_number_in_a_bulk_order_is_a_row_error_not_a_500_or_a_hang(trader1, quantity):
+    order = {"client_order_id": "HUGE", "account": "T1-GROWTH", "instrument": "AAPL", "side": "BUY"}
+    response = trader1.post("/api/v1/orders/bulk/", {"orders": [{**order, "quantity": quantity}]}, format="json")
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["status"] == "INVALID"
+    assert list(result["errors"]) == ["quantity"]

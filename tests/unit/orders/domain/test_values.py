@@ -66,3 +66,24 @@ def test_pure_core_imports_without_django():
         "assert 'django' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1e999999999999999999", "out of range: '1e999999999999999999'"),
+        ("1e1000000", "out of range: '1e1000000'"),  # nine characters; as an int, a million digits
+        ("9" * 5_000, "not a number of at most 40 characters"),
+        ("1E-99999", "more than 12 decimal places: '1E-99999'"),
+        ("1000000000000000000", "out of range: '1000000000000000000'"),
+    ],
+)
+def test_numbers_too_long_or_too_large_are_refused_before_any_arithmetic(text, reason):
+    with pytest.raises(PriceError) as refused:
+        parse_decimal(text)
+    assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize("text", ["190.01", "1e2", "0.000000000001", "999999999999999999"])
+def test_ordinary_numbers_still_parse(text):
+    assert parse_decimal(text) == Decimal(text)
