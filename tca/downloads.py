@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,11 +16,18 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from smarttrading.spreadsheets import is_number, safe_cell
+from smarttrading.spreadsheets import safe_cell
 
 from .payloads import PARENT_SUMMARY_COLUMNS
 
 HTML_ROWS = 2_000  # the HTML report cuts longer tables; CSV and XLSX hold every row
+# Columns of names and identifiers: text in a workbook even when they look like numbers
+# (a client order id "00830" or "1E9" must come back as it was sent).
+TEXT_COLUMNS = frozenset(
+    {"client_order_id", "trader", "account", "instrument", "venue", "side", "strategy", "status", "tactic",
+     "order_type", "liquidity", "group", "algorithm", "figure", "part", "time", "start", "end", "trading_date"}
+)  # fmt: skip
+NUMERAL = re.compile(r"-?\d+(\.\d+)?")  # how the reports spell every number: no exponent, no inf
 
 
 def report_tables(payload: dict) -> list[tuple[str, list[str], list[list]]]:
@@ -121,8 +129,9 @@ def document_xlsx(doc: Document) -> bytes:
         sheet.append(head)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        text = [column in TEXT_COLUMNS for column in head]
         for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append([_xlsx_value(v, as_text=t) for v, t in zip(row, text, strict=False)])
         sheet.freeze_panes = "A2"
     notes = book.create_sheet("Signs")
     for key, text in doc.signs.items():
@@ -132,14 +141,15 @@ def document_xlsx(doc: Document) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_value(value):
-    """Numbers as numbers (so analysts can sum them); text escaped like the CSV."""
+def _xlsx_value(value, *, as_text: bool = False):
+    """Numbers as numbers (so analysts can sum them), names and ids as the text they are,
+    text escaped like the CSV."""
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, int):
+    if isinstance(value, int) and not as_text:
         return value
     text = str(value)
-    if is_number(text):
+    if not as_text and NUMERAL.fullmatch(text):
         return float(text) if "." in text else int(text)
     return safe_cell(text)
 

@@ -250,3 +250,32 @@ def test_comparison_over_the_api_and_on_the_parent_page(demo, analyst, trader1):
     book = load_workbook(io.BytesIO(analyst.get(f"/tca/parents/{parent.pk}/report.xlsx").content))
     assert book.sheetnames[:3] == ["Summary", "Shortfall", "Algorithms"]
     assert book["Algorithms"].max_row == 1 + 6  # recorded + 4 algorithms + the market order
+
+
+@pytest.mark.parametrize("client_order_id", ["1E9", "00830", "Infinity", "8.5E7"])
+def test_ids_that_look_like_numbers_stay_text_in_the_workbook(demo, analyst, client_order_id):
+    # given: an executed parent whose order's client id looks like a number
+    order_create(
+        submitted_by=User.objects.get(username="trader1"),
+        account="T1-GROWTH",
+        instrument="XOM",
+        side="BUY",
+        quantity=1_000,
+        client_order_id=client_order_id,
+        source=Source.API,
+        urgency="HIGH",
+    )
+    (parent,) = aggregation_window_run(actor="test")
+    parent = executed_parent_from(parent)
+
+    # when: an analyst downloads its report as XLSX
+    response = analyst.get(f"/api/v1/tca/parents/{parent.pk}/report.xlsx")
+
+    # then: the id comes back as the text it was, and the figures stay numbers
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content))["Orders"]
+    head = [c.value for c in sheet[1]]
+    (row,) = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert row[head.index("client_order_id")] == client_order_id
+    assert row[head.index("quantity")] == 1_000
+    assert isinstance(row[head.index("average_price")], float)
