@@ -96,12 +96,13 @@ def _order_cancel_pending(order: Order, actor: str) -> Order:
     return order
 
 
-def cancel_releases(parent: ParentOrder, *, open_children: int, actor: str = ENGINE) -> list[Order]:
+def cancel_releases(parent: ParentOrder, *, open_children: int, actor: str = ENGINE) -> int:
     """Give up what the parent's pending cancels ask for, as far as nothing of it is out at a venue.
 
     The parent never drops below its filled plus its open children: the shares out at venues
     stay with the order until they fill or are cancelled (the next step releases them then).
-    Inside the caller's transaction, with the parent locked. Returns the orders that changed.
+    Inside the caller's transaction, with the parent locked. Returns what the pending cancels
+    still withhold (shares out at venues): the engine works for the rest of the parent.
     """
     pending = list(
         parent.orders.select_for_update(of=("self",))
@@ -140,11 +141,4 @@ def cancel_releases(parent: ParentOrder, *, open_children: int, actor: str = ENG
         parent.save(update_fields=["quantity", "updated_at"])
         AuditEvent.objects.bulk_create(audit)
         orders_publish(changed)
-    return changed
-
-
-def withheld_quantity(parent: ParentOrder) -> int:
-    """What the parent's pending cancels still hold in it (out at venues): the engine works
-    for the rest, and cancels the children that only these shares needed."""
-    return sum(o.remaining_quantity for o in parent.orders.filter(status=OrderStatus.PENDING_CANCEL))
-
+    return sum(order.remaining_quantity for order in pending)

@@ -28,7 +28,7 @@ from ..models import MarketSession
 from ..payloads import parent_payload
 from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
-from .cancels import cancel_releases, withheld_quantity
+from .cancels import cancel_releases
 from .parents import parent_finish, parent_start
 from .sessions import session_step_delay_s, session_step_enqueue_on_commit
 from .step_records import step_outcome_record
@@ -56,12 +56,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     for parent in parents:
         if parent.status == ParentStatus.NEW:
             parent_start(parent, simulator, at(now_ns), session)
-    cancelling = _pending_cancels_release(parents, state)
-    plans = [
-        parent_plan(p, session, withheld=withheld_quantity(p) if p.pk in cancelling else 0)
-        for p in parents
-        if p.start is not None
-    ]
+    withheld = _pending_cancels_release(parents, state)
+    plans = [parent_plan(p, session, withheld=withheld.get(p.pk, 0)) for p in parents if p.start is not None]
     if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
         state.profile = volume_profile()
 
@@ -69,7 +65,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
         simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
     )
     step_outcome_record(session, outcome, parents, at)
-    _pending_cancels_release([p for p in parents if p.pk in cancelling], state)
+    _pending_cancels_release([p for p in parents if p.pk in withheld], state)  # what the step's fills freed
 
     closing = end_ns >= simulator.close_ns
     still_working = _parents_conclude(parents, outcome, session, at(end_ns), end_ns, closing) or bool(state.parents)
@@ -91,19 +87,20 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
     time.sleep(settings.FAULT_STEP_DELAY_S)
 
 
-def _pending_cancels_release(parents, state) -> set[int]:
+def _pending_cancels_release(parents, state) -> dict[int, int]:
     """Release what the parents' pending cancels ask for, as far as it is not out at a venue
-    (the engine's open children); the ids of the parents that have pending cancels."""
+    (the engine's open children); by parent with pending cancels, what they still withhold."""
     cancelling = set(
         Order.objects.filter(parent__in=[p.pk for p in parents], status=OrderStatus.PENDING_CANCEL).values_list(
             "parent_id", flat=True
         )
     )
+    withheld = {}
     for parent in parents:
         if parent.pk in cancelling:
             engine = state.parents.get(parent.pk)
-            cancel_releases(parent, open_children=engine.open_quantity() if engine else 0)
-    return cancelling
+            withheld[parent.pk] = cancel_releases(parent, open_children=engine.open_quantity() if engine else 0)
+    return withheld
 
 
 def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now, end_ns: int, closing: bool) -> bool:
