@@ -9,7 +9,7 @@ export SMARTTRADING_VAR_DIR ?= $(CURDIR)/var
 export SMARTTRADING_PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-postgres bench soak lint setup browser clean
+.PHONY: run test test-postgres bench bench-smoke soak lint setup browser clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,12 +48,17 @@ test: lint browser
 test-postgres: $(VENV)/.dev
 	$(PY) -m pytest -m django_db
 
+# Every group in a process of its own, on its own fresh database and Redis.
 bench: $(VENV)/.dev
 	SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
 	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	  echo "PostgreSQL answers on 127.0.0.1:5432: the sessions again, on it"; \
-	  BENCH_DATABASE=postgresql SMARTTRADING_SIM_SPEED=0 $(PY) -m bench sessions; \
+	  SMARTTRADING_SIM_SPEED=0 $(PY) -m bench --database postgresql sessions; \
 	fi
+
+# Every group at a small size (about two minutes): fails on an exception or a broken invariant, never on a time.
+bench-smoke: $(VENV)/.dev
+	BENCH_SMOKE=1 SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
 
 # The order lifecycle's stateful property test at length (SOAK_SEQUENCES random desk days).
 soak: $(VENV)/.dev

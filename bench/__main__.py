@@ -1,12 +1,22 @@
-"""``make bench``: measured figures, printed and written to bench-results.json. Not tests."""
+"""``make bench``: measured figures, printed and written to bench-results.json. Not tests.
+
+Every group runs in a process of its own, on its own fresh database and embedded Redis (see
+bench/stack.py), so a figure never depends on what ran before it: ``python -m bench GROUP``
+gives the figure the whole run gives. ``make bench-smoke`` (``BENCH_SMOKE=1``) runs every
+group at a small size, for CI: it fails on an exception or a broken invariant, never on a time.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import platform
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +26,7 @@ from bench.faults import fault_benchmarks
 from bench.intake import intake_benchmarks
 from bench.load import load_benchmarks
 from bench.sessions import session_benchmarks
+from bench.size import SMOKE, sized
 from bench.tca import tca_benchmarks
 from bench.ws import ws_benchmarks
 from orders.domain.aggregation import PendingOrder, plan_window
@@ -26,10 +37,11 @@ from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 from routing.market.simulator import MarketSimulator
 from routing.market.venues import DEFAULT_VENUES
 
-RESULTS = Path(__file__).resolve().parent.parent / "bench-results.json"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / ("var/bench-smoke-results.json" if SMOKE else "bench-results.json")
 
 
-def book_events_per_s(events: int = 1_000_000, resting: int = 2_000, seed: int = 1) -> dict:
+def book_events_per_s(events: int = sized(1_000_000, 20_000), resting: int = 2_000, seed: int = 1) -> dict:
     """Bare book on a mixed flow: ~55% adds, ~35% cancels, ~10% marketable, ~2,000 resting."""
     rng = random.Random(seed)
     script = []
@@ -73,7 +85,7 @@ def book_events_per_s(events: int = 1_000_000, resting: int = 2_000, seed: int =
     return {"book_events_per_s": round(events / elapsed), "book_events": events}
 
 
-def sim_day(seed: int = 7) -> dict:
+def sim_day(seed: int = 7, minutes: int = sized(390, 5)) -> dict:
     """One instrument, five venues, a whole simulated day of background flow in 5-second steps."""
     sim = MarketSimulator(
         venues=DEFAULT_VENUES, reference_ticks=10_000, open_ns=OPEN_NS, close_ns=CLOSE_NS, warm_up_seed=seed
@@ -81,8 +93,9 @@ def sim_day(seed: int = 7) -> dict:
     start = time.perf_counter()
     step = 0
     volume = 0
-    while sim.clock_ns < CLOSE_NS:
-        prints = sim.run_until(min(sim.clock_ns + 5 * NS_PER_S, CLOSE_NS), random.Random(f"{seed}:{step}"))
+    end_ns = min(CLOSE_NS, OPEN_NS + minutes * 60 * NS_PER_S)
+    while sim.clock_ns < end_ns:
+        prints = sim.run_until(min(sim.clock_ns + 5 * NS_PER_S, end_ns), random.Random(f"{seed}:{step}"))
         volume += sum(p.quantity for p in prints)
         step += 1
     elapsed = time.perf_counter() - start
@@ -95,7 +108,7 @@ def sim_day(seed: int = 7) -> dict:
     }
 
 
-def aggregate_1m_orders(orders: int = 1_000_000, instruments: int = 500, seed: int = 3) -> dict:
+def aggregate_1m_orders(orders: int = sized(1_000_000, 10_000), instruments: int = 500, seed: int = 3) -> dict:
     """Group and net a window of 1,000,000 in-memory orders across 500 instruments."""
     rng = random.Random(seed)
     symbols = [f"S{i:03d}" for i in range(instruments)]
@@ -122,7 +135,7 @@ def aggregate_1m_orders(orders: int = 1_000_000, instruments: int = 500, seed: i
     }
 
 
-def allocate_10k_orders(orders: int = 10_000, fills: int = 5_000, seed: int = 4) -> dict:
+def allocate_10k_orders(orders: int = sized(10_000, 500), fills: int = sized(5_000, 250), seed: int = 4) -> dict:
     """Allocate a parent's 5,000 fills to its 10,000 orders, as one batch."""
     rng = random.Random(seed)
     demands = [Demand(i, rng.randint(1, 50) * 100) for i in range(orders)]
@@ -136,7 +149,7 @@ def allocate_10k_orders(orders: int = 10_000, fills: int = 5_000, seed: int = 4)
 
 def execution_quality_figures() -> dict:
     """The algorithms' execution quality over many seeds, as a table (see bench/execution.py)."""
-    quality = execution_quality(progress=lambda line: print(line, flush=True))
+    quality = execution_quality(seeds=sized(30, 2), progress=lambda line: print(line, flush=True))
     metrics = list(next(iter(quality["table"].values())))
     header = f"{'':<20}" + "".join(f"{m[:26]:>30}" for m in metrics)
     print(header)
@@ -148,59 +161,96 @@ def execution_quality_figures() -> dict:
     return {"execution_quality": quality}
 
 
-def main() -> None:
-    """``python -m bench [name ...]`` runs the named benchmarks only
-    (book, sim_day, aggregate, allocate, intake, sessions, tca, ws, load, faults, execution)."""
-    only = set(sys.argv[1:])
-    results = {"python": platform.python_version(), "machine": platform.machine()}
-    for name, bench in (
-        ("book", book_events_per_s),
-        ("sim_day", sim_day),
-        ("aggregate", aggregate_1m_orders),
-        ("allocate", allocate_10k_orders),
-        ("intake", intake_benchmarks),
-        ("sessions", session_benchmarks),
-        ("tca", tca_benchmarks),
-        ("ws", ws_benchmarks),
-        ("load", load_benchmarks),
-        ("faults", fault_benchmarks),
-        ("execution", execution_quality_figures),
-    ):
-        if only and name not in only:
-            continue
-        print(f"running {name} ...", flush=True)
-        results.update(bench())
-    targets = {
-        "book_events_per_s": 1_000_000,
-        "sim_day_events_per_s": 150_000,
-        "aggregate_1m_orders_s": 2.0,
-        "allocate_10k_orders_s": 0.2,
-        "csv_upload_100k_rows_s": 20.0,
-        "bulk_api_orders_per_s": 5_000,
-        "tca_parent_10k_fills_s": 1.0,
-        "tca_day_1000_parents_s": 30.0,
-        "ws_latency_p99_ms": 250.0,
-        "load_p95_ms": 300.0,
-    }
+GROUPS = {
+    "book": book_events_per_s,
+    "sim_day": sim_day,
+    "aggregate": aggregate_1m_orders,
+    "allocate": allocate_10k_orders,
+    "intake": intake_benchmarks,
+    "sessions": session_benchmarks,
+    "tca": tca_benchmarks,
+    "ws": ws_benchmarks,
+    "load": load_benchmarks,
+    "faults": fault_benchmarks,
+    "execution": execution_quality_figures,
+}
+TARGETS = {
+    "book_events_per_s": 1_000_000,
+    "sim_day_events_per_s": 200_000,
+    "aggregate_1m_orders_s": 2.0,
+    "allocate_10k_orders_s": 0.2,
+    "csv_upload_100k_rows_s": 20.0,
+    "bulk_api_orders_per_s": 5_000,
+    "tca_parent_10k_fills_s": 1.0,
+    "tca_day_1000_parents_s": 30.0,
+    "ws_latency_p99_ms": 250.0,
+    "load_p95_ms": 300.0,
+    "session_2_worker_speedup_postgresql": 1.7,
+}
+
+
+def _group_in_process(name: str, out: Path) -> None:
+    """The child's side: one group, its figures as JSON for the parent process."""
+    out.write_text(json.dumps(GROUPS[name](), default=str))
+
+
+def _group(name: str, database: str) -> dict:
+    """One group in a fresh process with its own database and Redis; its figures."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        env = {**os.environ, "BENCH_GROUP": name, "BENCH_DATABASE": database}
+        done = subprocess.run(
+            [sys.executable, "-m", "bench", "--in-process", name, "--out", out.name], cwd=ROOT, env=env, check=False
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"bench {name} failed (exit {done.returncode})")
+        figures = json.loads(Path(out.name).read_text())
+    if database != "sqlite":  # the same group again on another database: its figures side by side
+        figures = {f"{key}_{database}": value for key, value in figures.items()}
+    return figures
+
+
+def _print(results: dict) -> None:
     width = max(map(len, results))
     for key, value in results.items():
         if isinstance(value, dict):  # a table, printed by its own benchmark
             continue
-        target = targets.get(key)
-        if target is None:
+        target = None if SMOKE else TARGETS.get(key)
+        if target is None or not value:
             ratio = ""
-        elif key.endswith(("_s", "_ms")) and not key.endswith("_per_s"):  # a duration: lower is better
-            unit = key.rsplit("_", 1)[1]
+        elif key.removesuffix("_postgresql").endswith(("_s", "_ms")) and "_per_s" not in key:  # lower is better
+            unit = key.removesuffix("_postgresql").rsplit("_", 1)[1]
             ratio = f"  ({target / value:.2f}x faster than the target {target:g} {unit})"
         else:
             ratio = f"  ({value / target:.2f}x of target {target:,})"
-        print(
-            f"{key:<{width}}  {value:>14,}{ratio}" if isinstance(value, int) else f"{key:<{width}}  {value:>14}{ratio}"
-        )
-    if only and RESULTS.exists():  # a partial run updates its own figures, keeps the others
+        shown = f"{value:>14,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value!s:>14}"
+        print(f"{key:<{width}}  {shown}{ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Measured figures (not tests).")
+    parser.add_argument("groups", nargs="*", metavar="GROUP", help=", ".join(GROUPS))
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--in-process", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    unknown = sorted(set(args.groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group {', '.join(unknown)}; the groups are {', '.join(GROUPS)}")
+    if args.in_process:
+        _group_in_process(args.in_process, args.out)
+        return
+    results = {"python": platform.python_version(), "machine": platform.machine(), "smoke": SMOKE}
+    for name in args.groups or GROUPS:
+        print(f"running {name} ({args.database}{', smoke size' if SMOKE else ''}) ...", flush=True)
+        began = time.perf_counter()
+        results.update(_group(name, args.database))
+        print(f"  {name} done in {time.perf_counter() - began:.1f} s", flush=True)
+    _print(results)
+    if args.groups and RESULTS.exists():  # a partial run updates its own figures, keeps the others
         results = {**json.loads(RESULTS.read_text()), **results}
+    RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written to {RESULTS.name}")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -134,22 +134,27 @@ def fault_scenario(
 
 def fault_benchmarks() -> dict:
     """The scenario on the bench stack: six worker kills and one Redis restart."""
+    from bench.size import invariant, sized
     from bench.stack import VAR_DIR, django_stack, restart_redis, start_worker, stop_processes
 
     django_stack()
     log = open(VAR_DIR / "faults.log", "w")  # noqa: SIM115
     fast_redelivery = {
-        "SMARTTRADING_FAULT_STEP_DELAY_S": "0.2",
+        "SMARTTRADING_FAULT_STEP_DELAY_S": sized("0.2", "0.05"),  # a kill lands mid-step
         "SMARTTRADING_VISIBILITY_TIMEOUT": "3",
         "SMARTTRADING_UNACKED_RESTORE_INTERVAL": "1",
     }
     try:
-        return fault_scenario(
+        figures = fault_scenario(
             start_worker=lambda name: start_worker(name, log, **fast_redelivery),
             stop_workers=stop_processes,
             restart_redis=restart_redis,
-            worker_kills=6,
+            worker_kills=sized(6, 2),
+            order_batches=sized(3, 2),
             progress=lambda line: print(f"  faults: {line}", flush=True),
         )
     finally:
         log.close()
+    for figure in ("fault_lost_orders", "fault_duplicate_fills", "fault_parents_unfinished"):
+        invariant(figures[figure] == 0, f"{figure} is {figures[figure]}")
+    return figures

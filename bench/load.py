@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.size import invariant, sized
 from bench.stack import (
     ROOT,
     VAR_DIR,
@@ -25,10 +26,10 @@ from bench.stack import (
     web_server_command,
 )
 
-USERS = 200
-TRADERS = 20  # ten simulated users share each trader's login and account
-SPAWN_RATE = 20  # users join over ten seconds, as a desk logs in
-DURATION = "70s"
+USERS = sized(200, 10)
+TRADERS = sized(20, 2)  # ten simulated users share each trader's login and account
+SPAWN_RATE = sized(20, 10)  # users join over ten seconds, as a desk logs in
+DURATION = sized("70s", "15s")
 WEB_WORKERS = int(os.environ.get("SMARTTRADING_WEB_WORKERS", "2"))  # as the Procfile
 
 
@@ -127,6 +128,7 @@ def load_benchmarks() -> dict:
         log.close()
     with open(f"{prefix}_stats.csv", newline="") as stats:
         total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    invariant(int(total["Request Count"]) > 0, "the simulated traders' requests were answered")
     return {
         "load_database": database,
         "load_users": USERS,

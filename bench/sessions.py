@@ -2,7 +2,8 @@
 
 ``session_steps_per_s``: one instrument with three working parents, one worker.
 ``session_steps_per_s_2_workers``: eight instruments, two workers; the same eight with
-one worker is measured too, for the ratio. A step is one committed ``session_advance``.
+one worker is measured too, for the ratio. Each run reconciles: every parent finished, its
+fills allocated share for share. A step is one committed ``session_advance``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
+from bench.size import invariant, sized
 from bench.stack import VAR_DIR, django_stack, start_worker
 
 LIVE = ("NEW", "WORKING", "PAUSED")
@@ -74,34 +76,36 @@ def _run(workers: int, instruments: int, parents_per_instrument: int, tag: str) 
             p.wait(timeout=30)
         log.close()
     steps = sum(MarketSession.objects.filter(instrument__in=chosen).values_list("step_no", flat=True))
+    invariant(steps > 0, f"{tag}: the workers stepped the sessions")
+    _reconciled(ids)
     return elapsed, steps
 
 
-def _quiet_market() -> None:
-    """Earlier benchmarks (intake) leave orders waiting and parents working: stop them and drop
-    their queued steps, so the workers measured here step only this benchmark's sessions."""
-    from django.conf import settings
-    from redis import Redis
+def _reconciled(parent_ids: list[int]) -> None:
+    """Every parent finished, its fills allocated to its orders share for share."""
+    from django.db.models import Sum
 
-    from orders.models import Order, OrderStatus, ParentOrder
-    from routing.models import MarketSession
+    from orders.models import Allocation, ParentOrder
+    from routing.models import Fill
 
-    Order.objects.filter(status=OrderStatus.PENDING_AGGREGATION).update(status=OrderStatus.CANCELLED)
-    ParentOrder.objects.filter(status__in=LIVE).update(status="CANCELLED")
-    MarketSession.objects.exclude(status="CLOSED").update(status="IDLE")
-    Redis.from_url(settings.REDIS_URL).flushdb()
+    for parent in ParentOrder.objects.filter(pk__in=parent_ids):
+        fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+        allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
+        invariant(parent.status not in LIVE, f"parent {parent.pk} finished ({parent.status})")
+        invariant(fills == allocated == parent.filled_quantity, f"parent {parent.pk}: fills = allocations = filled")
 
 
 def session_benchmarks() -> dict:
     database = django_stack()
-    _quiet_market()
-    one_elapsed, one_steps = _run(1, 1, 3, "ONE")
-    single_elapsed, single_steps = _run(1, 8, 1, "EIGHTA")
-    double_elapsed, double_steps = _run(2, 8, 1, "EIGHTB")
+    many = sized(8, 2)
+    one_elapsed, one_steps = _run(1, 1, sized(3, 1), "ONE")
+    single_elapsed, single_steps = _run(1, many, 1, "MANYA")
+    double_elapsed, double_steps = _run(2, many, 1, "MANYB")
     return {
         "session_database": database,
         "session_steps_per_s": round(one_steps / one_elapsed, 1),
-        "session_steps_per_s_1_worker_8_instruments": round(single_steps / single_elapsed, 1),
+        "session_instruments": many,
+        "session_steps_per_s_1_worker": round(single_steps / single_elapsed, 1),
         "session_steps_per_s_2_workers": round(double_steps / double_elapsed, 1),
         "session_2_worker_speedup": round((double_steps / double_elapsed) / (single_steps / single_elapsed), 2),
     }

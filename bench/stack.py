@@ -1,9 +1,11 @@
-"""The real Django stack for benchmarks: a fresh database and the embedded Redis, set up once.
+"""The real Django stack for benchmarks: a fresh database and the embedded Redis, set up once
+per process, and ``python -m bench`` gives each group a process of its own (``BENCH_GROUP``).
 
-SQLite under var/bench, the database ``make run`` uses, unless ``BENCH_DATABASE=postgresql``:
-then the database ``smarttrading_bench`` on 127.0.0.1:5432, recreated. ``make bench``
-measures the sessions on PostgreSQL too when it answers, as several workers need a
-database that takes concurrent writers.
+SQLite under var/bench/<group>, the database ``make run`` uses, unless
+``BENCH_DATABASE=postgresql`` (``python -m bench --database postgresql``): then the database
+``smarttrading_bench_<group>`` on 127.0.0.1:5432, recreated. ``make bench`` measures the
+sessions on PostgreSQL too when it answers, as several workers need a database that takes
+concurrent writers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = ROOT / "var" / "bench"
+GROUP = os.environ.get("BENCH_GROUP", "default")  # set by ``python -m bench`` for each group's process
+VAR_DIR = ROOT / "var" / "bench" / GROUP
 POSTGRES = ("127.0.0.1", 5432)
 _redis: dict = {}  # the embedded server, replaced by restart_redis
 
@@ -28,15 +31,18 @@ def _postgres_url() -> str:
     socket.create_connection(POSTGRES, timeout=1).close()  # fails loudly when asked for and absent
     import psycopg
 
+    name = f"smarttrading_bench_{GROUP}"
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS smarttrading_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE smarttrading_bench")
-    return "postgres://postgres@127.0.0.1:5432/smarttrading_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 @cache
 def django_stack() -> str:
-    """Set Django up on a fresh database with demo data; returns the database's kind."""
+    """Set Django up on a fresh database with demo data and a fresh embedded Redis, both the
+    group's own (``python -m bench`` runs each group in a process of its own); returns the
+    database's kind."""
     shutil.rmtree(VAR_DIR, ignore_errors=True)
     VAR_DIR.mkdir(parents=True)
     os.environ["SMARTTRADING_VAR_DIR"] = str(VAR_DIR)
@@ -63,6 +69,19 @@ def django_stack() -> str:
     call_command("migrate", verbosity=0)
     call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return "postgresql" if postgres else "sqlite"
+
+
+def risk_limits_for_bench(accounts: list[str], **limits) -> None:
+    """Give the benchmark's accounts limits chosen for what it measures, not the desk defaults:
+    every check still runs, only its thresholds are the benchmark's (None switches one off)."""
+    from orders.models import Account
+    from orders.selectors import RISK_LIMIT_FIELDS
+    from orders.services.risk_limits import risk_limits_set
+
+    chosen = {field: limits.pop(field, None) for field in RISK_LIMIT_FIELDS}
+    assert not limits, f"unknown risk limits {sorted(limits)}"
+    for account in Account.objects.filter(code__in=accounts):
+        risk_limits_set(account=account, actor="bench", restricted_instruments=[], **chosen)
 
 
 def restart_redis() -> None:

@@ -15,6 +15,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bench.size import invariant, sized
 from bench.stack import django_stack
 
 DAY = date(2026, 1, 6)
@@ -30,7 +31,8 @@ def tca_benchmarks() -> dict:
     from tca.selectors import TcaFilters, parents_for
 
     rng = random.Random(11)
-    big = _executed_parents(rng, day=BIG_DAY, instruments=1, parents_per_instrument=1, fills=10_000, orders=100)[0]
+    fills = sized(10_000, 200)
+    big = _executed_parents(rng, day=BIG_DAY, instruments=1, parents_per_instrument=1, fills=fills, orders=100)[0]
     start = time.perf_counter()
     payload = parent_report_payload(parent_report(big))
     single = time.perf_counter() - start
@@ -38,11 +40,13 @@ def tca_benchmarks() -> dict:
     document_csv(Document(f"tca-parent-{big.pk}", "TCA", "", payload["signs"], report_tables(payload)))
     csv_s = time.perf_counter() - start
 
-    _executed_parents(rng, day=DAY, instruments=5, parents_per_instrument=200, fills=20, orders=5)
+    instruments, per_instrument = sized(5, 1), sized(200, 10)
+    _executed_parents(rng, day=DAY, instruments=instruments, parents_per_instrument=per_instrument, fills=20, orders=5)
     start = time.perf_counter()
     desk = desk_report(parents_for(TcaFilters(date_from=DAY, date_to=DAY)))
     day = time.perf_counter() - start
-    assert len(desk.parents) == 1_000
+    invariant(len(desk.parents) == instruments * per_instrument, "the desk report has every parent of the day")
+    invariant(payload["filled_quantity"] == fills * 100, "the parent report counts every fill")
     comparison = _comparison_seconds()
     return {
         "tca_database": database,
@@ -66,11 +70,11 @@ def _comparison_seconds() -> float:
     market = ReplayMarket(
         seed=7, reference_ticks=10_000, tick_size=TICK, open_ns=OPEN_NS, close_ns=CLOSE_NS, step_ns=5 * NS_PER_S
     )
-    start_ns = OPEN_NS + 3600 * NS_PER_S
-    plan = ParentPlan(1, BUY, 20_000, 0, None, start_ns, start_ns + 3600 * NS_PER_S, 100, "VWAP")
+    start_ns, window_ns = OPEN_NS + 3600 * NS_PER_S, sized(3600, 300) * NS_PER_S
+    plan = ParentPlan(1, BUY, 20_000, 0, None, start_ns, start_ns + window_ns, 100, "VWAP")
     began = time.perf_counter()
     runs = replay_alternatives(market, plan, alternatives_for("VWAP", pov_rate=0.1), profile=profile)
-    assert len(runs) == 5
+    invariant(len(runs) == 5, "every alternative replayed")
     return time.perf_counter() - began
 
 

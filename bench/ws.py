@@ -24,9 +24,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.size import invariant, sized
 from bench.stack import ROOT, django_stack, free_port, wait_for_http, web_server_command
 
-CLIENTS = (50, 200)
+CLIENTS = sized((50, 200), (10,))
 MESSAGES_PER_S = 10
 FILLS_PER_MESSAGE = 10
 DURATION_S = 8
@@ -64,6 +65,7 @@ def ws_benchmarks() -> dict:
         results["ws_clients"] = max(CLIENTS)
         results["ws_fills_per_s"] = MESSAGES_PER_S * FILLS_PER_MESSAGE
         results["ws_missed_messages"] = missed
+        invariant(missed == 0, f"every client saw every fill, by a message or a resync ({missed} missed)")
         return results
     finally:
         web.terminate()
