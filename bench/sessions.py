@@ -82,17 +82,14 @@ def _run(workers: int, instruments: int, parents_per_instrument: int, tag: str) 
 
 
 def _reconciled(parent_ids: list[int]) -> None:
-    """Every parent finished, its fills allocated to its orders share for share."""
-    from django.db.models import Sum
-
-    from orders.models import Allocation, ParentOrder
-    from routing.models import Fill
+    """Every parent finished and balanced: child fills plus crosses = allocations = orders' filled."""
+    from orders.models import ParentOrder
+    from routing.selectors import parent_reconciliation
 
     for parent in ParentOrder.objects.filter(pk__in=parent_ids):
-        fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
-        allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
         invariant(parent.status not in LIVE, f"parent {parent.pk} finished ({parent.status})")
-        invariant(fills == allocated == parent.filled_quantity, f"parent {parent.pk}: fills = allocations = filled")
+        figures = parent_reconciliation(parent)
+        invariant(figures["balanced"], f"parent {parent.pk} reconciles: {figures}")
 
 
 def session_benchmarks() -> dict:
