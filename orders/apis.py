@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from smarttrading.uploads import upload_refusal
 
+from .domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
 from .domain.values import quantize_price
 from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
@@ -75,6 +76,7 @@ class OrderOutput(serializers.Serializer):
     average_price = AveragePriceField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
     received_at = serializers.DateTimeField()
+    instructions = serializers.JSONField(help_text="What the trader chose beyond urgency; {} is urgency's defaults")
 
 
 class OrderDetailOutput(OrderOutput):
@@ -90,6 +92,25 @@ class OrderInput(serializers.Serializer):
     limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
     strategy = serializers.ChoiceField(choices=Strategy.values, required=False, allow_null=True)
     urgency = serializers.ChoiceField(choices=Urgency.values, required=False, allow_null=True)
+    start_time = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="Not before this exchange time, HH:MM[:SS]"
+    )
+    end_time = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="Done by this exchange time, HH:MM[:SS]"
+    )
+    max_participation = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="Most of all volume: 0.01-0.50, or 1%-50%"
+    )
+    aggressiveness = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="0 waits at the touch ... 1 crosses when behind"
+    )
+    exclude_venues = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        required=False,
+        allow_null=True,
+        max_length=20,
+        help_text="Venue codes never to send to",
+    )
 
 
 def field_errors(exc: DjangoValidationError) -> ValidationError:
@@ -121,6 +142,7 @@ class OrderListCreateApi(APIView):
                 urgency=fields.get("urgency"),
                 client_order_id=fields["client_order_id"],
                 source=Source.API,
+                instructions={column: fields.get(column) for column in INSTRUCTION_COLUMNS},
             )
         except DjangoValidationError as exc:
             raise field_errors(exc) from exc

@@ -131,6 +131,9 @@ class ParentOrder(models.Model):
     )
     pov_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.10"), help_text="POV target")
     routing = models.CharField(max_length=20, choices=Routing.choices, default=Routing.LIQUIDITY_SEEKING)
+    instructions = models.JSONField(
+        default=dict, blank=True, help_text="What its orders chose (orders.domain.instructions): part of its key"
+    )
     cancel_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="A supervisor cancelled it: it closes once its children are cancelled"
     )
@@ -218,6 +221,11 @@ class Order(models.Model):
     limit_price = models.DecimalField(null=True, blank=True, **PRICE)
     strategy = models.CharField(max_length=8, choices=Strategy.choices)
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.MEDIUM)
+    instructions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The trader's own execution window, participation cap, aggressiveness and venues to avoid",
+    )
     source = models.CharField(max_length=8, choices=Source.choices)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
     reject_reason = models.CharField(max_length=200, blank=True)

@@ -58,6 +58,7 @@ def blotter(request):
                     urgency=data["urgency"],
                     client_order_id=data["client_order_id"],
                     source=Source.FORM,
+                    instructions=form.instructions(),
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():

@@ -289,4 +289,3 @@ class SessionResumeApi(APIView):
         except ControlRefused as refused:
             return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         return Response(SessionOutput(session_payload(session)).data)
-

@@ -45,7 +45,10 @@ def session_lock(session_id: int) -> MarketSession:
 
 def parents_lock(condition: Q) -> list[ParentOrder]:
     return list(
-        ParentOrder.objects.select_for_update(of=("self",)).select_related("instrument").filter(condition).order_by("id")
+        ParentOrder.objects.select_for_update(of=("self",))
+        .select_related("instrument")
+        .filter(condition)
+        .order_by("id")
     )
 
 

@@ -40,6 +40,7 @@ def parent_payload(parent: ParentOrder) -> dict:
         "routing": parent.routing,
         "max_participation": str(parent.max_participation),
         "aggressiveness": str(parent.aggressiveness),
+        "instructions": parent.instructions,
         "cancel_requested": parent.cancel_requested_at is not None,
         **_live_figures(parent),
     }
@@ -93,4 +94,3 @@ def session_payload(session: MarketSession) -> dict:
         "error": error_lines[-1][:300] if error_lines else "",
         "faulted_at": iso_time(session.faulted_at),
     }
-

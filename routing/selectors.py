@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from orders.domain.instructions import Instructions, VenueSet
 from orders.domain.urgency import URGENCY_TERMS
 from orders.domain.values import (
     Side,
@@ -38,7 +39,6 @@ def parent_list(*, user) -> QuerySet[ParentOrder]:
     if sees_all_orders(user):
         return parents
     return parents.filter(orders__account__owner=user).distinct()
-
 
 
 ANOTHER_TRADER = "user:another trader"
@@ -84,6 +84,7 @@ def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 
         max_participation=float(parent.max_participation),
         aggressiveness=float(parent.aggressiveness),
         routing=parent.routing,
+        excluded_venues=frozenset(Instructions.from_json(parent.instructions).exclude_venues),
         active=parent.status == ParentStatus.WORKING and parent.cancel_requested_at is None,
     )
 
@@ -91,6 +92,14 @@ def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 
 def intake_market(*, instruments) -> IntakeMarket:
     """``settings.INTAKE_MARKET``: the kill switch and the arrival mids, as intake reads them."""
     return IntakeMarket(halted=KillSwitch.current().engaged, mids=market_mids(instruments=instruments))
+
+
+def intake_venues() -> VenueSet:
+    """``settings.INTAKE_VENUES``: the active venues' codes by kind, as intake validates exclusions."""
+    specs = venue_specs()
+    return VenueSet(
+        lit=frozenset(v.code for v in specs if v.kind == LIT), dark=frozenset(v.code for v in specs if v.kind != LIT)
+    )
 
 
 def market_mids(*, instruments) -> dict[int, Decimal]:

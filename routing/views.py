@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, render
 
+from orders.domain.instructions import Instructions
 from orders.models import Allocation, ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
@@ -35,4 +36,5 @@ def parent_panel(request, parent_id: int):
         .annotate(crossed=Sum("allocations__quantity", filter=Q(allocations__venue=Allocation.INTERNAL_VENUE)))
         .order_by("received_at", "id")
     )
-    return render(request, "routing/parent.html", {"parent": parent, "members": members})
+    chosen = Instructions.from_json(parent.instructions)
+    return render(request, "routing/parent.html", {"parent": parent, "members": members, "chosen": chosen})

@@ -213,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
 # What intake reads of execution (the kill switch, arrival mids). Named here because the
 # execution app builds on the orders app: orders imports nothing from it.
 INTAKE_MARKET = "routing.selectors.intake_market"
+INTAKE_VENUES = "routing.selectors.intake_venues"  # the venue codes an order may exclude
 # Pre-trade risk limits for accounts without their own (orders.models.RiskLimits); None is off.
 # The collar rejects a limit further than this from the instrument's reference price.
 PRICE_COLLAR_PCT = Decimal(os.environ.get("SMARTTRADING_PRICE_COLLAR_PCT", "20"))

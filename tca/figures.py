@@ -565,4 +565,3 @@ class DeskTally:
             dict(sorted(self.by_day.items())),
             self.totals,
         )
-

@@ -1,6 +1,8 @@
 """Grouping of compatible orders into parent orders, with netting. Pure Python.
 
-Orders are compatible when they share instrument, side, strategy and limit price.
+Orders are compatible when they share instrument, side, strategy, limit price and the
+execution instructions their traders chose (window, participation cap, aggressiveness,
+venues to avoid): a parent runs with exactly one set of them.
 Keeping one parent per limit (rather than one parent at the most restrictive limit)
 means no order is ever executed beyond its own limit and none is held back by a
 stricter neighbour; market orders (no limit) form their own group.
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .groups import GroupKey, OrderGroup
+from .instructions import NONE_CHOSEN, Instructions
 from .netting import InternalCross, cross_groups
 from .values import Side
 
@@ -27,6 +30,7 @@ class PendingOrder:
     strategy: str
     limit_price: Decimal | None
     quantity: int
+    instructions: Instructions = NONE_CHOSEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,7 @@ def group_orders(orders: Iterable[PendingOrder]) -> list[OrderGroup]:
     """Groups in first-seen order; quantities add up exactly to the orders'."""
     groups: dict[tuple, OrderGroup] = {}
     for position, order in enumerate(orders):
-        raw_key = (order.instrument, order.side, order.strategy, order.limit_price)
+        raw_key = (order.instrument, order.side, order.strategy, order.limit_price, order.instructions)
         group = groups.get(raw_key)
         if group is None:
             group = groups[raw_key] = OrderGroup(GroupKey(*raw_key))

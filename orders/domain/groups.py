@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .instructions import NONE_CHOSEN, Instructions
 from .values import Side
 
 
@@ -14,6 +15,7 @@ class GroupKey:
     side: Side
     strategy: str
     limit_price: Decimal | None
+    instructions: Instructions = NONE_CHOSEN  # the orders' own window, cap, aggressiveness, venues
 
 
 @dataclass(slots=True)

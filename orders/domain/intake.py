@@ -12,10 +12,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import instructions
+from .instructions import NONE_CHOSEN, Instructions, VenueSet, parse_instructions
 from .urgency import DEFAULT_URGENCY, URGENCY_TERMS
 from .values import PriceError, Side, Strategy, Urgency, parse_decimal, price_to_ticks
 
-COLUMNS = ("client_order_id", "instrument", "side", "quantity", "limit_price", "strategy", "urgency", "account")
+COLUMNS = (
+    *("client_order_id", "instrument", "side", "quantity", "limit_price", "strategy", "urgency", "account"),
+    *instructions.COLUMNS,  # optional: a trader's own execution window, cap, aggressiveness, venues to avoid
+)
 # A file row with more non-empty cells than the header: its values are shifted.
 EXTRA_CELLS = "row"
 REQUIRED_COLUMNS = ("client_order_id", "instrument", "side", "quantity", "account")
@@ -52,6 +57,7 @@ class OrderRequest:
     limit_price: Decimal | None
     strategy: str
     urgency: str
+    instructions: Instructions = NONE_CHOSEN
 
 
 def _text(value) -> str:
@@ -59,7 +65,11 @@ def _text(value) -> str:
 
 
 def parse_order_row(
-    row: Mapping[str, object], *, instruments: Mapping[str, InstrumentSpec], accounts: Collection[str]
+    row: Mapping[str, object],
+    *,
+    instruments: Mapping[str, InstrumentSpec],
+    accounts: Collection[str],
+    venues: VenueSet,
 ) -> OrderRequest | list[FieldError]:
     """Validate one row; returns the normalized request or every field error found."""
     errors: list[FieldError] = []
@@ -101,6 +111,9 @@ def parse_order_row(
     strategy = _text(row.get("strategy")).upper()
     if strategy and strategy not in STRATEGIES:
         errors.append(FieldError("strategy", f"must be one of {', '.join(STRATEGIES)}"))
+    chosen = parse_instructions(row, venues=venues)
+    if isinstance(chosen, list):
+        errors.extend(FieldError(column, reason) for column, reason in chosen)
 
     if errors:
         return errors
@@ -113,6 +126,7 @@ def parse_order_row(
         limit_price=limit_price,
         strategy=strategy or URGENCY_TERMS[Urgency(urgency)].default_strategy.value,
         urgency=urgency,
+        instructions=chosen,
     )
 
 

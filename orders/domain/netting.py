@@ -47,6 +47,10 @@ class InternalCross:
 
 
 def _eligible(group: OrderGroup, mid: Decimal) -> bool:
+    """Within its limit at the mid, and free to trade now: an order told to start later is not
+    crossed before its window opens."""
+    if group.key.instructions.start_time is not None:
+        return False
     limit = group.key.limit_price
     if limit is None:
         return True

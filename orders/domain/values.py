@@ -34,7 +34,6 @@ class Urgency(StrEnum):
     HIGH = "HIGH"
 
 
-
 BPS = Decimal(10_000)
 
 

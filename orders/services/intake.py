@@ -16,6 +16,8 @@ from django.utils.module_loading import import_string
 from smarttrading import bulk_sql
 
 from ..broadcasts import order_ids_publish
+from ..domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
+from ..domain.instructions import VenueSet
 from ..domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
 from ..domain.lifecycle import OrderEvent, order_transition
 from ..domain.risk import risk_check
@@ -41,6 +43,11 @@ def intake_market(*, instruments: Iterable[Instrument]) -> IntakeMarket:
     return import_string(settings.INTAKE_MARKET)(instruments=instruments)
 
 
+def intake_venues() -> VenueSet:
+    """The venue codes an order may exclude, read through ``settings.INTAKE_VENUES``."""
+    return import_string(settings.INTAKE_VENUES)()
+
+
 def _chunks(items: Sequence, size: int = QUERY_CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -61,6 +68,7 @@ class IntakeContext:
     instruments: dict[str, Instrument]
     specs: dict[str, InstrumentSpec]
     accounts: dict[str, Account]
+    venues: VenueSet
 
 
 def intake_context(*, submitted_by) -> IntakeContext:
@@ -69,6 +77,7 @@ def intake_context(*, submitted_by) -> IntakeContext:
         instruments,
         {symbol: instrument_spec(i) for symbol, i in instruments.items()},
         {a.code: a for a in Account.objects.filter(owner=submitted_by)},
+        intake_venues(),
     )
 
 
@@ -90,7 +99,7 @@ def intake_parse(*, submitted_by, rows: Iterable[Mapping], context: IntakeContex
     instruments, accounts = context.specs, context.accounts.keys()
     batch = IntakeBatch([], [])
     for index, row in enumerate(rows):
-        parsed = parse_order_row(row, instruments=instruments, accounts=accounts)
+        parsed = parse_order_row(row, instruments=instruments, accounts=accounts, venues=context.venues)
         if isinstance(parsed, OrderRequest):
             batch.requests.append((index, parsed))
         else:
@@ -161,6 +170,7 @@ ORDER_INSERT_FIELDS = (
     "limit_price",
     "strategy",
     "urgency",
+    "instructions",
     "source",
     "status",
     "reject_reason",
@@ -217,6 +227,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
                 request.limit_price,
                 request.strategy,
                 request.urgency,
+                request.instructions.as_json(),
                 source,
                 status,
                 reason,
@@ -348,9 +359,11 @@ def order_create(
     limit_price=None,
     strategy: str | None = None,
     urgency: str | None = None,
+    instructions: Mapping[str, object] | None = None,
 ) -> tuple[Order, bool]:
     """Accept one order (form, single API call) for an account code and instrument symbol;
-    returns ``(order, created)``.
+    returns ``(order, created)``. ``instructions``: the trader's raw choices by column
+    (``orders.domain.instructions.COLUMNS``), validated like a file's.
 
     Raises ValidationError with field errors when the order is malformed, or reuses its
     client_order_id for different terms.
@@ -364,6 +377,7 @@ def order_create(
         "limit_price": limit_price,
         "strategy": strategy,
         "urgency": urgency,
+        **{column: (instructions or {}).get(column) for column in INSTRUCTION_COLUMNS},
     }
     context = intake_context(submitted_by=submitted_by)
     batch = intake_parse(submitted_by=submitted_by, rows=[row], context=context)

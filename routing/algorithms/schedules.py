@@ -174,4 +174,3 @@ def profile_from_volumes(open_ns: int, close_ns: int, days: Sequence[Sequence[in
         for i, volume in enumerate(day):
             shares[i] += volume / total
     return VolumeProfile(open_ns, close_ns, tuple(s / len(days) for s in shares))
-

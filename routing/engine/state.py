@@ -42,6 +42,7 @@ class ParentPlan:
     max_participation: float = 0.25
     aggressiveness: float = 0.5
     routing: str = LIQUIDITY_SEEKING
+    excluded_venues: frozenset[str] = frozenset()  # the trader's venues to avoid: never sent to
     sweep_ticks: int = SWEEP_TICKS  # how far through the touch aggressive orders may reach
     active: bool = True  # False: paused, cancel requested, or kill switch: cancel children, send nothing
 

@@ -188,6 +188,13 @@ class Step:
                 self.rng, child.order_id, quantity=child.filled + open_quantity, price_half_ticks=price_half_ticks
             )
 
+    def lit_venues(self, plan: ParentPlan) -> dict:
+        """The lit books this parent may trade on: every one but those its orders excluded."""
+        return {code: book for code, book in self.sim.books.items() if code not in plan.excluded_venues}
+
+    def dark_pools(self, plan: ParentPlan) -> dict:
+        return {code: pool for code, pool in self.sim.pools.items() if code not in plan.excluded_venues}
+
     def fee_bps(self, *, taker: bool) -> dict[str, float]:
         reference = self.state.tick_size * self.sim.reference_ticks
         return {

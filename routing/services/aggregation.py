@@ -14,6 +14,7 @@ from django.utils import timezone
 from orders.audit import audit_event
 from orders.broadcasts import order_ids_publish
 from orders.domain.aggregation import OrderGroup, PendingOrder, plan_window
+from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import OrderEvent, after_fill, order_transition
 from orders.domain.urgency import URGENCY_TERMS, most_urgent
 from orders.domain.values import Side
@@ -49,7 +50,8 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
 
     pending = list(
         pending_orders_lock().values_list(
-            "id", "instrument_id", "side", "strategy", "limit_price", "quantity", "urgency", "account__owner_id"
+            *("id", "instrument_id", "side", "strategy", "limit_price", "quantity", "urgency", "account__owner_id"),
+            "instructions",
         )
     )
     if not pending:
@@ -58,7 +60,12 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     markets = market_now_lock(instruments=instruments.values())
     symbol_of = {pk: i.symbol for pk, i in instruments.items()}
     plan = plan_window(
-        [PendingOrder(row[0], symbol_of[row[1]], Side(row[2]), row[3], row[4], row[5]) for row in pending],
+        [
+            PendingOrder(
+                row[0], symbol_of[row[1]], Side(row[2]), row[3], row[4], row[5], Instructions.from_json(row[8])
+            )
+            for row in pending
+        ],
         mids={symbol_of[pk]: m.mid for pk, m in markets.items() if m.mid is not None},
         lot_sizes={i.symbol: i.lot_size for i in instruments.values()},
     )
@@ -193,12 +200,14 @@ def _live_parents_lock(*, instruments: Iterable[Instrument]) -> dict[tuple, Pare
     parents = parents_lock(Q(instrument__in=list(instruments), status__in=(ParentStatus.NEW, ParentStatus.WORKING)))
     live: dict[tuple, ParentOrder] = {}
     for parent in parents:
-        live.setdefault((parent.instrument.symbol, parent.side, parent.strategy, parent.limit_price), parent)
+        key = (parent.instrument.symbol, parent.side, parent.strategy, parent.limit_price)
+        live.setdefault((*key, Instructions.from_json(parent.instructions)), parent)
     return live
 
 
 def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, actor, audit) -> ParentOrder:
-    key = (group.key.instrument, group.key.side.value, group.key.strategy, group.key.limit_price)
+    chosen = group.key.instructions
+    key = (group.key.instrument, group.key.side.value, group.key.strategy, group.key.limit_price, chosen)
     cross_notional = group.crossed * market.mid if group.crossed else Decimal(0)
     parent = live.get(key)
     if parent is None:
@@ -215,8 +224,11 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
             status=ParentStatus.NEW,
             duration_s=URGENCY_TERMS[urgency].horizon_s,
             urgency=urgency,
-            max_participation=URGENCY_TERMS[urgency].max_participation,
-            aggressiveness=URGENCY_TERMS[urgency].aggressiveness,
+            max_participation=chosen.max_participation or URGENCY_TERMS[urgency].max_participation,
+            aggressiveness=URGENCY_TERMS[urgency].aggressiveness
+            if chosen.aggressiveness is None
+            else chosen.aggressiveness,
+            instructions=chosen.as_json(),
         )
         live[key] = parent
         audit.append(
@@ -236,7 +248,7 @@ def _parent_for_group(group: OrderGroup, instrument, urgency, live, market, acto
     parent.filled_notional += cross_notional
     parent.crossed_notional += cross_notional
     fields = ["quantity", "crossed_quantity", "filled_quantity", "filled_notional", "crossed_notional", "updated_at"]
-    if parent.status == ParentStatus.WORKING:
+    if parent.status == ParentStatus.WORKING and chosen.end_time is None:
         # The new orders get at least their own horizon: the schedule stretches, never squeezes.
         wanted_end = min(market.now + timedelta(seconds=URGENCY_TERMS[urgency].horizon_s), market.close)
         if wanted_end > parent.end:

@@ -125,4 +125,3 @@ def _publish(session: MarketSession, parents: list) -> None:
         streams.publish_on_commit(streams.EXECUTION_GROUP, message)
         for parent in parents:
             streams.publish_on_commit(streams.parent_group(parent.pk), message)
-

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from orders.audit import audit_event
 from orders.broadcasts import orders_publish
+from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import OrderEvent, order_transition
 from orders.domain.values import half_ticks_to_price
 from orders.models import (
@@ -16,7 +17,7 @@ from orders.models import (
     ParentStatus,
 )
 
-from ..market.clock import to_datetime
+from ..market.clock import EXCHANGE_TZ, to_datetime
 from ..market.simulator import MarketSimulator
 from ..models import MarketSession
 from ..selectors import parent_reconciliation, parent_venue_breakdown
@@ -24,13 +25,25 @@ from ..selectors import parent_reconciliation, parent_venue_breakdown
 ENGINE = "engine"
 
 
-def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> None:
+def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> bool:
+    """Start a NEW parent at simulated ``now``, unless its orders said to start later; True if it started.
+
+    Its end is the end time its orders chose, or its urgency's horizon from now; never past the close.
+    """
+    chosen = Instructions.from_json(parent.instructions)
+    day = session.trading_date
+    if chosen.start_time is not None and now < datetime.combine(day, chosen.start_time, tzinfo=EXCHANGE_TZ):
+        return False
+    close = to_datetime(day, simulator.close_ns)
     tick = parent.instrument.tick_size
     mid2 = simulator.mid_ticks_x2()
     parent.status = ParentStatus.WORKING
     parent.session = session
     parent.start = now
-    parent.end = min(now + timedelta(seconds=parent.duration_s), to_datetime(session.trading_date, simulator.close_ns))
+    if chosen.end_time is not None:
+        parent.end = min(datetime.combine(day, chosen.end_time, tzinfo=EXCHANGE_TZ), close)
+    else:
+        parent.end = min(now + timedelta(seconds=parent.duration_s), close)
     parent.arrival_price = half_ticks_to_price(mid2, tick)
     parent.save(update_fields=["status", "session", "start", "end", "arrival_price", "updated_at"])
     AuditEvent.objects.create(
@@ -40,6 +53,7 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
         sim_time=now,
         detail={"arrival_price": str(parent.arrival_price), "end": parent.end.isoformat()},
     )
+    return True
 
 
 def parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now) -> None:

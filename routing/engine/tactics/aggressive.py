@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ...market.book import BUY, IOC
 from ...market.clock import NS_PER_S
 from ...sor import IOC_ORDER, Placement, VenueQuote, plan_sequential, plan_sweep
-from ..state import AGGRESSIVE, LIQUIDITY_SEEKING, SEQUENTIAL, ParentState
+from ..state import AGGRESSIVE, LIQUIDITY_SEEKING, SEQUENTIAL, ParentPlan, ParentState
 from .dark import ping_dark
 
 if TYPE_CHECKING:
@@ -28,13 +28,11 @@ def take(step: Step, parent: ParentState, quantity: int, far: int) -> None:
         if ping_dark(step, parent, quantity):
             return
     reach = far + plan.sweep_ticks * plan.side
-    limit = (
-        reach if plan.limit is None else (min(reach, plan.limit) if plan.side == BUY else max(reach, plan.limit))
-    )
-    quotes = _quotes(step, plan.side, limit)
+    limit = reach if plan.limit is None else (min(reach, plan.limit) if plan.side == BUY else max(reach, plan.limit))
+    quotes = _quotes(step, plan, limit)
     if plan.routing == SEQUENTIAL:
         fee_bps = step.fee_bps(taker=True)
-        ranking = step.state.scorecard.rank(list(step.sim.books), IOC_ORDER, fee_bps)
+        ranking = step.state.scorecard.rank(list(step.lit_venues(plan)), IOC_ORDER, fee_bps)
         placement = plan_sequential(side=plan.side, quantity=quantity, limit=limit, quotes=quotes, ranking=ranking)
         placements = [] if placement is None else [placement]
     else:  # one IOC per venue, reaching as deep as the sweep planned there
@@ -58,10 +56,11 @@ def take(step: Step, parent: ParentState, quantity: int, far: int) -> None:
             )
 
 
-def _quotes(step: Step, side: int, limit: int) -> list[VenueQuote]:
-    """Every displayed level within ``limit`` on every lit venue."""
+def _quotes(step: Step, plan: ParentPlan, limit: int) -> list[VenueQuote]:
+    """Every displayed level within ``limit`` on every lit venue the parent may trade on."""
     quotes = []
-    for code, book in step.sim.books.items():
+    side = plan.side
+    for code, book in step.lit_venues(plan).items():
         fee = step.sim.specs[code].taker_fee
         for price, quantity in book.depth(-side, levels=50):
             if (price - limit) * side > 0:

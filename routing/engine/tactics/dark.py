@@ -17,14 +17,16 @@ def ping_dark(step: Step, parent: ParentState, quantity: int) -> bool:
     """Midpoint IOCs to the pools: they take the contra resting there, nothing rests."""
     return _send_dark(step, parent, quantity, tactic=AGGRESSIVE, tif=IOC)
 
+
 def work_dark(step: Step, parent: ParentState, due: int, room: int) -> None:
     """Midpoint pegs resting in the pools for ``due`` shares (within ``room``)."""
     _send_dark(step, parent, min(room, due), tactic=DARK, tif=DAY)
 
+
 def _send_dark(step: Step, parent: ParentState, quantity: int, *, tactic: str, tif: str) -> bool:
     plan = parent.plan
     quantity = quantity // plan.lot_size * plan.lot_size
-    pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in step.sim.pools.items()]
+    pools = [DarkPoolInfo(code, pool.spec.dark.min_fill) for code, pool in step.dark_pools(plan).items()]
     if not pools or quantity < min(p.min_fill for p in pools):
         return False
     limit = None if plan.limit is None else 2 * plan.limit

@@ -54,15 +54,14 @@ def _split(step: Step, parent: ParentState, quantity: int, price: int) -> list[t
     lot = plan.lot_size
     tick = step.state.tick_size
     options = []
-    for code, book in step.sim.books.items():
+    lit = step.lit_venues(plan)
+    for code, book in lit.items():
         spec = step.sim.specs[code]
         # about half of a venue's volume trades against our side of the book
         outflow = step.state.venue_rates.get(code, 0.0) * LOOKAHEAD_NS / NS_PER_S / 2
-        options.append(
-            QueueOption(code, book.level_quantity(plan.side, price), float(-spec.maker_fee / tick), outflow)
-        )
+        options.append(QueueOption(code, book.level_quantity(plan.side, price), float(-spec.maker_fee / tick), outflow))
     half_spread = 0.5
-    taker_fee = float(min(step.sim.specs[c].taker_fee for c in step.sim.books) / tick)
+    taker_fee = float(min(step.sim.specs[c].taker_fee for c in lit) / tick)
     split = optimal_split(
         quantity=quantity,
         lot_size=round_lot(lot) if quantity >= round_lot(lot) else lot,
@@ -80,7 +79,7 @@ def _split(step: Step, parent: ParentState, quantity: int, price: int) -> list[t
             result.append((venue, size))
             total += size
     if not result:  # the model prefers taking; post at the best-ranked venue instead
-        ranking = step.state.scorecard.rank(list(step.sim.books), LIMIT_ORDER, step.fee_bps(taker=False))
+        ranking = step.state.scorecard.rank(list(lit), LIMIT_ORDER, step.fee_bps(taker=False))
         return [(ranking[0], quantity)]
     if total < quantity:  # the model expects less than asked to fill; post the rest where it is best
         venue, size = result[0]

@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from orders.domain.aggregation import PendingOrder, plan_window
 from orders.domain.allocation import Demand, Supply, allocate_fills, allocate_pro_rata, pro_rata_lots
+from orders.domain.instructions import VenueSet
 from orders.domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
 from orders.domain.values import Side
 
 AAPL = InstrumentSpec("AAPL", Decimal("0.01"), 1, Decimal("190.00"))
 ODD = InstrumentSpec("ODD", Decimal("0.05"), 100, Decimal("20.00"))
 SPECS = {"AAPL": AAPL, "ODD": ODD}
+VENUES = VenueSet(lit=frozenset({"NYSE", "NASDAQ"}), dark=frozenset({"DARKX"}))
 ROW = {
     "client_order_id": "C-1",
     "instrument": "aapl",
@@ -28,7 +30,7 @@ ROW = {
 
 
 def parse(**changes):
-    return parse_order_row({**ROW, **changes}, instruments=SPECS, accounts={"T1-GROWTH"})
+    return parse_order_row({**ROW, **changes}, instruments=SPECS, accounts={"T1-GROWTH"}, venues=VENUES)
 
 
 def test_a_good_row_is_normalized_and_gets_its_strategy_from_urgency():

@@ -13,8 +13,9 @@ from routing.engine.state import ExecutionState, ParentPlan
 from routing.market.book import BUY
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
 
-STATE = ExecutionState(profile=VolumeProfile(OPEN_NS, CLOSE_NS, tuple(1.0 + (i % 7) for i in range(78))),
-                       tick_size=Decimal("0.01"))
+STATE = ExecutionState(
+    profile=VolumeProfile(OPEN_NS, CLOSE_NS, tuple(1.0 + (i % 7) for i in range(78))), tick_size=Decimal("0.01")
+)
 
 
 def plan_for(strategy, *, quantity, horizon_s, urgency, lot_size=100):

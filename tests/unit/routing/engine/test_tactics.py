@@ -139,8 +139,9 @@ def test_a_cancel_that_races_a_fill_leaves_the_child_filled(market):
     level = book.level_quantity(BUY, bid)
 
     # when: a seller takes the whole level, and we cancel before we have read the fill
-    sim.send_order(random.Random(3), venue="NYSE", side=SELL, quantity=level, price_half_ticks=2 * bid,
-                   owner="seller", tif=IOC)
+    sim.send_order(
+        random.Random(3), venue="NYSE", side=SELL, quantity=level, price_half_ticks=2 * bid, owner="seller", tif=IOC
+    )
     sim.run_until(sim.clock_ns + 5_000_000, random.Random(4))  # it has traded; our report is on the wire
     step.cancel(child)
     settle(sim, step)
