@@ -29,7 +29,7 @@ class OrderEntryForm(forms.Form):
         venues = intake_venues()
         self.fields["exclude_venues"].choices = [(code, code) for code in sorted(venues.lit | venues.dark)]
 
-    def order_fields(self):
+    def entry_fields(self):
         return [field for field in self if field.name not in INSTRUCTION_COLUMNS]
 
     def instruction_fields(self):
