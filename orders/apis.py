@@ -79,8 +79,26 @@ class OrderOutput(serializers.Serializer):
     instructions = serializers.JSONField(help_text="What the trader chose beyond urgency; {} is urgency's defaults")
 
 
+class AmendmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField(source="order_id")
+    client_order_id = serializers.CharField(help_text="The order's id once the amend applies")
+    orig_client_order_id = serializers.CharField(help_text="The id it replaces")
+    kind = serializers.CharField(help_text="IMMEDIATE, SIZE_DOWN (same parent) or MOVE (new terms: a new parent)")
+    status = serializers.CharField(help_text="PENDING (waiting for shares out at venues), APPLIED or OVERTAKEN")
+    quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    strategy = serializers.CharField()
+    urgency = serializers.CharField()
+    instructions = serializers.JSONField()
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+
+
 class OrderDetailOutput(OrderOutput):
     allocations = AllocationOutput(many=True)
+    amendments = AmendmentOutput(many=True, help_text="Its amends, oldest first: the client_order_id history")
 
 
 class OrderInput(serializers.Serializer):
@@ -154,7 +172,9 @@ class OrderListCreateApi(APIView):
 class OrderDetailApi(APIView):
     @extend_schema(responses=OrderDetailOutput)
     def get(self, request, order_id: int):
-        order = get_object_or_404(order_list(user=request.user).prefetch_related("allocations"), pk=order_id)
+        order = get_object_or_404(
+            order_list(user=request.user).prefetch_related("allocations", "amendments"), pk=order_id
+        )
         return Response(OrderDetailOutput(order).data)
 
 

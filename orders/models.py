@@ -277,6 +277,60 @@ class Order(models.Model):
         return values.average_price(self.filled_notional, self.filled_quantity)
 
 
+class Amendment(models.Model):
+    """A trader's cancel/replace of an order: the terms asked for, under a new client_order_id
+    that names the one it replaces (FIX's ClOrdID and OrigClOrdID). The order keeps its id;
+    its amendments, oldest first, are its client_order_id history."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"  # waiting for shares its parent has out at venues
+        APPLIED = "APPLIED"
+        OVERTAKEN = "OVERTAKEN"  # the order filled or ended before the amend could apply
+
+    class Kind(models.TextChoices):
+        IMMEDIATE = "IMMEDIATE", "Applied at once (no parent yet, or a size-up)"
+        SIZE_DOWN = "SIZE_DOWN", "Smaller, in the same parent"
+        MOVE = "MOVE", "New terms: leaves its parent for a compatible one"
+
+    order = models.ForeignKey("Order", on_delete=models.CASCADE, related_name="amendments")
+    client_order_id = models.CharField(max_length=64, help_text="The order's id once this applies")
+    orig_client_order_id = models.CharField(max_length=64, help_text="The id it replaces")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    quantity = models.PositiveBigIntegerField()
+    limit_price = models.DecimalField(null=True, blank=True, **PRICE)
+    strategy = models.CharField(max_length=8, choices=Strategy.choices)
+    urgency = models.CharField(max_length=8, choices=Urgency.choices)
+    instructions = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was overtaken")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "client_order_id"], name="one_amendment_per_client_order_id"),
+            models.UniqueConstraint(
+                fields=["order"], condition=models.Q(status="PENDING"), name="one_pending_amendment_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.orig_client_order_id} -> {self.client_order_id} ({self.status})"
+
+    @property
+    def new_terms(self) -> dict:
+        return {
+            "quantity": self.quantity,
+            "limit_price": self.limit_price,
+            "strategy": self.strategy,
+            "urgency": self.urgency,
+            "instructions": self.instructions,
+        }
+
+
 class InternalCross(models.Model):
     """Opposing orders of one aggregation window crossed with each other at the NBBO mid."""
 

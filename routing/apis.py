@@ -17,8 +17,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.apis import AveragePriceField, IsSupervisor, IsTrader, OrderDetailOutput, field_errors
-from orders.models import Instrument, ParentOrder
+from orders.apis import AmendmentOutput, AveragePriceField, IsSupervisor, IsTrader, OrderDetailOutput, field_errors
+from orders.domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
+from orders.models import Amendment, Instrument, ParentOrder, Source, Strategy, Urgency
 from orders.selectors import order_list
 
 from .models import ChildOrder, Fill, KillSwitch, MarketSession
@@ -28,6 +29,7 @@ from .services.aggregation import aggregation_window_run
 from .services.cancels import order_cancel
 from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
 from .services.faults import session_resume
+from .services.replaces import order_replace
 
 
 class QuoteQuery(serializers.Serializer):
@@ -194,6 +196,121 @@ class OrderCancelApi(APIView):
         except DjangoValidationError as exc:
             raise field_errors(exc) from exc
         return Response(OrderDetailOutput(order).data)
+
+
+class OrderReplaceInput(serializers.Serializer):
+    """Only the terms given change; ``limit_price: null`` makes it a market order."""
+
+    client_order_id = serializers.CharField(max_length=64, help_text="New; names the order from now on")
+    quantity = serializers.IntegerField(min_value=1, required=False, help_text="The new total, filled included")
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, required=False, allow_null=True)
+    strategy = serializers.ChoiceField(choices=Strategy.values, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.values, required=False)
+    start_time = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    end_time = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    max_participation = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    aggressiveness = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    exclude_venues = serializers.ListField(
+        child=serializers.CharField(max_length=16), required=False, allow_null=True, max_length=20
+    )
+
+
+class OrderReplaceOutput(serializers.Serializer):
+    amendment = AmendmentOutput()
+    order = OrderDetailOutput()
+
+
+def _replace(request, order_id: int, fields: dict):
+    """One amend through the service; the amendment and the order as they stand."""
+    terms = {k: fields[k] for k in ("quantity", "limit_price", "strategy", "urgency") if k in fields}
+    amendment = order_replace(
+        order_id=order_id,
+        requested_by=request.user,
+        client_order_id=fields["client_order_id"],
+        source=Source.API,
+        instructions={k: fields[k] for k in INSTRUCTION_COLUMNS if k in fields},
+        **terms,
+    )
+    order = order_list(user=request.user).prefetch_related("allocations", "amendments").get(pk=order_id)
+    return {"amendment": amendment, "order": order}
+
+
+class OrderReplaceApi(APIView):
+    """Amend (cancel/replace) an order: 200 when it applied at once, 202 while it waits for the
+    shares its parent has out at venues (a size-down, or new terms that move it to a new parent)."""
+
+    permission_classes = [IsTrader]
+
+    @extend_schema(request=OrderReplaceInput, responses={200: OrderReplaceOutput, 202: OrderReplaceOutput})
+    def post(self, request, order_id: int):
+        get_object_or_404(order_list(user=request.user), pk=order_id)
+        data = OrderReplaceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = _replace(request, order_id, data.validated_data)
+        except DjangoValidationError as exc:
+            raise field_errors(exc) from exc
+        pending = result["amendment"].status == Amendment.Status.PENDING
+        return Response(
+            OrderReplaceOutput(result).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK
+        )
+
+
+class BulkReplaceItem(OrderReplaceInput):
+    order = serializers.IntegerField(help_text="The order's id")
+
+
+class BulkReplaceInput(serializers.Serializer):
+    amendments = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=1_000)
+
+
+class BulkReplaceDoc(serializers.Serializer):
+    amendments = BulkReplaceItem(many=True)
+
+
+class BulkReplaceResult(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["APPLIED", "PENDING", "OVERTAKEN", "INVALID"])
+    amendment = AmendmentOutput(allow_null=True)
+    errors = serializers.DictField(allow_null=True)
+
+
+class BulkReplaceApi(APIView):
+    """Many amends, each on its own: one that is refused does not stop the others."""
+
+    permission_classes = [IsTrader]
+
+    @extend_schema(request=BulkReplaceDoc, responses={200: BulkReplaceResult(many=True)})
+    def post(self, request):
+        data = BulkReplaceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mine = set(order_list(user=request.user).values_list("pk", flat=True))
+        results = []
+        for index, raw in enumerate(data.validated_data["amendments"]):
+            item = BulkReplaceItem(data=raw)
+            if not item.is_valid():
+                results.append({"index": index, "status": "INVALID", "amendment": None, "errors": item.errors})
+                continue
+            order_id = item.validated_data["order"]
+            if order_id not in mine:
+                results.append(
+                    {
+                        "index": index,
+                        "status": "INVALID",
+                        "amendment": None,
+                        "errors": {"order": ["no such order of yours"]},
+                    }
+                )
+                continue
+            try:
+                amendment = _replace(request, order_id, item.validated_data)["amendment"]
+            except DjangoValidationError as exc:
+                results.append(
+                    {"index": index, "status": "INVALID", "amendment": None, "errors": field_errors(exc).detail}
+                )
+                continue
+            results.append({"index": index, "status": amendment.status, "amendment": amendment, "errors": None})
+        return Response(BulkReplaceResult(results, many=True).data)
 
 
 class _ParentControlApi(APIView):

@@ -19,7 +19,7 @@ from orders.domain.values import (
     quantize_price,
     ticks_to_price,
 )
-from orders.models import Allocation, AuditEvent, ParentOrder, ParentStatus
+from orders.models import Allocation, AuditEvent, Order, ParentOrder, ParentStatus
 from orders.payloads import iso_time
 from orders.roles import TRADER
 from orders.selectors import sees_all_orders
@@ -215,7 +215,15 @@ def parent_reconciliation(parent: ParentOrder) -> dict:
     child_fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
     children_filled = ChildOrder.objects.filter(parent=parent).aggregate(q=Sum("filled_quantity"))["q"] or 0
     allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
-    orders_filled = parent.orders.aggregate(q=Sum("filled_quantity"))["q"] or 0
+    # What its orders record as filled here: an order an amend moved between parents has fills
+    # in both, so its fills allocated by the other parent are not this one's.
+    members = Order.objects.filter(
+        Q(parent=parent) | Q(pk__in=Allocation.objects.filter(parent=parent).values("order_id"))
+    )
+    elsewhere = Allocation.objects.filter(order__in=members.values("pk")).exclude(parent=parent)
+    orders_filled = (members.aggregate(q=Sum("filled_quantity"))["q"] or 0) - (
+        elsewhere.aggregate(q=Sum("quantity"))["q"] or 0
+    )
     parent_filled = parent.filled_quantity
     return {
         "parent_filled": parent_filled,

@@ -34,10 +34,14 @@ class OrderEvent(StrEnum):
     CANCEL_REQUESTED = "cancel_requested"  # by the trader, while it works in a parent
     CANCELLED = "cancelled"  # what was left is given up (the trader's cancel, or the parent's)
     EXPIRED = "expired"  # its parent reached its end time or the close
+    REPLACE_REQUESTED = "replace_requested"  # an amend that needs shares back from the venues first
+    REPLACED = "replaced"  # the amend applied: new terms, same order, a new client_order_id
+    REQUEUED = "requeued"  # new terms its parent cannot run: it waits to join a compatible parent
 
 
 S, E = OrderStatus, OrderEvent
 _OPEN_IN_PARENT = (S.WORKING, S.PARTIALLY_FILLED)
+_PENDING = (S.PENDING_CANCEL, S.PENDING_REPLACE)
 TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.NEW, E.ACCEPTED): S.PENDING_AGGREGATION,
     (S.NEW, E.REJECTED): S.REJECTED,
@@ -45,19 +49,28 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.PENDING_AGGREGATION, E.PARTLY_FILLED): S.PARTIALLY_FILLED,  # crossed in part as it is aggregated
     (S.PENDING_AGGREGATION, E.FILLED): S.FILLED,  # crossed in full
     (S.PENDING_AGGREGATION, E.CANCELLED): S.CANCELLED,  # in no parent yet: it simply ends
+    (S.PENDING_AGGREGATION, E.REPLACED): S.PENDING_AGGREGATION,  # in no parent yet: amended at once
     **{(status, E.PARTLY_FILLED): S.PARTIALLY_FILLED for status in _OPEN_IN_PARENT},
     **{(status, E.FILLED): S.FILLED for status in _OPEN_IN_PARENT},
     **{(status, E.CANCEL_REQUESTED): S.PENDING_CANCEL for status in _OPEN_IN_PARENT},
     **{(status, E.CANCELLED): S.CANCELLED for status in (*_OPEN_IN_PARENT, S.PENDING_CANCEL)},
     **{(status, E.EXPIRED): S.EXPIRED for status in _OPEN_IN_PARENT},
-    # Shares out at a venue when the cancel came still fill; the cancel completes when none is left.
-    (S.PENDING_CANCEL, E.PARTLY_FILLED): S.PENDING_CANCEL,
-    (S.PENDING_CANCEL, E.FILLED): S.FILLED,
+    # A size-up is applied at once (the parent takes more); a size-down, or new terms, first
+    # waits for the shares its parent has out at venues.
+    **{(status, E.REPLACED): status for status in _OPEN_IN_PARENT},
+    **{(status, E.REPLACE_REQUESTED): S.PENDING_REPLACE for status in _OPEN_IN_PARENT},
+    # Shares out at a venue when the cancel or replace came still fill; it completes when none is left.
+    **{(status, E.PARTLY_FILLED): status for status in _PENDING},
+    **{(status, E.FILLED): S.FILLED for status in _PENDING},  # filled in full first: too late
     (S.PENDING_CANCEL, E.EXPIRED): S.CANCELLED,  # the trader asked for it to end: it ends cancelled
+    (S.PENDING_REPLACE, E.EXPIRED): S.EXPIRED,
+    (S.PENDING_REPLACE, E.CANCELLED): S.CANCELLED,  # its parent was cancelled under it
+    (S.PENDING_REPLACE, E.REPLACED): S.WORKING,  # see after_replace: PARTIALLY_FILLED when it has fills
+    (S.PENDING_REPLACE, E.REQUEUED): S.PENDING_AGGREGATION,
 }
 FINISHED = frozenset({S.FILLED, S.CANCELLED, S.REPLACED, S.EXPIRED, S.DONE_FOR_DAY, S.REJECTED})
 # Still to be filled in a parent, so fills are allocated to it.
-IN_PARENT = frozenset({S.WORKING, S.PARTIALLY_FILLED, S.PENDING_CANCEL})
+IN_PARENT = frozenset({S.WORKING, S.PARTIALLY_FILLED, S.PENDING_CANCEL, S.PENDING_REPLACE})
 
 
 class TransitionRefused(ValueError):
@@ -71,8 +84,10 @@ def order_transition(status: str, event: str) -> OrderStatus:
         return after
     if status in FINISHED:
         raise TransitionRefused(f"the order is {status.value.lower().replace('_', ' ')}: it cannot be {_past(event)}")
-    if status == S.PENDING_CANCEL and event == E.CANCEL_REQUESTED:
+    if status == S.PENDING_CANCEL and event in (E.CANCEL_REQUESTED, E.REPLACE_REQUESTED, E.REPLACED):
         raise TransitionRefused("a cancel is already pending: the shares out at venues are being cancelled")
+    if status == S.PENDING_REPLACE and event in (E.CANCEL_REQUESTED, E.REPLACE_REQUESTED, E.REPLACED):
+        raise TransitionRefused("a replace is pending: try again once it has applied")
     raise TransitionRefused(f"a {status.value} order cannot be {_past(event)}")
 
 
@@ -86,6 +101,12 @@ def after_fill(status: str, *, remaining: int, cancelled: int) -> OrderStatus:
     return order_transition(status, E.FILLED)
 
 
+def after_replace(status: str, *, filled: int) -> OrderStatus:
+    """Where an applied replace leaves an order still in its parent: working, or partly filled."""
+    after = order_transition(status, E.REPLACED)
+    return order_transition(after, E.PARTLY_FILLED) if filled and after == S.WORKING else after
+
+
 def _past(event: OrderEvent) -> str:
     return {
         E.ACCEPTED: "accepted",
@@ -96,4 +117,7 @@ def _past(event: OrderEvent) -> str:
         E.CANCEL_REQUESTED: "cancelled",
         E.CANCELLED: "cancelled",
         E.EXPIRED: "expired",
+        E.REPLACE_REQUESTED: "amended",
+        E.REPLACED: "amended",
+        E.REQUEUED: "moved to another parent",
     }[event]

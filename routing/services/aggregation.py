@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.audit import audit_event
@@ -48,10 +48,13 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     each in id order; an execution step takes sessions, then parents, so they never deadlock.
     """
 
+    # An order an amend moved here from its old parent brings its fills: only the rest is new work.
     pending = list(
-        pending_orders_lock().values_list(
-            *("id", "instrument_id", "side", "strategy", "limit_price", "quantity", "urgency", "account__owner_id"),
-            "instructions",
+        pending_orders_lock()
+        .annotate(leaves=F("quantity") - F("filled_quantity") - F("cancelled_quantity"))
+        .values_list(
+            *("id", "instrument_id", "side", "strategy", "limit_price", "leaves", "urgency", "account__owner_id"),
+            *("instructions", "filled_quantity", "filled_notional"),
         )
     )
     if not pending:
@@ -90,7 +93,9 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     audit: list[AuditEvent] = []
     order_audit: list[tuple] = []  # one per order: plain rows, inserted in bulk
     working = order_transition(OrderStatus.PENDING_AGGREGATION, OrderEvent.AGGREGATED)
+    rejoined = order_transition(working, OrderEvent.PARTLY_FILLED)  # moved by an amend, with its fills
     aggregated = {"transition": [OrderStatus.PENDING_AGGREGATION, working]}
+    aggregated_with_fills = {"transition": [OrderStatus.PENDING_AGGREGATION, rejoined]}
     for cross, planned in zip(crosses, plan.crosses, strict=True):
         for side in (planned.buys, planned.sells):
             crossed.update((order_id, (cross, shares)) for order_id, shares in side.items())
@@ -115,6 +120,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     allocations: list[tuple] = []
     crossed_orders: list[tuple] = []
     working_ids: dict[int, list[int]] = defaultdict(list)  # parent id -> orders not crossed
+    rejoined_ids: dict[int, list[int]] = defaultdict(list)  # of those, orders with fills from an old parent
     for group in plan.groups:
         instrument = by_symbol[group.key.instrument]
         market = markets[instrument.pk]
@@ -122,15 +128,17 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         parent = _parent_for_group(group, instrument, urgency, live, market, actor, audit)
         group_cross: InternalCross | None = None
         for order_id in group.order_keys:
+            prior_filled, prior_notional = row_of[order_id][9], row_of[order_id][10]
             if order_id not in crossed:
-                working_ids[parent.pk].append(order_id)
-                order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, aggregated))
+                detail = aggregated_with_fills if prior_filled else aggregated
+                (rejoined_ids if prior_filled else working_ids)[parent.pk].append(order_id)
+                order_audit.append(("order.aggregated", actor, now, None, order_id, parent.pk, detail))
                 continue
             group_cross, shares = crossed[order_id]
-            quantity = row_of[order_id][5]
-            status = after_fill(OrderStatus.PENDING_AGGREGATION, remaining=quantity - shares, cancelled=0)
+            leaves = row_of[order_id][5]
+            status = after_fill(OrderStatus.PENDING_AGGREGATION, remaining=leaves - shares, cancelled=0)
             notional = shares * group_cross.price
-            crossed_orders.append((parent.pk, shares, notional, status, now, order_id))
+            crossed_orders.append((parent.pk, prior_filled + shares, prior_notional + notional, status, now, order_id))
             allocations.append((order_id, parent.pk, group_cross.pk, shares, group_cross.price, INTERNAL, now))
             order_audit.append(  # one transition: aggregated into the parent and (partly) filled by the cross
                 (
@@ -164,8 +172,9 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
             _parent_filled_by_crosses(parent, market, actor, audit)
         parents.append(parent)
 
-    for parent_id, order_ids in working_ids.items():
-        bulk_sql.update_in(Order, ("parent", "status", "updated_at"), (parent_id, working, now), order_ids)
+    for status, by_parent in ((working, working_ids), (rejoined, rejoined_ids)):
+        for parent_id, order_ids in by_parent.items():
+            bulk_sql.update_in(Order, ("parent", "status", "updated_at"), (parent_id, status, now), order_ids)
     bulk_sql.update_rows(
         Order,
         ("parent", "filled_quantity", "filled_notional", "status", "updated_at"),

@@ -1,5 +1,5 @@
 """A trader's cancel, in two phases: an order in a parent becomes PENDING_CANCEL, and each step
-gives up what the parent does not have out at a venue, until nothing of the order is left."""
+gives up what the parent does not have out at a venue (``releases``), until nothing of it is left."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from orders.audit import audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.lifecycle import OrderEvent, TransitionRefused, order_transition
 from orders.locks import order_lock
-from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Order, OrderStatus, ParentOrder
+from orders.models import PARENT_LIVE_STATUSES, Order
 
 from ..locks import parent_lock
-from .parents import ENGINE
+from .releases import pending_releases
 from .sessions import market_now_lock, session_wake
 
 
@@ -71,7 +71,7 @@ def _order_cancel(*, order_id: int, cancelled_by) -> Order:
         reason="cancelled by trader",
     ).save()
     if parent.start is None:  # never at a venue: nothing is out, so the cancel completes now
-        cancel_releases(parent, open_children=0, actor=actor)
+        pending_releases(parent, open_children=0, actor=actor)
     else:
         session_wake(instrument=parent.instrument)
     orders_publish([Order.objects.select_related("account", "instrument").get(pk=order.pk)])
@@ -94,51 +94,3 @@ def _order_cancel_pending(order: Order, actor: str) -> Order:
     ).save()
     orders_publish([order])
     return order
-
-
-def cancel_releases(parent: ParentOrder, *, open_children: int, actor: str = ENGINE) -> int:
-    """Give up what the parent's pending cancels ask for, as far as nothing of it is out at a venue.
-
-    The parent never drops below its filled plus its open children: the shares out at venues
-    stay with the order until they fill or are cancelled (the next step releases them then).
-    Inside the caller's transaction, with the parent locked. Returns what the pending cancels
-    still withhold (shares out at venues): the engine works for the rest of the parent.
-    """
-    pending = list(
-        parent.orders.select_for_update(of=("self",))
-        .filter(status=OrderStatus.PENDING_CANCEL)
-        .select_related("account", "instrument")
-        .order_by("cancel_requested_at", "id")
-    )
-    releasable = max(0, parent.quantity - parent.filled_quantity - open_children)
-    changed, audit = [], []
-    for order in pending:
-        give = min(order.remaining_quantity, releasable)
-        releasable -= give
-        order.cancelled_quantity += give
-        parent.quantity -= give
-        if order.remaining_quantity == 0:
-            was = order.status
-            order.status = order_transition(order.status, OrderEvent.CANCELLED)
-            audit.append(
-                audit_event(
-                    "order.cancelled",
-                    actor,
-                    order=order,
-                    parent=parent,
-                    cancelled=order.cancelled_quantity,
-                    filled=order.filled_quantity,
-                    transition=[was, order.status],
-                    reason=f"cancelled {order.cancelled_quantity:,} of {order.quantity:,}; "
-                    f"{order.filled_quantity:,} filled",
-                )
-            )
-        if give:
-            audit.append(audit_event("parent.reduced", actor, parent=parent, order=order, quantity=give))
-            changed.append(order)
-    if changed:
-        Order.objects.bulk_update(changed, ["status", "cancelled_quantity", "updated_at"])
-        parent.save(update_fields=["quantity", "updated_at"])
-        AuditEvent.objects.bulk_create(audit)
-        orders_publish(changed)
-    return sum(order.remaining_quantity for order in pending)

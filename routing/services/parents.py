@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from orders.audit import audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.instructions import Instructions
-from orders.domain.lifecycle import OrderEvent, order_transition
+from orders.domain.lifecycle import FINISHED, OrderEvent, order_transition
 from orders.domain.values import half_ticks_to_price
 from orders.models import (
     ORDER_WORKING_STATUSES,
+    Amendment,
     AuditEvent,
     Order,
     ParentOrder,
@@ -98,6 +101,7 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
         )
     Order.objects.bulk_update(open_orders, ["status", "cancelled_quantity", "updated_at"])
     AuditEvent.objects.bulk_create(audit)
+    amendments_overtaken(parent_ids=[parent.pk])
     orders_publish(open_orders)
 
 
@@ -119,3 +123,16 @@ def parent_resumed(parent: ParentOrder, now, close) -> dict:
         parent.end = end
     parent.paused_at = None
     return detail
+
+
+def amendments_overtaken(*, parent_ids) -> None:
+    """Pending amends of orders that ended another way first (filled, expired, cancelled with
+    their parent) are closed as overtaken, with the order's end as the reason."""
+    stale = Amendment.objects.filter(
+        status=Amendment.Status.PENDING, order__parent__in=list(parent_ids), order__status__in=FINISHED
+    ).select_related("order")
+    for amendment in stale:
+        amendment.status = Amendment.Status.OVERTAKEN
+        amendment.done_at = timezone.now()
+        amendment.reason = f"the order was {amendment.order.status.lower()} before the amend applied"
+        amendment.save(update_fields=["status", "done_at", "reason"])

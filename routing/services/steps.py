@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from orders.models import PARENT_LIVE_STATUSES, Order, OrderStatus, ParentOrder, ParentStatus, Strategy
+from orders.models import PARENT_LIVE_STATUSES, Order, ParentOrder, ParentStatus, Strategy
 from smarttrading import streams
 
 from ..engine.state import StepOutcome
@@ -28,8 +28,8 @@ from ..models import MarketSession
 from ..payloads import parent_payload
 from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
-from .cancels import cancel_releases
-from .parents import parent_finish, parent_start
+from .parents import amendments_overtaken, parent_finish, parent_start
+from .releases import PENDING, pending_releases
 from .sessions import session_step_delay_s, session_step_enqueue_on_commit
 from .step_records import step_outcome_record
 
@@ -56,7 +56,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     for parent in parents:
         if parent.status == ParentStatus.NEW:
             parent_start(parent, simulator, at(now_ns), session)
-    withheld = _pending_cancels_release(parents, state)
+    withheld = _pending_release(parents, state)
     plans = [parent_plan(p, session, withheld=withheld.get(p.pk, 0)) for p in parents if p.start is not None]
     if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
         state.profile = volume_profile()
@@ -65,7 +65,8 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
         simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
     )
     step_outcome_record(session, outcome, parents, at)
-    _pending_cancels_release([p for p in parents if p.pk in withheld], state)  # what the step's fills freed
+    _pending_release([p for p in parents if p.pk in withheld], state)  # what the step's fills freed
+    amendments_overtaken(parent_ids=[p.pk for p in parents])
 
     closing = end_ns >= simulator.close_ns
     still_working = _parents_conclude(parents, outcome, session, at(end_ns), end_ns, closing) or bool(state.parents)
@@ -87,19 +88,17 @@ def _hold_step_open(session_id: int, step_no: int) -> None:
     time.sleep(settings.FAULT_STEP_DELAY_S)
 
 
-def _pending_cancels_release(parents, state) -> dict[int, int]:
-    """Release what the parents' pending cancels ask for, as far as it is not out at a venue
-    (the engine's open children); by parent with pending cancels, what they still withhold."""
+def _pending_release(parents, state) -> dict[int, int]:
+    """Release what the parents' pending cancels and replaces ask for, as far as it is not out at
+    a venue (the engine's open children); by parent with any pending, what they still withhold."""
     cancelling = set(
-        Order.objects.filter(parent__in=[p.pk for p in parents], status=OrderStatus.PENDING_CANCEL).values_list(
-            "parent_id", flat=True
-        )
+        Order.objects.filter(parent__in=[p.pk for p in parents], status__in=PENDING).values_list("parent_id", flat=True)
     )
     withheld = {}
     for parent in parents:
         if parent.pk in cancelling:
             engine = state.parents.get(parent.pk)
-            withheld[parent.pk] = cancel_releases(parent, open_children=engine.open_quantity() if engine else 0)
+            withheld[parent.pk] = pending_releases(parent, open_children=engine.open_quantity() if engine else 0)
     return withheld
 
 

@@ -1,6 +1,6 @@
 """The order lifecycle under everything a desk does at once, as a stateful property test: random
-submits, aggregations, steps, cancels, pauses, resumes and kill switches through the services
-and the real engine, with the promises checked after every move.
+submits, aggregations, steps, cancels, amends, pauses, resumes and kill switches through the
+services and the real engine, with the promises checked after every move.
 
 ``SMARTTRADING_LIFECYCLE_EXAMPLES`` sets how many sequences run (``make soak`` runs many).
 """
@@ -18,15 +18,17 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from orders.models import Allocation, Order, OrderStatus, ParentOrder, Source
+from orders.models import Allocation, Amendment, Order, OrderStatus, ParentOrder, Source
 from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketSession
+from routing.selectors import parent_reconciliation
 from routing.services.aggregation import aggregation_window_run
 from routing.services.cancels import order_cancel
 from routing.services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from routing.services.replaces import order_replace
 from routing.services.steps import session_advance
 
-EXAMPLES = int(os.environ.get("SMARTTRADING_LIFECYCLE_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SMARTTRADING_LIFECYCLE_EXAMPLES", "60"))
 ACCOUNTS = [("trader1", "T1-GROWTH"), ("trader1", "T1-INCOME"), ("trader2", "T2-MACRO")]
 OPEN_CHILD = (ChildOrder.Status.SENT, ChildOrder.Status.LIVE)
 SEEN: Counter = Counter()  # what the sequences did, so a run that did nothing cannot pass
@@ -82,6 +84,8 @@ class DeskDay(RuleBasedStateMachine):
                     SEEN["steps with fills"] += 1
         if Order.objects.filter(status=OrderStatus.PENDING_CANCEL).exists():
             SEEN["a cancel waiting for shares out at venues"] += 1
+        if Order.objects.filter(status=OrderStatus.PENDING_REPLACE).exists():
+            SEEN["an amend waiting for shares out at venues"] += 1
 
     @precondition(lambda self: Order.objects.exists())
     @rule(data=st.data())
@@ -91,6 +95,35 @@ class DeskDay(RuleBasedStateMachine):
         with contextlib.suppress(ValidationError):  # refused with its reason: done, or already being cancelled
             cancelled = order_cancel(order_id=order.pk, cancelled_by=owner)
             SEEN[f"cancel -> {cancelled.status}"] += 1
+
+    @precondition(lambda self: Order.objects.exists())
+    @rule(
+        data=st.data(),
+        lots=st.integers(1, 300),
+        new_limit=st.booleans(),
+        participation=st.sampled_from([None, "0.05", "0.30"]),
+    )
+    def amend(self, data, lots, new_limit, participation):
+        orders = Order.objects.select_related("instrument").order_by("id")
+        working = list(orders.filter(status__in=(OrderStatus.WORKING, OrderStatus.PARTIALLY_FILLED)))
+        # Mostly orders at work in a parent, where an amend has to wait for the venues; any order now and then.
+        order = data.draw(st.sampled_from(working if working and data.draw(st.booleans()) else list(orders)))
+        owner = self.users[order.submitted_by.username]
+        self.submitted += 1
+        terms = {"quantity": 100 * lots}
+        if new_limit:  # a new limit near the market: the order moves to a parent that runs it
+            terms["limit_price"] = order.instrument.reference_price
+        instructions = {} if participation is None else {"max_participation": participation}
+        with contextlib.suppress(ValidationError):  # refused with its reason: done, pending, below filled, risk
+            amendment = order_replace(
+                order_id=order.pk,
+                requested_by=owner,
+                client_order_id=f"M-{self.submitted}",
+                source=Source.API,
+                instructions=instructions,
+                **terms,
+            )
+            SEEN[f"amend {amendment.kind} -> {amendment.status}"] += 1
 
     @precondition(lambda self: ParentOrder.objects.exists())
     @rule(data=st.data(), control=st.sampled_from(CONTROLS))
@@ -130,8 +163,17 @@ class DeskDay(RuleBasedStateMachine):
         for parent in ParentOrder.objects.all():
             fills = Fill.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
             allocated = Allocation.objects.filter(parent=parent).aggregate(q=Sum("quantity"))["q"] or 0
-            on_orders = parent.orders.aggregate(q=Sum("filled_quantity"))["q"] or 0
-            assert parent.filled_quantity == fills + parent.crossed_quantity == allocated == on_orders
+            assert parent.filled_quantity == fills + parent.crossed_quantity == allocated
+            assert parent_reconciliation(parent)["balanced"]
+        allocated_to = dict(Allocation.objects.values("order").annotate(q=Sum("quantity")).values_list("order", "q"))
+        for pk, filled in Order.objects.values_list("pk", "filled_quantity"):
+            assert filled == allocated_to.get(pk, 0)  # an order moved by an amend has fills in two parents
+
+    @invariant()
+    def an_order_has_a_pending_amend_exactly_while_pending_replace(self):
+        pending = set(Amendment.objects.filter(status=Amendment.Status.PENDING).values_list("order", flat=True))
+        replacing = set(Order.objects.filter(status=OrderStatus.PENDING_REPLACE).values_list("pk", flat=True))
+        assert pending == replacing
 
     @invariant()
     def sessions_only_move_forward_and_never_fault(self):
@@ -166,3 +208,4 @@ def test_the_lifecycle_keeps_its_promises_whatever_the_desk_does(demo):
     )
     print(f"{EXAMPLES} sequences:", dict(sorted(SEEN.items())))
     assert SEEN["steps with fills"] and SEEN["cancel -> PENDING_CANCEL"] + SEEN["cancel -> CANCELLED"]
+    assert sum(n for what, n in SEEN.items() if what.startswith("amend "))
