@@ -61,6 +61,7 @@ class OrderOutput(serializers.Serializer):
     client_order_id = serializers.CharField()
     account = serializers.CharField(source="account.code")
     instrument = serializers.CharField(source="instrument.symbol")
+    price_places = serializers.IntegerField(source="instrument.price_places", help_text="Decimals its prices show")
     side = serializers.CharField()
     quantity = serializers.IntegerField()
     limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)

@@ -234,3 +234,44 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     assert trader.is_visible(row + " .status-cancelled")
     assert note is not None
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-cancelled.png"), full_page=True)
+
+
+def test_a_trader_enters_instructions_and_amends_a_working_order_from_the_blotter(live_stack, browser):
+    # given an order with its own window and cap, working in a parent
+    trader = login(browser, live_stack, "trader1")
+    trader.select_option("select[name=account]", "T1-GROWTH")
+    trader.select_option("select[name=instrument]", "JPM")
+    trader.select_option("select[name=side]", "BUY")
+    trader.fill("input[name=quantity]", "20000")
+    trader.select_option("select[name=urgency]", "HIGH")
+    trader.fill("input[name=client_order_id]", "AMD-1")
+    trader.click("details.instructions summary")
+    trader.fill("input[name=max_participation]", "30")
+    trader.check("fieldset.venues input[value=DARKY]")
+    trader.click("form.entry button[type=submit]")
+    trader.wait_for_selector(".messages >> text=accepted")
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    supervisor.click("#aggregate")
+    trader.wait_for_selector("#orders tr:has-text('AMD-1') .status-partially_filled", timeout=30_000)
+
+    # when the trader cuts it to 5,000 from the blotter
+    trader.click("#orders tr:has-text('AMD-1') button[data-amend]")
+    trader.fill("form.amend-form input[name=quantity]", "5000")
+    trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-amend.png"), full_page=True)
+    trader.click("form.amend-form button[type=submit]")
+
+    # then the answer says so, and the row ends under its new id with at most what it asked for
+    trader.wait_for_selector("form.amend-form .amend-answer.good")
+    row = trader.wait_for_selector("#orders tr:has-text('AMD-1.1')", timeout=30_000)
+    trader.wait_for_selector("#orders tr:has-text('AMD-1.1') .status-filled", timeout=60_000)
+    cells = row.query_selector_all("td")
+    assert cells[5].inner_text() == "5,000" or int(cells[9].inner_text().replace(",", "")) > 5_000
+    trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-amended.png"), full_page=True)
+
+    # and the parent panel shows what the order chose
+    parent_id = cells[11].inner_text()
+    supervisor.goto(f"{live_stack}/execution/{parent_id}/")
+    params = supervisor.inner_text(".params")
+    assert "Max participation 30%" in params.replace("\n", " ") and "Avoids DARKY" in params.replace("\n", " ")
+    supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel-instructions.png"), full_page=True)
