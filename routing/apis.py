@@ -7,6 +7,8 @@ and bars and changes nothing.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -333,8 +335,19 @@ class ParentPauseApi(_ParentControlApi):
     control = staticmethod(parent_pause)
 
 
+class ParentResumeInput(serializers.Serializer):
+    end_time = serializers.TimeField(
+        required=False, help_text="New end, exchange time; by default the end moves on by the time it was paused"
+    )
+
+
 class ParentResumeApi(_ParentControlApi):
-    control = staticmethod(parent_resume)
+    @extend_schema(request=ParentResumeInput, responses=ParentOutput)
+    def post(self, request, parent_id: int):
+        data = ParentResumeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.control = partial(parent_resume, end_time=data.validated_data.get("end_time"))
+        return super().post(request, parent_id)
 
 
 class ParentCancelApi(_ParentControlApi):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +12,7 @@ from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOr
 from smarttrading import streams
 
 from ..locks import parent_lock, parents_lock
+from ..market.clock import EXCHANGE_TZ
 from ..models import KillSwitch
 from ..payloads import parent_payload
 from .parents import parent_close, parent_paused, parent_resumed
@@ -47,14 +50,23 @@ def parent_pause(*, parent_id: int, actor: str) -> ParentOrder:
 
 
 @transaction.atomic
-def parent_resume(*, parent_id: int, actor: str) -> ParentOrder:
-    """Work again: what is left is rescheduled over the time that is left."""
+def parent_resume(*, parent_id: int, actor: str, end_time: time | None = None) -> ParentOrder:
+    """Work again: what is left is rescheduled over the time that is left. The end moves on by
+    the time it was paused, or to ``end_time`` (exchange time) when the supervisor names one."""
     parent, market = _parent_for_control(parent_id)
     if parent.status != ParentStatus.PAUSED or parent.cancel_requested_at is not None:
         raise ControlRefused(f"a {parent.status} parent cannot be resumed")
     if KillSwitch.current().engaged:
         raise ControlRefused("the kill switch is engaged; a supervisor must release it first")
-    detail = parent_resumed(parent, market.now, market.close)
+    end = None
+    if end_time is not None:
+        end = datetime.combine(market.now.astimezone(EXCHANGE_TZ).date(), end_time, tzinfo=EXCHANGE_TZ)
+        if not market.now < end <= market.close:
+            raise ControlRefused(
+                f"the new end time must be after the market's time {market.now.astimezone(EXCHANGE_TZ):%H:%M:%S} "
+                f"and not past the close {market.close.astimezone(EXCHANGE_TZ):%H:%M}"
+            )
+    detail = parent_resumed(parent, market.now, market.close, end=end)
     parent.save(update_fields=["status", "end", "paused_at", "updated_at"])
     _control_audit("parent.resumed", parent, actor, market, **detail)
     session_wake(instrument=parent.instrument)

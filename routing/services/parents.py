@@ -112,12 +112,15 @@ def parent_paused(parent: ParentOrder, now) -> list[str]:
     return ["status", "paused_at"]
 
 
-def parent_resumed(parent: ParentOrder, now, close) -> dict:
+def parent_resumed(parent: ParentOrder, now, close, *, end=None) -> dict:
     """Work again, its end time moved on by the time it was paused (never past the close), so
-    a pause does not eat its window; the audit detail of the change."""
+    a pause does not eat its window, or moved to ``end``; the audit detail of the change."""
     parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
     detail = {"transition": [ParentStatus.PAUSED, parent.status]}
-    if parent.paused_at is not None and parent.end is not None and now > parent.paused_at:
+    if end is not None and parent.start is not None:
+        detail |= {"end": end.isoformat(), "end_chosen": True}
+        parent.end = end
+    elif parent.paused_at is not None and parent.end is not None and now > parent.paused_at:
         end = min(parent.end + (now - parent.paused_at), max(close, parent.end))
         detail |= {"paused_s": (now - parent.paused_at).total_seconds(), "end": end.isoformat()}
         parent.end = end

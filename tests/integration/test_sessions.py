@@ -206,3 +206,31 @@ def test_a_resume_gives_back_the_time_the_parent_was_paused(demo):
     run_session(session, 3)
     parent.refresh_from_db()
     assert parent.status == ParentStatus.WORKING
+
+
+def test_a_supervisor_resumes_with_a_new_end_time_of_their_own(demo, supervisor):
+    from datetime import time
+
+    from routing.market.clock import EXCHANGE_TZ
+    from routing.services.controls import parent_pause
+
+    # given: a paused working parent, the market at about 09:30:10
+    parent = make_parent(quantity=50_000, urgency="HIGH")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 2)
+    parent_pause(parent_id=parent.pk, actor="user:supervisor1")
+
+    # when: resumed with an end before the market's time, then with 11:15
+    url = f"/api/v1/parents/{parent.pk}/resume/"
+    too_early = supervisor.post(url, {"end_time": "09:00"}, format="json")
+    resumed = supervisor.post(url, {"end_time": "11:15"}, format="json")
+
+    # then: the first is refused with the reason, the second sets the end
+    assert too_early.status_code == 409
+    assert too_early.json()["detail"].startswith("the new end time must be after the market's time 09:30:")
+    assert resumed.status_code == 200
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
+    assert parent.end.astimezone(EXCHANGE_TZ).time() == time(11, 15)
+    event = parent.audit_events.get(kind="parent.resumed")
+    assert (event.actor, event.detail["end_chosen"]) == ("user:supervisor1", True)
