@@ -240,3 +240,49 @@ def test_a_cancel_during_a_pending_replace_is_refused_and_bulk_amends_answer_eac
     assert bulk.json()[1]["errors"] == {"status": ["a replace is pending: try again once it has applied"]}
     assert bulk.json()[2]["errors"] == {"order": ["no such order of yours"]}
     assert "order" in bulk.json()[3]["errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_real_worker_amends_up_and_down_while_working_complete_and_reconcile(demo, redis_server):
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from routing.models import ChildOrder
+    from routing.services.replaces import order_replace
+    from tests.integration.test_crash_safety import DONE, FAST_REDELIVERY, assert_reconciled, wait_until
+    from tests.processes import start_worker, stop
+
+    trader = User.objects.get(username="trader1")
+    down, up = enter("W-DOWN", 19_900), enter("W-UP", 1_000, account="T1-INCOME")
+    (parent,) = aggregation_window_run(actor="test")
+    log = open(Path(django_settings.VAR_DIR) / "amend-worker.log", "w")  # noqa: SIM115
+    worker = start_worker(log, name="amends", **FAST_REDELIVERY)
+    try:
+        # given: children out at venues
+        open_child = ChildOrder.objects.filter(parent=parent, status__in=("SENT", "LIVE"))
+        wait_until(open_child.exists, 60, "a child order out at a venue")
+
+        # when: one order is cut to 4,000 and the other raised to 3,000, while the worker steps
+        cut = order_replace(
+            order_id=down.pk, requested_by=trader, client_order_id="W-DOWN.1", source=Source.API, quantity=4_000
+        )
+        raised = order_replace(
+            order_id=up.pk, requested_by=trader, client_order_id="W-UP.1", source=Source.API, quantity=3_000
+        )
+
+        # then: the parent finishes with both orders done
+        wait_until(lambda: ParentOrder.objects.get(pk=parent.pk).status in DONE, 120, "the parent to finish")
+    finally:
+        stop([worker])
+        log.close()
+        redis_server.flushdb()
+    assert (cut.kind, raised.kind, raised.status) == ("SIZE_DOWN", "IMMEDIATE", "APPLIED")
+    down.refresh_from_db()
+    up.refresh_from_db()
+    cut.refresh_from_db()
+    assert (up.status, up.quantity, up.filled_quantity) == (OrderStatus.FILLED, 3_000, 3_000)
+    assert down.status == OrderStatus.FILLED and down.filled_quantity == down.quantity
+    assert down.quantity == 4_000 if cut.status == Amendment.Status.APPLIED else down.quantity > 4_000
+    assert MarketSession.objects.get(instrument__symbol="XOM").failures == 0
+    assert_reconciled()
