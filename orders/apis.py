@@ -179,6 +179,33 @@ class OrderDetailApi(APIView):
         return Response(OrderDetailOutput(order).data)
 
 
+class ExecutionReportOutput(serializers.Serializer):
+    exec_id = serializers.CharField(source="pk", help_text="Unique and stable: FIX's ExecID")
+    exec_type = serializers.CharField()
+    order_status = serializers.CharField()
+    client_order_id = serializers.CharField()
+    orig_client_order_id = serializers.CharField()
+    order_quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    last_quantity = serializers.IntegerField()
+    last_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    last_market = serializers.CharField()
+    cum_quantity = serializers.IntegerField()
+    leaves_quantity = serializers.IntegerField()
+    average_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OrderReportsApi(APIView):
+    """Every execution report of an order, oldest first: what a FIX client was (or would be) sent."""
+
+    @extend_schema(responses=ExecutionReportOutput(many=True))
+    def get(self, request, order_id: int):
+        order = get_object_or_404(order_list(user=request.user), pk=order_id)
+        return Response(ExecutionReportOutput(order.reports.order_by("id"), many=True).data)
+
+
 class InstrumentOutput(serializers.Serializer):
     symbol = serializers.CharField()
     name = serializers.CharField()

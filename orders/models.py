@@ -26,6 +26,7 @@ class Source(models.TextChoices):
     FORM = "FORM"
     API = "API"
     UPLOAD = "UPLOAD"
+    FIX = "FIX"
 
 
 class Instrument(models.Model):
@@ -447,3 +448,43 @@ class UploadError(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["upload", "row", "column"], name="one_error_per_upload_row_column"),
         ]
+
+
+class ExecutionReport(models.Model):
+    """What a client is told of an order, written in the transaction that changed it: the
+    durable outbox the FIX gateway and the drop copy send from (ExecID is the id), and the
+    order's report history. Quantities are as they stood after the change."""
+
+    class ExecType(models.TextChoices):
+        NEW = "NEW"
+        TRADE = "TRADE"  # a fill (or an internal cross) allocated to the order
+        PENDING_CANCEL = "PENDING_CANCEL"
+        CANCELED = "CANCELED"
+        PENDING_REPLACE = "PENDING_REPLACE"
+        REPLACED = "REPLACED"
+        REPLACE_REFUSED = "REPLACE_REFUSED"  # an accepted amend overtaken by fills: FIX's OrderCancelReject
+        REJECTED = "REJECTED"
+        EXPIRED = "EXPIRED"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reports")
+    exec_type = models.CharField(max_length=16, choices=ExecType.choices)
+    order_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    client_order_id = models.CharField(max_length=64)
+    orig_client_order_id = models.CharField(max_length=64, blank=True)
+    order_quantity = models.PositiveBigIntegerField()
+    limit_price = models.DecimalField(null=True, blank=True, **PRICE)
+    last_quantity = models.PositiveBigIntegerField(default=0)
+    last_price = models.DecimalField(null=True, blank=True, **PRICE)
+    last_market = models.CharField(max_length=16, blank=True, help_text="The venue, or INTERNAL for a cross")
+    cum_quantity = models.PositiveBigIntegerField()
+    leaves_quantity = models.PositiveBigIntegerField()
+    average_price = models.DecimalField(null=True, blank=True, **PRICE)
+    text = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["order", "id"])]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} {self.exec_type} of order {self.order_id}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),
     path("orders/uploads/<int:upload_id>/", apis.UploadDetailApi.as_view(), name="upload"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
+    path("orders/<int:order_id>/reports/", apis.OrderReportsApi.as_view(), name="order-reports"),
     path("orders/<int:order_id>/cancel/", execution_apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("orders/<int:order_id>/replace/", execution_apis.OrderReplaceApi.as_view(), name="order-replace"),
     path("orders/replace/bulk/", execution_apis.BulkReplaceApi.as_view(), name="orders-replace-bulk"),

@@ -9,6 +9,7 @@ from ..domain.allocation import Demand, Supply, allocate_fills
 from ..domain.lifecycle import after_fill
 from ..locks import working_orders_lock
 from ..models import Allocation, Order, ParentOrder
+from ..reports import ExecType, execution_report, execution_reports_add
 
 
 def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order]:
@@ -25,7 +26,7 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
         [Demand(o.pk, o.remaining_quantity) for o in orders],
         parent.instrument.lot_size,
     )
-    allocations = []
+    allocations, reports = [], []
     for fill_id, order_id, quantity in rows:
         fill = fill_by_id[fill_id]
         order = by_id[order_id]
@@ -34,7 +35,21 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
         allocations.append(
             Allocation(order=order, parent=parent, fill=fill, quantity=quantity, price=fill.price, venue=fill.venue)
         )
+        # A fill report per allocation, with the order as it stands after it.
+        status = after_fill(order.status, remaining=order.remaining_quantity, cancelled=order.cancelled_quantity)
+        reports.append(
+            execution_report(
+                order,
+                ExecType.TRADE,
+                status=status,
+                last_quantity=quantity,
+                last_price=fill.price,
+                last_market=fill.venue,
+                average_price=order.average_price,
+            )
+        )
     Allocation.objects.bulk_create(allocations, batch_size=1000)
+    execution_reports_add(reports)
     changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
     for order in changed:
         order.status = after_fill(order.status, remaining=order.remaining_quantity, cancelled=order.cancelled_quantity)

@@ -23,6 +23,7 @@ from ..domain.lifecycle import OrderEvent, order_transition
 from ..domain.risk import risk_check
 from ..locks import accounts_lock
 from ..models import Account, AuditEvent, Instrument, Order, OrderStatus, Upload
+from ..reports import ExecType, execution_reports_add
 from ..selectors import risk_limits_for, risk_usage
 
 KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
@@ -201,6 +202,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
     fresh: dict[tuple, tuple[str, str, str]] = {}  # (account id, client id) -> (status, reason, check)
+    fresh_requests: dict[tuple, OrderRequest] = {}
     for request in requests:
         account_id = accounts[request.account].pk
         key = (account_id, request.client_order_id)
@@ -216,6 +218,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             usage[account_id].orders_last_minute += 1
         status = order_transition(OrderStatus.NEW, OrderEvent.REJECTED if reason else OrderEvent.ACCEPTED)
         fresh[key] = (status, reason, check)
+        fresh_requests[key] = request
         rows.append(
             (
                 account_id,
@@ -263,6 +266,26 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             )
             for key, (status, reason, check) in fresh.items()
         ),
+    )
+    execution_reports_add(
+        (
+            ids[key],
+            ExecType.REJECTED if reason else ExecType.NEW,
+            status,
+            key[1],
+            "",
+            fresh_requests[key].quantity,
+            fresh_requests[key].limit_price,
+            0,
+            None,
+            "",
+            0,
+            0 if reason else fresh_requests[key].quantity,
+            None,
+            reason,
+            now,
+        )
+        for key, (status, reason, _) in fresh.items()
     )
     results = []
     first_terms: dict[tuple, tuple] = {}  # terms of each new order, as its first row gave them

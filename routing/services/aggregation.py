@@ -17,7 +17,7 @@ from orders.domain.aggregation import OrderGroup, PendingOrder, plan_window
 from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import OrderEvent, after_fill, order_transition
 from orders.domain.urgency import URGENCY_TERMS, most_urgent
-from orders.domain.values import Side
+from orders.domain.values import Side, average_price
 from orders.models import (
     PARENT_LIVE_STATUSES,
     Allocation,
@@ -29,6 +29,7 @@ from orders.models import (
     ParentOrder,
     ParentStatus,
 )
+from orders.reports import ExecType, execution_reports_add
 from smarttrading import bulk_sql, streams
 
 from ..locks import parents_lock, pending_orders_lock
@@ -54,7 +55,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         .annotate(leaves=F("quantity") - F("filled_quantity") - F("cancelled_quantity"))
         .values_list(
             *("id", "instrument_id", "side", "strategy", "limit_price", "leaves", "urgency", "account__owner_id"),
-            *("instructions", "filled_quantity", "filled_notional"),
+            *("instructions", "filled_quantity", "filled_notional", "client_order_id", "quantity"),
         )
     )
     if not pending:
@@ -119,6 +120,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
     parents: list[ParentOrder] = []
     allocations: list[tuple] = []
     crossed_orders: list[tuple] = []
+    reports: list[tuple] = []  # a fill report per crossed order
     working_ids: dict[int, list[int]] = defaultdict(list)  # parent id -> orders not crossed
     rejoined_ids: dict[int, list[int]] = defaultdict(list)  # of those, orders with fills from an old parent
     for group in plan.groups:
@@ -139,6 +141,14 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
             status = after_fill(OrderStatus.PENDING_AGGREGATION, remaining=leaves - shares, cancelled=0)
             notional = shares * group_cross.price
             crossed_orders.append((parent.pk, prior_filled + shares, prior_notional + notional, status, now, order_id))
+            cum = prior_filled + shares
+            reports.append(
+                (
+                    *(order_id, ExecType.TRADE, status, row_of[order_id][11], "", row_of[order_id][12]),
+                    *(row_of[order_id][4], shares, group_cross.price, INTERNAL, cum, leaves - shares),
+                    *(average_price(prior_notional + notional, cum), "", now),
+                )
+            )
             allocations.append((order_id, parent.pk, group_cross.pk, shares, group_cross.price, INTERNAL, now))
             order_audit.append(  # one transition: aggregated into the parent and (partly) filled by the cross
                 (
@@ -185,6 +195,7 @@ def aggregation_window_run(*, actor: str) -> list[ParentOrder]:
         ("order", "parent", "cross", "quantity", "price", "venue", "created_at"),
         allocations,
     )
+    execution_reports_add(reports)
     AuditEvent.objects.bulk_create(audit)
     bulk_sql.insert_rows(AuditEvent, ("kind", "actor", "at", "sim_time", "order", "parent", "detail"), order_audit)
 

@@ -12,6 +12,7 @@ from orders.broadcasts import orders_publish
 from orders.domain.lifecycle import OrderEvent, TransitionRefused, order_transition
 from orders.locks import order_lock
 from orders.models import PARENT_LIVE_STATUSES, Order
+from orders.reports import ExecType, execution_report, execution_reports_add
 
 from ..locks import parent_lock
 from .releases import pending_releases
@@ -61,6 +62,7 @@ def _order_cancel(*, order_id: int, cancelled_by) -> Order:
         raise ValidationError({"status": f"its parent is {parent.status.lower()}: nothing is left to cancel"})
     order.cancel_requested_at = timezone.now()
     order.save(update_fields=["status", "cancel_requested_at", "updated_at"])
+    execution_reports_add([execution_report(order, ExecType.PENDING_CANCEL)])
     audit_event(
         "order.cancel_requested",
         actor,
@@ -88,6 +90,7 @@ def _order_cancel_pending(order: Order, actor: str) -> Order:
     order.cancelled_quantity += unfilled
     order.cancel_requested_at = timezone.now()
     order.save(update_fields=["status", "cancelled_quantity", "cancel_requested_at", "updated_at"])
+    execution_reports_add([execution_report(order, ExecType.CANCELED, text="cancelled by trader")])
     transition = [was, order.status]
     audit_event(
         "order.cancelled", actor, order=order, unfilled=unfilled, transition=transition, reason="cancelled by trader"

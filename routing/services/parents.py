@@ -19,6 +19,7 @@ from orders.models import (
     ParentOrder,
     ParentStatus,
 )
+from orders.reports import ExecType, execution_report, execution_reports_add
 
 from ..market.clock import EXCHANGE_TZ, to_datetime
 from ..market.simulator import MarketSimulator
@@ -101,6 +102,8 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
         )
     Order.objects.bulk_update(open_orders, ["status", "cancelled_quantity", "updated_at"])
     AuditEvent.objects.bulk_create(audit)
+    exec_type = ExecType.EXPIRED if status == ParentStatus.EXPIRED else ExecType.CANCELED
+    execution_reports_add(execution_report(order, exec_type, text=reason) for order in open_orders)
     amendments_overtaken(parent_ids=[parent.pk])
     orders_publish(open_orders)
 
@@ -131,11 +134,17 @@ def parent_resumed(parent: ParentOrder, now, close, *, end=None) -> dict:
 def amendments_overtaken(*, parent_ids) -> None:
     """Pending amends of orders that ended another way first (filled, expired, cancelled with
     their parent) are closed as overtaken, with the order's end as the reason."""
-    stale = Amendment.objects.filter(
-        status=Amendment.Status.PENDING, order__parent__in=list(parent_ids), order__status__in=FINISHED
-    ).select_related("order")
+    stale = list(
+        Amendment.objects.filter(
+            status=Amendment.Status.PENDING, order__parent__in=list(parent_ids), order__status__in=FINISHED
+        ).select_related("order")
+    )
     for amendment in stale:
         amendment.status = Amendment.Status.OVERTAKEN
         amendment.done_at = timezone.now()
         amendment.reason = f"the order was {amendment.order.status.lower()} before the amend applied"
         amendment.save(update_fields=["status", "done_at", "reason"])
+    execution_reports_add(
+        execution_report(a.order, ExecType.REPLACE_REFUSED, text=a.reason, orig_client_order_id=a.orig_client_order_id)
+        for a in stale
+    )

@@ -15,6 +15,7 @@ from orders.audit import audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.lifecycle import OrderEvent, after_replace, order_transition
 from orders.models import Amendment, AuditEvent, Order, OrderStatus, ParentOrder
+from orders.reports import ExecType, execution_report, execution_reports_add
 
 from .parents import ENGINE
 
@@ -40,7 +41,7 @@ def pending_releases(parent: ParentOrder, *, open_children: int, actor: str = EN
         )
     }
     releasable = max(0, parent.quantity - parent.filled_quantity - open_children)
-    changed, audit, withheld = [], [], 0
+    changed, audit, reports, withheld = [], [], [], 0
     for order in pending:
         amendment = amendments.get(order.pk)
         if order.status == OrderStatus.PENDING_CANCEL:
@@ -59,11 +60,13 @@ def pending_releases(parent: ParentOrder, *, open_children: int, actor: str = EN
             still_out = order.remaining_quantity
             if not still_out:
                 audit.append(_cancelled(order, parent, actor))
+                reports.append(execution_report(order, ExecType.CANCELED, text=audit[-1].detail["reason"]))
                 changed.append(order)
         else:
             still_out = order.remaining_quantity - keep
             if not still_out:
                 audit.append(_replaced(order, amendment, parent, actor))
+                reports.append(_replace_report(order, amendment))
                 changed.append(order)
         withheld += still_out
     if changed:
@@ -72,8 +75,16 @@ def pending_releases(parent: ParentOrder, *, open_children: int, actor: str = EN
         Order.objects.bulk_update(changed, [*fields, "urgency", "instructions", "updated_at"])
         parent.save(update_fields=["quantity", "updated_at"])
         AuditEvent.objects.bulk_create(audit)
+        execution_reports_add(reports)
         orders_publish(changed)
     return withheld
+
+
+def _replace_report(order: Order, amendment: Amendment) -> tuple:
+    if amendment.status == Amendment.Status.OVERTAKEN:
+        return execution_report(order, ExecType.REPLACE_REFUSED, text=amendment.reason)
+    orig = amendment.orig_client_order_id
+    return execution_report(order, ExecType.REPLACED, orig_client_order_id=orig)
 
 
 def _cancelled(order: Order, parent: ParentOrder, actor: str) -> AuditEvent:

@@ -25,6 +25,7 @@ from orders.domain.lifecycle import OrderEvent, TransitionRefused, order_transit
 from orders.domain.risk import risk_check
 from orders.locks import order_lock
 from orders.models import PARENT_LIVE_STATUSES, Amendment, Order
+from orders.reports import ExecType, execution_report, execution_reports_add
 from orders.selectors import risk_limits_for, risk_usage
 from orders.services.intake import intake_context, intake_market, intake_parse
 
@@ -120,6 +121,9 @@ def _order_replace(*, order_id, requested_by, client_order_id, source, changes, 
     else:
         order.status = status
         order.save(update_fields=["status", "updated_at"])
+        execution_reports_add(
+            [execution_report(order, ExecType.PENDING_REPLACE, orig_client_order_id=order.client_order_id)]
+        )
         audit_event(
             "order.replace_requested",
             actor,
@@ -236,6 +240,7 @@ def _apply_now(order: Order, parent, amendment: Amendment, status: str, actor: s
     amendment.status = Amendment.Status.APPLIED
     amendment.done_at = timezone.now()
     amendment.save(update_fields=["status", "done_at"])
+    execution_reports_add([execution_report(order, ExecType.REPLACED, orig_client_order_id=orig)])
     audit_event(
         "order.replaced",
         actor,

@@ -13,12 +13,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from orders.models import Allocation, Amendment, Order, OrderStatus, ParentOrder, Source
+from orders.models import Allocation, Amendment, ExecutionReport, Order, OrderStatus, ParentOrder, Source
 from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.selectors import parent_reconciliation
@@ -168,6 +168,28 @@ class DeskDay(RuleBasedStateMachine):
         allocated_to = dict(Allocation.objects.values("order").annotate(q=Sum("quantity")).values_list("order", "q"))
         for pk, filled in Order.objects.values_list("pk", "filled_quantity"):
             assert filled == allocated_to.get(pk, 0)  # an order moved by an amend has fills in two parents
+
+    @invariant()
+    def execution_reports_tell_each_order_its_whole_story(self):
+        """What a FIX client would reconcile from: the first report acknowledges, the fill
+        reports add up to the filled quantity, the last one has the order's status and figures."""
+        reports: dict[int, list] = {}
+        for row in ExecutionReport.objects.order_by("id").values_list(
+            "order", "exec_type", "order_status", "last_quantity", "cum_quantity", "leaves_quantity"
+        ):
+            reports.setdefault(row[0], []).append(row[1:])
+        for pk, status, filled, leaves in Order.objects.annotate(
+            leaves=F("quantity") - F("filled_quantity") - F("cancelled_quantity")
+        ).values_list("pk", "status", "filled_quantity", "leaves"):
+            story = reports[pk]
+            assert story[0][0] in ("NEW", "REJECTED")
+            assert sum(r[2] for r in story if r[0] == "TRADE") == filled
+            last = story[-1]
+            assert last[3] == filled
+            if status in ("FILLED", "CANCELLED", "EXPIRED", "REJECTED"):
+                assert (last[1], last[4]) == (status, 0)
+            elif status in ("PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"):
+                assert last[4] == leaves
 
     @invariant()
     def an_order_has_a_pending_amend_exactly_while_pending_replace(self):

@@ -263,9 +263,10 @@ def test_on_a_real_worker_amends_up_and_down_while_working_complete_and_reconcil
         open_child = ChildOrder.objects.filter(parent=parent, status__in=("SENT", "LIVE"))
         wait_until(open_child.exists, 60, "a child order out at a venue")
 
-        # when: one order is cut to 4,000 and the other raised to 3,000, while the worker steps
+        # when: one order is cut to 5,000 more than it has, the other raised to 3,000, while the worker steps
+        target = Order.objects.get(pk=down.pk).filled_quantity + 5_000
         cut = order_replace(
-            order_id=down.pk, requested_by=trader, client_order_id="W-DOWN.1", source=Source.API, quantity=4_000
+            order_id=down.pk, requested_by=trader, client_order_id="W-DOWN.1", source=Source.API, quantity=target
         )
         raised = order_replace(
             order_id=up.pk, requested_by=trader, client_order_id="W-UP.1", source=Source.API, quantity=3_000
@@ -283,6 +284,33 @@ def test_on_a_real_worker_amends_up_and_down_while_working_complete_and_reconcil
     cut.refresh_from_db()
     assert (up.status, up.quantity, up.filled_quantity) == (OrderStatus.FILLED, 3_000, 3_000)
     assert down.status == OrderStatus.FILLED and down.filled_quantity == down.quantity
-    assert down.quantity == 4_000 if cut.status == Amendment.Status.APPLIED else down.quantity > 4_000
+    assert down.quantity == target if cut.status == Amendment.Status.APPLIED else down.quantity > target
     assert MarketSession.objects.get(instrument__symbol="XOM").failures == 0
     assert_reconciled()
+
+
+def test_an_orders_execution_reports_tell_its_story_from_ack_to_fill(demo, trader1):
+    # given: an order acknowledged, amended up while working, and filled
+    order = enter("R-1", 1_000)
+    (parent,) = aggregation_window_run(actor="test")
+    session = step(xom_session())
+    trader1.post(f"/api/v1/orders/{order.pk}/replace/", {"client_order_id": "R-1.1", "quantity": 2_000}, format="json")
+    run_until_done(session, [parent.pk])
+
+    # when
+    reports = trader1.get(f"/api/v1/orders/{order.pk}/reports/").json()
+
+    # then: New, the fills, the replace and the fills after it, each with running figures
+    kinds = [r["exec_type"] for r in reports]
+    assert kinds[0] == "NEW" and reports[0]["leaves_quantity"] == 1_000 and reports[0]["client_order_id"] == "R-1"
+    replaced = kinds.index("REPLACED")
+    assert reports[replaced]["orig_client_order_id"] == "R-1" and reports[replaced]["order_quantity"] == 2_000
+    trades = [r for r in reports if r["exec_type"] == "TRADE"]
+    assert sum(r["last_quantity"] for r in trades) == 2_000
+    cums = [r["cum_quantity"] for r in trades]
+    assert cums == sorted(cums) and cums[-1] == 2_000
+    for r in trades:
+        assert r["cum_quantity"] + r["leaves_quantity"] == r["order_quantity"]
+        assert r["last_market"] in ("NYSE", "NASDAQ", "BATS", "DARKX", "DARKY")
+    assert (reports[-1]["order_status"], reports[-1]["leaves_quantity"]) == ("FILLED", 0)
+    assert len({r["exec_id"] for r in reports}) == len(reports)
