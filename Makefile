@@ -9,7 +9,7 @@ export SMARTTRADING_VAR_DIR ?= $(CURDIR)/var
 export SMARTTRADING_PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test test-postgres bench bench-smoke soak lint setup browser clean
+.PHONY: run test test-postgres bench bench-smoke fix-acceptance soak lint setup browser clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py demo_setup
+	$(PY) manage.py fix_demo_setup
 
 run: setup
 	@echo ""
@@ -35,8 +36,10 @@ run: setup
 	@echo "    supervisor1       -> /execution/  live execution panels"
 	@echo "    analyst1          -> /tca/        transaction cost analysis"
 	@echo "  API docs: http://127.0.0.1:$(SMARTTRADING_PORT)/api/docs/   Stop: Ctrl-C"
+	@echo "  FIX 4.4: 127.0.0.1:$${SMARTTRADING_FIX_PORT:-9878}, SenderCompID=OMS1 TargetCompID=SMARTTRADING (orders),"
+	@echo "           SenderCompID=DROPCOPY1 TargetCompID=SMARTTRADING (drop copy)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker reports beat web,)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker reports beat web fix,)
 
 browser:
 	@bash scripts/ensure-chromium
@@ -59,6 +62,10 @@ bench: $(VENV)/.dev
 # Every group at a small size (about two minutes): fails on an exception or a broken invariant, never on a time.
 bench-smoke: $(VENV)/.dev
 	BENCH_SMOKE=1 SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
+
+# QuickFIX's acceptance scripts (fix44 and fix42) against the FIX gateway's acceptance profile.
+fix-acceptance: $(VENV)/.runtime
+	bash scripts/fix-acceptance
 
 # The order lifecycle's stateful property test at length (SOAK_SEQUENCES random desk days).
 soak: $(VENV)/.dev

@@ -466,7 +466,7 @@ class ExecutionReport(models.Model):
         REJECTED = "REJECTED"
         EXPIRED = "EXPIRED"
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reports")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reports")
     exec_type = models.CharField(max_length=16, choices=ExecType.choices)
     order_status = models.CharField(max_length=20, choices=OrderStatus.choices)
     client_order_id = models.CharField(max_length=64)

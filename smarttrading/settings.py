@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "orders",
     "routing",
     "tca",
+    "gateway",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
 # execution app builds on the orders app: orders imports nothing from it.
 INTAKE_MARKET = "routing.selectors.intake_market"
 INTAKE_VENUES = "routing.selectors.intake_venues"  # the venue codes an order may exclude
+# The FIX gateway (``manage.py fix_gateway``, the Procfile's ``fix``): its loopback port, and
+# QuickFIX's acceptance-test sessions (ISLD/TW44, ISLD/TW42, echo application) when set.
+FIX_PORT = int(os.environ.get("SMARTTRADING_FIX_PORT", "9878"))
+FIX_ACCEPTANCE = os.environ.get("SMARTTRADING_FIX_ACCEPTANCE") == "1"
 # Pre-trade risk limits for accounts without their own (orders.models.RiskLimits); None is off.
 # The collar rejects a limit further than this from the instrument's reference price.
 PRICE_COLLAR_PCT = Decimal(os.environ.get("SMARTTRADING_PRICE_COLLAR_PCT", "20"))

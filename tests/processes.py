@@ -64,3 +64,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def start_fix_gateway(log, *, port: int, var_dir: Path, **extra_env: str) -> subprocess.Popen:
+    """The FIX gateway process (``manage.py fix_gateway``) on ``port``, its store under ``var_dir``."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "fix_gateway"],
+        cwd=ROOT,
+        env=process_env(SMARTTRADING_FIX_PORT=str(port), SMARTTRADING_VAR_DIR=str(var_dir), **extra_env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )

@@ -1,0 +1,82 @@
+"""The engine's configuration, written from the environment and the database at start-up:
+QuickFIX reads a settings file, so the gateway writes one under ``var/fix/`` and never needs
+editing. The data dictionaries are QuickFIX's own, FIX.4.2's extended with the strategy
+tags FIX.4.4 already has on NewOrderSingle and OrderCancelReplaceRequest."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+
+STRATEGY_FIELDS = (
+    ("847", "TargetStrategy", "INT"),
+    ("848", "TargetStrategyParameters", "STRING"),
+    ("849", "ParticipationRate", "PERCENTAGE"),
+)
+
+
+def spec_dir() -> Path:
+    """QuickFIX's dictionaries as the wheel installs them."""
+    return Path(sys.prefix) / "share" / "quickfix"
+
+
+def dictionary(begin_string: str, out_dir: Path) -> Path:
+    """The session's data dictionary: the standard one, with the strategy tags on D and G."""
+    name = "FIX" + begin_string.removeprefix("FIX.").replace(".", "")
+    tree = ET.parse(spec_dir() / f"{name}.xml")
+    root = tree.getroot()
+    fields = root.find("fields")
+    known = {f.get("number") for f in fields}
+    for number, field_name, kind in STRATEGY_FIELDS:
+        if number not in known:
+            ET.SubElement(fields, "field", number=number, name=field_name, type=kind)
+    for message in root.find("messages"):
+        if message.get("msgtype") in ("D", "G"):
+            present = {f.get("name") for f in message.iter("field")}
+            for _, field_name, _ in STRATEGY_FIELDS:
+                if field_name not in present:
+                    ET.SubElement(message, "field", name=field_name, required="N")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}-smarttrading.xml"
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    return path
+
+
+def settings_text(*, port: int, var_dir: Path, sessions: Iterable[dict]) -> str:
+    """QuickFIX settings: one acceptor on loopback, a [SESSION] per counterparty.
+
+    ``sessions``: dicts with begin_string, sender_comp_id, target_comp_id, reset_on_logon.
+    """
+    store, log, spec = var_dir / "store", var_dir / "log", var_dir / "spec"
+    for folder in (store, log):
+        folder.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "[DEFAULT]",
+        "ConnectionType=acceptor",
+        f"SocketAcceptPort={port}",
+        "SocketAcceptHost=127.0.0.1",
+        "SocketReuseAddress=Y",
+        "StartTime=00:00:00",
+        "EndTime=00:00:00",
+        f"FileStorePath={store}",
+        f"FileLogPath={log}",
+        "UseDataDictionary=Y",
+        "ValidateUserDefinedFields=Y",
+        "CheckLatency=Y",
+        "MaxLatency=120",
+        "TimestampPrecision=3",
+        "",
+    ]
+    for session in sessions:
+        lines += [
+            "[SESSION]",
+            f"BeginString={session['begin_string']}",
+            f"SenderCompID={session['sender_comp_id']}",
+            f"TargetCompID={session['target_comp_id']}",
+            f"ResetOnLogon={'Y' if session['reset_on_logon'] else 'N'}",
+            f"DataDictionary={dictionary(session['begin_string'], spec)}",
+            "",
+        ]
+    return "\n".join(lines)

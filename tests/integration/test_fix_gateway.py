@@ -1,0 +1,227 @@
+"""The FIX gateway with a real peer: a QuickFIX initiator in this process plays the OMS (and a
+drop copy) over loopback against the gateway process, while this process steps the market.
+
+An order comes in as NewOrderSingle, is acknowledged, fills, is amended (size up and a new
+limit) and cancelled over FIX; the gateway is killed mid-flow and restarted; the OMS gets
+every execution report exactly once and reconciles every fill from them alone.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from bench.stack import free_port
+from gateway.config import spec_dir
+from gateway.models import FixMessage, FixSession
+from gateway.translate import SOH, parse
+from orders.models import Order, OrderStatus
+from routing.models import MarketSession
+from routing.services.aggregation import aggregation_window_run
+from routing.services.steps import session_advance
+from tests.processes import start_fix_gateway, stop
+
+quickfix = pytest.importorskip("quickfix")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Peer(quickfix.Application):
+    """The OMS side: everything it receives, in order, as field lists."""
+
+    def __init__(self):
+        super().__init__()
+        self.received: queue.Queue = queue.Queue()
+        self.logged_on = threading.Event()
+
+    def onCreate(self, session_id):
+        pass
+
+    def onLogon(self, session_id):
+        self.logged_on.set()
+
+    def onLogout(self, session_id):
+        self.logged_on.clear()
+
+    def toAdmin(self, message, session_id):
+        pass
+
+    def fromAdmin(self, message, session_id):
+        pass
+
+    def toApp(self, message, session_id):
+        pass
+
+    def fromApp(self, message, session_id):
+        self.received.put((session_id.getSenderCompID().getValue(), parse(message.toString())))
+
+
+def initiator(tmp: Path, port: int, *clients: str):
+    """A QuickFIX initiator for ``clients`` (SenderCompIDs) to the gateway on ``port``."""
+    spec = spec_dir() / "FIX44.xml"
+    lines = [
+        "[DEFAULT]",
+        "ConnectionType=initiator",
+        "SocketConnectHost=127.0.0.1",
+        f"SocketConnectPort={port}",
+        "ReconnectInterval=1",
+        "HeartBtInt=30",
+        "StartTime=00:00:00",
+        "EndTime=00:00:00",
+        f"FileStorePath={tmp / 'peer-store'}",
+        f"DataDictionary={spec}",
+        "UseDataDictionary=N",
+        "",
+    ]
+    for client in clients:
+        lines += ["[SESSION]", "BeginString=FIX.4.4", f"SenderCompID={client}", "TargetCompID=SMARTTRADING", ""]
+    (tmp / "peer.cfg").write_text("\n".join(lines))
+    settings = quickfix.SessionSettings(str(tmp / "peer.cfg"))
+    peer = Peer()
+    return peer, quickfix.SocketInitiator(peer, quickfix.FileStoreFactory(settings), settings)
+
+
+def send(peer: Peer, client: str, msg_type: str, fields: list[tuple[int, str]]) -> None:
+    message = quickfix.Message()
+    message.getHeader().setField(quickfix.MsgType(msg_type))
+    for tag, value in fields:
+        message.setField(tag, value)
+    quickfix.Session.sendToTarget(message, quickfix.SessionID("FIX.4.4", client, "SMARTTRADING"))
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
+
+
+def until(peer: Peer, seen: list, wanted, timeout_s: float = 30.0, step=None):
+    """Collect messages until one satisfies ``wanted``; ``step`` runs between waits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            client, fields = peer.received.get(timeout=0.1)
+        except queue.Empty:
+            if step:
+                step()
+            continue
+        seen.append((client, fields))
+        if wanted(client, dict(fields)):
+            return dict(fields)
+    raise AssertionError(f"timed out; last messages: {seen[-3:]}")
+
+
+def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo, redis_server, tmp_path):
+    call_command("fix_demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    port = free_port()
+    log = open(tmp_path / "gateway.log", "w")  # noqa: SIM115
+    gateway = start_fix_gateway(log, port=port, var_dir=tmp_path / "gw")
+    peer, engine = initiator(tmp_path, port, "OMS1", "DROPCOPY1")
+    engine.start()
+    seen: list = []
+    session_box: dict = {}
+
+    def step():
+        aggregation_window_run(actor="test")
+        session = session_box.get("xom") or MarketSession.objects.filter(instrument__symbol="XOM").first()
+        if session is None:
+            return
+        session_box["xom"] = session
+        session.refresh_from_db()
+        if session.status == MarketSession.Status.RUNNING:
+            session_advance(session_id=session.pk, step_no=session.step_no)
+
+    try:
+        assert peer.logged_on.wait(30), (tmp_path / "gateway.log").read_text()
+        time.sleep(0.5)  # both sessions
+
+        # when: a NewOrderSingle for 20,000 XOM, IS, HIGH urgency
+        send(
+            peer,
+            "OMS1",
+            "D",
+            [
+                (11, "OMS-1"),
+                (1, "T1-GROWTH"),
+                (21, "1"),
+                (55, "XOM"),
+                (54, "1"),
+                (60, now()),
+                (38, "20000"),
+                (40, "1"),
+                (59, "0"),
+                (847, "3"),
+                (848, "Urgency=HIGH"),
+            ],
+        )
+
+        # then: acknowledged as New, on the OMS session
+        ack = until(peer, seen, lambda c, f: c == "OMS1" and f.get(35) == "8")
+        assert (ack[150], ack[39], ack[11], ack[151], ack[14]) == ("0", "0", "OMS-1", "20000", "0")
+
+        # and fills arrive as the market steps
+        until(peer, seen, lambda c, f: c == "OMS1" and f.get(150) == "F", step=step)
+
+        # when: the gateway is killed mid-flow and restarted while fills keep coming
+        gateway.kill()
+        gateway.wait()
+        for _ in range(5):
+            step()
+        gateway = start_fix_gateway(log, port=port, var_dir=tmp_path / "gw")
+        assert peer.logged_on.wait(30)
+
+        # and the OMS sizes up to 30,000 with a limit (a new parent), then cancels
+        order = Order.objects.get(client_order_id="OMS-1")
+        limit = f"{order.instrument.reference_price * 11 / 10:.2f}"
+        send(
+            peer,
+            "OMS1",
+            "G",
+            [
+                (11, "OMS-1.1"),
+                (41, "OMS-1"),
+                (1, "T1-GROWTH"),
+                (21, "1"),
+                (55, "XOM"),
+                (54, "1"),
+                (60, now()),
+                (38, "30000"),
+                (40, "2"),
+                (44, limit),
+            ],
+        )
+        until(peer, seen, lambda c, f: c == "OMS1" and f.get(150) == "5", step=step, timeout_s=60)
+        send(
+            peer, "OMS1", "F", [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())]
+        )
+        done = until(peer, seen, lambda c, f: c == "OMS1" and f.get(39) in ("4", "2"), step=step, timeout_s=90)
+        time.sleep(1.0)
+        while not peer.received.empty():
+            seen.append(peer.received.get())
+    finally:
+        engine.stop()
+        stop([gateway])
+        log.close()
+
+    # then: every report came once, and the fills alone give the order's figures
+    order.refresh_from_db()
+    oms = [dict(f) for c, f in seen if c == "OMS1" and dict(f).get(35) == "8"]
+    exec_ids = [r[17] for r in oms]
+    assert len(exec_ids) == len(set(exec_ids)), "a report arrived twice"
+    fills = [r for r in oms if r[150] == "F"]
+    assert sum(int(r[32]) for r in fills) == order.filled_quantity
+    assert int(fills[-1][14]) == order.filled_quantity
+    assert done[39] == ("4" if order.status == OrderStatus.CANCELLED else "2")
+    kinds = [r[150] for r in oms]
+    assert kinds[0] == "0" and "E" in kinds and "5" in kinds
+    # the drop copy got a copy of each of them
+    copies = [dict(f) for c, f in seen if c == "DROPCOPY1" and dict(f).get(35) == "8"]
+    assert {r[17] for r in copies} >= set(exec_ids) and all(r[797] == "Y" for r in copies)
+    # and the order's audit shows the FIX messages that made and changed it
+    inbound = FixMessage.objects.filter(order=order, direction="IN").values_list("msg_type", flat=True)
+    assert list(inbound) == ["D", "G", "F"]
+    assert FixSession.objects.get(name="OMS1").next_target_seq > 1
+    assert SOH not in FixMessage.objects.filter(order=order).first().raw
