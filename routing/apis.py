@@ -7,10 +7,13 @@ and bars and changes nothing.
 
 from __future__ import annotations
 
+import csv
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -26,7 +29,15 @@ from orders.selectors import order_list
 
 from .models import ChildOrder, Fill, KillSwitch, MarketSession
 from .payloads import session_payload
-from .selectors import market_bars, market_quote, parent_audit_for, parent_list, session_list
+from .selectors import (
+    ALLOCATION_FILE_COLUMNS,
+    allocations_for_booking,
+    market_bars,
+    market_quote,
+    parent_audit_for,
+    parent_list,
+    session_list,
+)
 from .services.aggregation import aggregation_window_run
 from .services.cancels import order_cancel
 from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
@@ -313,6 +324,29 @@ class BulkReplaceApi(APIView):
                 continue
             results.append({"index": index, "status": amendment.status, "amendment": amendment, "errors": None})
         return Response(BulkReplaceResult(results, many=True).data)
+
+
+class AllocationsFileQuery(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Booking date (local); today by default")
+
+
+class AllocationsFileApi(APIView):
+    """The end-of-day allocations file the back office books from: per order, its shares,
+    average price, fees and venues. The drop copy's fills add up to it."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(parameters=[AllocationsFileQuery], responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        query = AllocationsFileQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or timezone.localdate()
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="allocations-{day.isoformat()}.csv"'
+        writer = csv.DictWriter(response, fieldnames=ALLOCATION_FILE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(allocations_for_booking(day=day))
+        return response
 
 
 class _ParentControlApi(APIView):

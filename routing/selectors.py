@@ -350,3 +350,52 @@ def market_bars(*, instrument, start=None, end=None, bar_seconds: int = 60) -> d
 
 def _price_or_none(value: Decimal | None) -> str | None:
     return None if value is None else str(quantize_price(value))
+
+
+ALLOCATION_FILE_COLUMNS = (
+    "booking_date", "account", "order_id", "client_order_id", "instrument", "side",
+    "quantity", "average_price", "fees", "venues",
+)  # fmt: skip
+
+
+def allocations_for_booking(*, day) -> list[dict]:
+    """What the back office books for ``day`` (allocations made that day, local time): one row
+    per order and account, its shares, average price, its share of the fills' fees (internal
+    crosses pay none) and shares per venue."""
+    rows: dict[int, dict] = {}
+    allocations = (
+        Allocation.objects.filter(created_at__date=day)
+        .select_related("order__account", "order__instrument", "fill")
+        .order_by("order_id", "id")
+    )
+    for allocation in allocations:
+        order = allocation.order
+        row = rows.setdefault(
+            order.pk,
+            {
+                "booking_date": day.isoformat(),
+                "account": order.account.code,
+                "order_id": order.pk,
+                "client_order_id": order.client_order_id,
+                "instrument": order.instrument.symbol,
+                "side": order.side,
+                "quantity": 0,
+                "notional": Decimal(0),
+                "fees": Decimal(0),
+                "venues": {},
+            },
+        )
+        row["quantity"] += allocation.quantity
+        row["notional"] += allocation.quantity * allocation.price
+        if allocation.fill is not None:
+            row["fees"] += allocation.fill.fee * allocation.quantity / allocation.fill.quantity
+        row["venues"][allocation.venue] = row["venues"].get(allocation.venue, 0) + allocation.quantity
+    return [
+        {
+            **{k: v for k, v in row.items() if k != "notional"},
+            "average_price": quantize_price(row["notional"] / row["quantity"]),
+            "fees": row["fees"].quantize(Decimal("0.0001")),
+            "venues": ";".join(f"{venue}:{shares}" for venue, shares in sorted(row["venues"].items())),
+        }
+        for row in rows.values()
+    ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", execution_apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("orders/<int:order_id>/replace/", execution_apis.OrderReplaceApi.as_view(), name="order-replace"),
     path("orders/replace/bulk/", execution_apis.BulkReplaceApi.as_view(), name="orders-replace-bulk"),
+    path("allocations/eod.csv", execution_apis.AllocationsFileApi.as_view(), name="allocations-file"),
     path("parents/", execution_apis.ParentListApi.as_view(), name="parents"),
     path("parents/<int:parent_id>/", execution_apis.ParentDetailApi.as_view(), name="parent"),
     path("parents/<int:parent_id>/children/", execution_apis.ParentChildrenApi.as_view(), name="parent-children"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("execution/", include("routing.urls")),
     path("tca/", include("tca.urls")),
+    path("fix/", include("gateway.urls")),
     path("api/v1/", include(("smarttrading.api_urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

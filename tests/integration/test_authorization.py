@@ -74,6 +74,7 @@ PAGES = [
     ("GET", "/tca/parents/{p1}/", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/tca/parents/{p1}/report.csv", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/tca/reports/{job}/", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/fix/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/admin/", (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
 ]
 DENIED = 403  # session auth comes first, so the anonymous get 403, not 401
@@ -83,6 +84,9 @@ API = [
     ("GET", "/api/v1/orders/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/orders/{o1}/", (DENIED, 200, 404, 200, 200)),
     ("POST", "/api/v1/orders/{o1}/cancel/", (DENIED, None, 404, 403, 403)),
+    ("POST", "/api/v1/orders/{o1}/replace/", (DENIED, 400, 404, 403, 403)),  # 400: {} names no new id
+    ("POST", "/api/v1/orders/replace/bulk/", (DENIED, 400, 400, 403, 403)),
+    ("GET", "/api/v1/orders/{o1}/reports/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/orders/uploads/{u1}/", (DENIED, 200, 404, 200, 404)),
     ("GET", "/api/v1/parents/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/", (DENIED, 200, 404, 200, 200)),
@@ -92,6 +96,7 @@ API = [
     ("POST", "/api/v1/parents/{p2}/pause/", (DENIED, 403, 403, 200, 403)),
     ("GET", "/api/v1/kill-switch/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/sessions/", (DENIED, 403, 403, 200, 403)),
+    ("GET", "/api/v1/allocations/eod.csv", (DENIED, 403, 403, 200, 403)),
     ("POST", "/api/v1/sessions/{s1}/resume/", (DENIED, 403, 403, 409, 403)),  # 409: it is not faulted
     ("POST", "/api/v1/aggregate/", (DENIED, 403, 403, 201, 403)),
     ("GET", "/api/v1/accounts/T1-GROWTH/risk-limits/", (DENIED, 200, 404, 200, 404)),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bench.stack import free_port
 from gateway.config import spec_dir
@@ -23,6 +24,7 @@ from gateway.models import FixMessage, FixSession
 from gateway.translate import SOH, parse
 from orders.models import Order, OrderStatus
 from routing.models import MarketSession
+from routing.selectors import allocations_for_booking
 from routing.services.aggregation import aggregation_window_run
 from routing.services.steps import session_advance
 from tests.processes import start_fix_gateway, stop
@@ -224,4 +226,8 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
     inbound = FixMessage.objects.filter(order=order, direction="IN").values_list("msg_type", flat=True)
     assert list(inbound) == ["D", "G", "F"]
     assert FixSession.objects.get(name="OMS1").next_target_seq > 1
+    # and the drop copy's fills balance with the end-of-day allocations file
+    booked = {row["client_order_id"]: row for row in allocations_for_booking(day=timezone.localdate())}
+    copied = sum(int(r[32]) for r in copies if r[150] == "F" and r[37] == str(order.pk))
+    assert int(booked[order.client_order_id]["quantity"]) == copied == order.filled_quantity
     assert SOH not in FixMessage.objects.filter(order=order).first().raw
