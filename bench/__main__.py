@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.execution import execution_quality
 from bench.faults import fault_benchmarks
+from bench.fix import fix_benchmarks
 from bench.intake import intake_benchmarks
 from bench.load import load_benchmarks
 from bench.sessions import session_benchmarks
@@ -172,6 +173,7 @@ GROUPS = {
     "ws": ws_benchmarks,
     "load": load_benchmarks,
     "faults": fault_benchmarks,
+    "fix": fix_benchmarks,
     "execution": execution_quality_figures,
 }
 TARGETS = {
@@ -185,6 +187,8 @@ TARGETS = {
     "tca_day_1000_parents_s": 30.0,
     "ws_latency_p99_ms": 250.0,
     "load_p95_ms": 300.0,
+    "fix_orders_per_s": 2_000,
+    "fix_ack_p99_ms": 50.0,
     "session_2_worker_speedup_postgresql": 1.7,
 }
 

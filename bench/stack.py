@@ -125,6 +125,23 @@ def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
     )
 
 
+def start_fix_gateway(log, *, port: int, var_dir: Path) -> subprocess.Popen:
+    """The FIX gateway (``manage.py fix_gateway``) on the bench database."""
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "REDIS_URL": settings.REDIS_URL,
+        "SMARTTRADING_FIX_PORT": str(port),
+        "SMARTTRADING_VAR_DIR": str(var_dir),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "fix_gateway"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
 ASGI_APPLICATION = "smarttrading.asgi:application"
 
 

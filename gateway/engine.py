@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import quickfix as fix
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from . import config, services
@@ -54,12 +54,14 @@ class GatewayApplication(fix.Application):
         session = self.sessions.get(key)
         if session is not None:
             services.session_status_update(session_id=session.pk, logged_on=True, last_logon_at=timezone.now())
+            connection.close()  # the engine's threads give their connection back (PostgreSQL's pool)
         self.wake.set()
 
     def onLogout(self, session_id):
         session = self.sessions.get(session_id.toString())
         if session is not None:
             services.session_status_update(session_id=session.pk, logged_on=False)
+            connection.close()
 
     def toAdmin(self, message, session_id):
         pass
@@ -68,6 +70,7 @@ class GatewayApplication(fix.Application):
         session = self.sessions.get(session_id.toString())
         if session is not None:
             services.session_status_update(session_id=session.pk, last_message_at=timezone.now())
+            connection.close()
 
     def toApp(self, message, session_id):
         pass
@@ -81,7 +84,10 @@ class GatewayApplication(fix.Application):
             return
         if session.kind != FixSession.Kind.OMS or msg_type not in services.APPLICATION_TYPES:
             raise fix.UnsupportedMessageType()  # a drop copy is read-only: BusinessMessageReject
-        services.inbound_record(session_id=session.pk, raw=message.toString())
+        try:
+            services.inbound_record(session_id=session.pk, raw=message.toString())
+        finally:
+            connection.close()
         self.wake.set()
 
     def _echo(self, message, msg_type: str, key: str, session_id) -> None:
@@ -109,6 +115,7 @@ class Gateway:
     def __init__(self, *, port: int, var_dir: Path, sessions: list[FixSession]):
         self.sessions = {s.key: s for s in sessions}
         self.ids = {s.key: fix.SessionID(s.begin_string, s.sender_comp_id, s.target_comp_id) for s in sessions}
+        self.store_dir = var_dir / "store"
         settings_path = var_dir / "gateway.cfg"
         settings_path.write_text(
             config.settings_text(
@@ -135,14 +142,14 @@ class Gateway:
         self.status_due = 0.0
 
     def start(self) -> None:
-        self.acceptor.start()
-        for key, session in self.sessions.items():
-            engine = fix.Session.lookupSession(self.ids[key])
-            forgotten = services.deliveries_forget_unsent(
-                session=session, next_sender_seq=engine.getExpectedSenderNum()
+        for key, session in self.sessions.items():  # before the engine takes its store files
+            body = self.store_dir / f"{key.replace(':', '-').replace('->', '-')}.body"
+            forgotten = services.deliveries_reconcile(
+                session=session, store_body=body.read_bytes() if body.exists() else b""
             )
             if forgotten:
                 log.warning("%s: %d reports were not in the message store; they go out again", key, forgotten)
+        self.acceptor.start()
         self.pump.start()
 
     def stop(self) -> None:
@@ -163,37 +170,59 @@ class Gateway:
                 log.exception("FIX pump")
                 close_old_connections()
                 self.stopping.wait(1.0)
+            finally:
+                connection.close()
 
-    def _send(self, key: str, msg_type: str, fields, *, report=None, order_id=None) -> None:
+    def _send(self, key: str, outgoing: list[tuple[str, list, object, int | None]]) -> None:
+        """Record, send, confirm: ``(MsgType, fields, report or None, order id)`` each."""
+        if not outgoing:
+            return
         session = self.sessions[key]
-        message = _message(session.begin_string, msg_type, fields)
-        engine = fix.Session.lookupSession(self.ids[key])
-        services.outbound_record(
+        messages = [_message(session.begin_string, msg_type, fields) for msg_type, fields, _, _ in outgoing]
+        deliveries = services.outbound_record(
             session=session,
-            seq_num=engine.getExpectedSenderNum(),
-            msg_type=msg_type,
-            raw=message.toString(),
-            report=report,
-            order_id=order_id,
+            messages=[
+                (msg_type, message.toString(), report, order_id)
+                for message, (msg_type, _, report, order_id) in zip(messages, outgoing, strict=True)
+            ],
         )
-        fix.Session.sendToTarget(message, self.ids[key])
+        for message in messages:
+            fix.Session.sendToTarget(message, self.ids[key])
+        services.deliveries_confirm(deliveries)
 
     def _handle_inbound(self) -> None:
-        for message in services.inbound_pending():
+        """Stored messages in arrival order; a run of one session's orders goes in as one batch."""
+        run: list = []
+        for message in [*services.inbound_pending(), None]:
+            if run and (message is None or message.msg_type != "D" or message.session_id != run[0].session_id):
+                self._new_orders(run)
+                run = []
+            if message is None:
+                break
+            if message.msg_type == "D":
+                run.append(message)
+                continue
             replies = services.inbound_handle(message)
-            for msg_type, fields in replies:
-                self._send(message.session.key, msg_type, fields, order_id=message.order_id)
+            self._send(message.session.key, [(t, f, None, message.order_id) for t, f in replies])
+
+    def _new_orders(self, messages) -> None:
+        session = messages[0].session
+        replies = services.new_orders_handle(session, messages)
+        self._send(session.key, [(t, f, None, message.order_id) for message, (t, f) in replies])
 
     def _send_reports(self) -> None:
         for key, session in self.sessions.items():
             if session.kind == FixSession.Kind.ECHO or not fix.Session.lookupSession(self.ids[key]).isLoggedOn():
                 continue
             copy = session.kind == FixSession.Kind.DROP_COPY
-            for report in services.reports_due(session):
-                msg_type, fields = services.translate.execution_report(
-                    report, begin_string=session.begin_string, copy=copy
-                )
-                self._send(key, msg_type, fields, report=report, order_id=report.order_id)
+            while reports := services.reports_due(session):
+                outgoing = []
+                for report in reports:
+                    msg_type, fields = services.translate.execution_report(
+                        report, begin_string=session.begin_string, copy=copy
+                    )
+                    outgoing.append((msg_type, fields, report, report.order_id))
+                self._send(key, outgoing)
 
     def _status(self) -> None:
         if time.monotonic() < self.status_due:
@@ -201,6 +230,8 @@ class Gateway:
         self.status_due = time.monotonic() + STATUS_EVERY_S
         for key, session in self.sessions.items():
             engine = fix.Session.lookupSession(self.ids[key])
+            if session.kind != FixSession.Kind.ECHO:
+                services.reports_cursor_advance(session)
             services.session_status_update(
                 session_id=session.pk,
                 logged_on=engine.isLoggedOn(),

@@ -40,6 +40,9 @@ class FixSession(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True, help_text="Any message in, heartbeats included")
     next_sender_seq = models.PositiveIntegerField(default=1)
     next_target_seq = models.PositiveIntegerField(default=1)
+    report_cursor = models.PositiveBigIntegerField(
+        default=0, help_text="Every report of the session up to this id has gone out (see reports_cursor_advance)"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -92,13 +95,14 @@ class FixMessage(models.Model):
 
 
 class ReportDelivery(models.Model):
-    """An execution report handed to the engine for a session, with the sequence number it was
-    to go out under: at start-up the gateway forgets the deliveries its message store never
-    took (a crash between the two), so each report goes out once."""
+    """An execution report handed to the engine for a session, recorded before the send and
+    confirmed after it. A crash in between leaves it unconfirmed: at start-up the gateway
+    looks for the report in the engine's message store and forgets the delivery if it is not
+    there, so each report goes out once."""
 
     session = models.ForeignKey(FixSession, on_delete=models.CASCADE, related_name="deliveries")
     report = models.ForeignKey(ExecutionReport, on_delete=models.CASCADE, related_name="+")
-    seq_num = models.PositiveIntegerField()
+    confirmed = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,6 +4,8 @@ track which execution report went out on which session."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from orders.domain.lifecycle import FINISHED
 from orders.models import ExecutionReport, Order, Source
-from orders.services.intake import order_create
+from orders.services.intake import orders_submit
 from routing.services.cancels import order_cancel
 from routing.services.replaces import UNCHANGED, order_replace
 
@@ -48,16 +50,57 @@ def inbound_pending() -> list[FixMessage]:
 
 
 def inbound_handle(message: FixMessage) -> list[tuple[str, list]]:
-    """Act on one stored message; the replies to send now (rejects and status answers; the
-    execution reports of what it changed go out from the outbox)."""
+    """Act on one stored cancel, replace or status request; the replies to send now (rejects
+    and status answers; what it changed goes out from the outbox as execution reports)."""
     session = message.session
-    raw = message.raw.replace("|", translate.SOH)
-    fields = dict(reversed(translate.parse(raw)))
-    handler = {"D": _new_order, "F": _cancel, "G": _replace, "H": _status}[message.msg_type]
+    fields = _fields(message)
+    handler = {"F": _cancel, "G": _replace, "H": _status}[message.msg_type]
     with transaction.atomic():
         replies = handler(session, message, fields)
         message.state = FixMessage.State.DONE
         message.save(update_fields=["state", "order"])
+    return replies
+
+
+def _fields(message: FixMessage) -> dict[int, str]:
+    return dict(reversed(translate.parse(message.raw.replace("|", translate.SOH))))  # a repeated tag: the first
+
+
+@transaction.atomic
+def new_orders_handle(session: FixSession, messages: list[FixMessage]) -> list[tuple[FixMessage, tuple[str, list]]]:
+    """A run of stored NewOrderSingles of one session through intake as one batch (as an
+    upload is); the rejects to send now, each with the message it answers. The New (or
+    risk-Rejected) reports of the orders go out from the outbox."""
+    entitled = set(session.accounts.values_list("code", flat=True))
+    replies, rows, row_messages = [], [], []
+    for message in messages:
+        fields = _fields(message)
+        reject = _new_order_reject(session, message, fields)
+        account = fields.get(1, "")
+        try:
+            if account not in entitled:
+                raise Refused(f"account {account or '(none)'} may not be traded on this session")
+            terms = translate.order_terms(fields)
+        except Refused as refused:
+            replies.append((message, reject(str(refused))))
+            continue
+        rows.append({**terms, "client_order_id": fields.get(11, ""), "account": account})
+        row_messages.append((message, fields))
+    if rows:
+        submission = orders_submit(submitted_by=session.trader, rows=rows, source=Source.FIX, all_or_nothing=False)
+        for problem in submission.problems:
+            message, fields = row_messages[problem.index]
+            text = "; ".join(f"{e.column}: {e.reason}" for e in problem.errors)
+            replies.append((message, _new_order_reject(session, message, fields)(text)))
+        for index, accepted in submission.accepted:
+            message, fields = row_messages[index]
+            message.order_id = accepted.order_id
+            if not accepted.created and "|97=Y|" not in message.raw:  # a PossResend repeat is not a second order
+                text = f"duplicate ClOrdID {accepted.client_order_id}: it is order {accepted.order_id}"
+                replies.append((message, _new_order_reject(session, message, fields)(text)))
+    for message in messages:
+        message.state = FixMessage.State.DONE
+    FixMessage.objects.bulk_update(messages, ["state", "order"])
     return replies
 
 
@@ -72,38 +115,6 @@ def _session_order(session: FixSession, fields, tag: int) -> Order | None:
     if fields.get(1):
         query &= Q(account__code=fields[1])
     return Order.objects.filter(query).select_related("account", "instrument").first()
-
-
-def _new_order(session: FixSession, message: FixMessage, fields) -> list:
-    reject = _new_order_reject(session, message, fields)
-    try:
-        account = fields.get(1, "")
-        if not session.accounts.filter(code=account).exists():
-            raise Refused(f"account {account or '(none)'} may not be traded on this session")
-        terms = translate.order_terms(fields)
-        order, created = order_create(
-            submitted_by=session.trader,
-            account=account,
-            instrument=terms["instrument"],
-            side=terms["side"],
-            quantity=terms["quantity"],
-            client_order_id=fields.get(11, ""),
-            source=Source.FIX,
-            limit_price=terms["limit_price"],
-            strategy=terms["strategy"],
-            urgency=terms["urgency"],
-            instructions={k: terms.get(k) for k in INSTRUCTIONS},
-        )
-    except Refused as refused:
-        return [reject(str(refused))]
-    except ValidationError as invalid:
-        return [reject(_errors(invalid))]
-    message.order = order
-    if created:
-        return []  # its New (or Rejected) report is in the outbox
-    if message.raw.find("|97=Y|") >= 0:
-        return []  # a PossResend repeat of an order already taken: not a second order
-    return [reject(f"duplicate ClOrdID {order.client_order_id}: it is order {order.pk}")]
 
 
 def _new_order_reject(session: FixSession, message: FixMessage, fields):
@@ -203,16 +214,25 @@ def _status(session: FixSession, message: FixMessage, fields) -> list:
     return [translate.execution_report(view, begin_string=session.begin_string)]
 
 
-def reports_due(session: FixSession, limit: int = 200) -> list[ReportView]:
-    """The session's execution reports not handed to the engine yet, oldest first: an OMS
-    session's orders (those its NewOrderSingles created), or a drop copy's accounts'."""
+def _reports_of(session: FixSession, cursor: int):
+    """The session's reports past ``cursor``: an OMS session's orders (those its
+    NewOrderSingles created), or a drop copy's accounts'."""
+    reports = ExecutionReport.objects.filter(pk__gt=cursor)
     if session.kind == FixSession.Kind.OMS:
-        mine = FixMessage.objects.filter(session=session, msg_type="D", order__isnull=False).values("order")
-        reports = ExecutionReport.objects.filter(order__in=mine)
-    else:
-        reports = ExecutionReport.objects.filter(order__account__in=session.accounts.all())
-    sent = ReportDelivery.objects.filter(session=session).values("report")
-    rows = reports.exclude(pk__in=sent).select_related("order__account", "order__instrument").order_by("id")[:limit]
+        return reports.filter(order__fix_messages__session=session, order__fix_messages__msg_type="D").distinct()
+    return reports.filter(order__account__in=session.accounts.all())
+
+
+def reports_due(session: FixSession, limit: int = 200) -> list[ReportView]:
+    """The session's execution reports not handed to the engine yet, oldest first."""
+    cursor = FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk)
+    sent = ReportDelivery.objects.filter(session=session, report_id__gt=cursor).values("report")
+    rows = (
+        _reports_of(session, cursor)
+        .exclude(pk__in=sent)
+        .select_related("order__account", "order__instrument")
+        .order_by("id")[:limit]
+    )
     return [
         ReportView(
             exec_id=str(r.pk),
@@ -240,31 +260,66 @@ def reports_due(session: FixSession, limit: int = 200) -> list[ReportView]:
 
 
 @transaction.atomic
-def outbound_record(*, session: FixSession, seq_num: int, msg_type: str, raw: str, report: ReportView | None, order_id):
-    """Before the engine sends: the message and, for a report, its delivery."""
-    FixMessage.objects.create(
-        session=session,
-        direction=FixMessage.Direction.OUT,
-        msg_type=msg_type,
-        seq_num=seq_num,
-        cl_ord_id="" if report is None else report.client_order_id,
-        order_id=order_id,
-        raw=shown(raw),
+def outbound_record(
+    *, session: FixSession, messages: list[tuple[str, str, ReportView | None, int | None]]
+) -> list[int]:
+    """Before the engine sends: each message ``(type, raw, report, order id)`` and, for a
+    report, its delivery, unconfirmed; the deliveries' ids, to confirm once sent."""
+    FixMessage.objects.bulk_create(
+        FixMessage(
+            session=session,
+            direction=FixMessage.Direction.OUT,
+            msg_type=msg_type,
+            seq_num=0,
+            cl_ord_id="" if report is None else report.client_order_id,
+            order_id=order_id,
+            raw=shown(raw),
+        )
+        for msg_type, raw, report, order_id in messages
     )
-    if report is not None and report.exec_id.isdigit():
-        ReportDelivery.objects.create(session=session, report_id=int(report.exec_id), seq_num=seq_num)
+    deliveries = ReportDelivery.objects.bulk_create(
+        ReportDelivery(session=session, report_id=int(report.exec_id))
+        for _, _, report, _ in messages
+        if report is not None and report.exec_id.isdigit()
+    )
+    return [d.pk for d in deliveries]
 
 
-def deliveries_forget_unsent(*, session: FixSession, next_sender_seq: int) -> int:
-    """At start-up: the trailing deliveries the message store never took (numbered at or past
-    its next sequence number) are forgotten, so their reports go out again. How many."""
+def deliveries_confirm(delivery_ids: list[int]) -> None:
+    ReportDelivery.objects.filter(pk__in=delivery_ids).update(confirmed=True)
+
+
+def deliveries_reconcile(*, session: FixSession, store_body: bytes) -> int:
+    """At start-up: a delivery left unconfirmed by a crash is confirmed if the engine's message
+    store holds its report (it went out, or goes out again on a resend request), and forgotten
+    otherwise, so the report is sent again: each once. How many were forgotten."""
     forgotten = []
-    for pk, seq_num in ReportDelivery.objects.filter(session=session).order_by("-id").values_list("pk", "seq_num"):
-        if seq_num < next_sender_seq:
-            break
-        forgotten.append(pk)
+    for pk, report_id in ReportDelivery.objects.filter(session=session, confirmed=False).values_list("pk", "report"):
+        if f"\x0117={report_id}\x01".encode() not in store_body:
+            forgotten.append(pk)
     ReportDelivery.objects.filter(pk__in=forgotten).delete()
+    ReportDelivery.objects.filter(session=session, confirmed=False).update(confirmed=True)
     return len(forgotten)
+
+
+SETTLED_S = 30  # a report this old is committed or never will be: no transaction here lasts this long
+
+
+def reports_cursor_advance(session: FixSession) -> None:
+    """Move the session's cursor over reports that have gone out, so ``reports_due`` looks at
+    recent ones only. It stops at the first settled report still to go (a session logged off)
+    and never passes reports younger than ``SETTLED_S``: a transaction that took an id and
+    commits later must still be seen."""
+    cursor = FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk)
+    settled = _reports_of(session, cursor).filter(created_at__lt=timezone.now() - timedelta(seconds=SETTLED_S))
+    sent = ReportDelivery.objects.filter(session=session, report_id__gt=cursor).values("report")
+    first_unsent = settled.exclude(pk__in=sent).order_by("id").values_list("pk", flat=True).first()
+    if first_unsent is not None:
+        new_cursor = first_unsent - 1
+    else:
+        new_cursor = settled.order_by("-id").values_list("pk", flat=True).first() or cursor
+    if new_cursor > cursor:
+        FixSession.objects.filter(pk=session.pk).update(report_cursor=new_cursor)
 
 
 def session_status_update(*, session_id: int, **status) -> None:

@@ -9,19 +9,17 @@ every execution report exactly once and reconciles every fill from them alone.
 from __future__ import annotations
 
 import queue
-import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from bench.fixpeer import Peer, peer_initiator, send
 from bench.stack import free_port
-from gateway.config import spec_dir
 from gateway.models import FixMessage, FixSession
-from gateway.translate import SOH, parse
+from gateway.translate import SOH
 from orders.models import Order, OrderStatus
 from routing.models import MarketSession
 from routing.selectors import allocations_for_booking
@@ -29,71 +27,7 @@ from routing.services.aggregation import aggregation_window_run
 from routing.services.steps import session_advance
 from tests.processes import start_fix_gateway, stop
 
-quickfix = pytest.importorskip("quickfix")
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Peer(quickfix.Application):
-    """The OMS side: everything it receives, in order, as field lists."""
-
-    def __init__(self):
-        super().__init__()
-        self.received: queue.Queue = queue.Queue()
-        self.logged_on = threading.Event()
-
-    def onCreate(self, session_id):
-        pass
-
-    def onLogon(self, session_id):
-        self.logged_on.set()
-
-    def onLogout(self, session_id):
-        self.logged_on.clear()
-
-    def toAdmin(self, message, session_id):
-        pass
-
-    def fromAdmin(self, message, session_id):
-        pass
-
-    def toApp(self, message, session_id):
-        pass
-
-    def fromApp(self, message, session_id):
-        self.received.put((session_id.getSenderCompID().getValue(), parse(message.toString())))
-
-
-def initiator(tmp: Path, port: int, *clients: str):
-    """A QuickFIX initiator for ``clients`` (SenderCompIDs) to the gateway on ``port``."""
-    spec = spec_dir() / "FIX44.xml"
-    lines = [
-        "[DEFAULT]",
-        "ConnectionType=initiator",
-        "SocketConnectHost=127.0.0.1",
-        f"SocketConnectPort={port}",
-        "ReconnectInterval=1",
-        "HeartBtInt=30",
-        "StartTime=00:00:00",
-        "EndTime=00:00:00",
-        f"FileStorePath={tmp / 'peer-store'}",
-        f"DataDictionary={spec}",
-        "UseDataDictionary=N",
-        "",
-    ]
-    for client in clients:
-        lines += ["[SESSION]", "BeginString=FIX.4.4", f"SenderCompID={client}", "TargetCompID=SMARTTRADING", ""]
-    (tmp / "peer.cfg").write_text("\n".join(lines))
-    settings = quickfix.SessionSettings(str(tmp / "peer.cfg"))
-    peer = Peer()
-    return peer, quickfix.SocketInitiator(peer, quickfix.FileStoreFactory(settings), settings)
-
-
-def send(peer: Peer, client: str, msg_type: str, fields: list[tuple[int, str]]) -> None:
-    message = quickfix.Message()
-    message.getHeader().setField(quickfix.MsgType(msg_type))
-    for tag, value in fields:
-        message.setField(tag, value)
-    quickfix.Session.sendToTarget(message, quickfix.SessionID("FIX.4.4", client, "SMARTTRADING"))
 
 
 def now() -> str:
@@ -121,7 +55,7 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
     port = free_port()
     log = open(tmp_path / "gateway.log", "w")  # noqa: SIM115
     gateway = start_fix_gateway(log, port=port, var_dir=tmp_path / "gw")
-    peer, engine = initiator(tmp_path, port, "OMS1", "DROPCOPY1")
+    peer, engine = peer_initiator(tmp_path, port, "OMS1", "DROPCOPY1")
     engine.start()
     seen: list = []
     session_box: dict = {}
@@ -142,7 +76,6 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
 
         # when: a NewOrderSingle for 20,000 XOM, IS, HIGH urgency
         send(
-            peer,
             "OMS1",
             "D",
             [
@@ -179,7 +112,6 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
         order = Order.objects.get(client_order_id="OMS-1")
         limit = f"{order.instrument.reference_price * 11 / 10:.2f}"
         send(
-            peer,
             "OMS1",
             "G",
             [
@@ -196,9 +128,7 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
             ],
         )
         until(peer, seen, lambda c, f: c == "OMS1" and f.get(150) == "5", step=step, timeout_s=60)
-        send(
-            peer, "OMS1", "F", [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())]
-        )
+        send("OMS1", "F", [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())])
         done = until(peer, seen, lambda c, f: c == "OMS1" and f.get(39) in ("4", "2"), step=step, timeout_s=90)
         time.sleep(1.0)
         while not peer.received.empty():
