@@ -95,5 +95,5 @@ def _acknowledged(peer, sent_at: dict, count: int) -> list[float]:
             continue
         report = dict(fields)
         if report.get(35) == "8" and report.get(150) == "0" and report.get(11) in sent_at:
-            latencies.append(time.perf_counter() - sent_at[report[11]])
+            latencies.append(peer.arrived[(report[11], "0")] - sent_at[report[11]])
     return latencies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from pathlib import Path
 
 import quickfix
@@ -13,11 +14,13 @@ from gateway.translate import parse
 
 
 class Peer(quickfix.Application):
-    """Everything the counterparty receives, in order, as ``(its CompID, fields)``."""
+    """Everything the counterparty receives, in order, as ``(its CompID, fields)``; and when
+    each arrived (``perf_counter``), by ClOrdID and ExecType, for latencies."""
 
     def __init__(self):
         super().__init__()
         self.received: queue.Queue = queue.Queue()
+        self.arrived: dict[tuple[str, str], float] = {}
         self.logged_on = threading.Event()
 
     def onCreate(self, session_id):
@@ -39,7 +42,10 @@ class Peer(quickfix.Application):
         pass
 
     def fromApp(self, message, session_id):
-        self.received.put((session_id.getSenderCompID().getValue(), parse(message.toString())))
+        fields = parse(message.toString())
+        tags = dict(fields)
+        self.arrived.setdefault((tags.get(11, ""), tags.get(150, "")), time.perf_counter())
+        self.received.put((session_id.getSenderCompID().getValue(), fields))
 
 
 def peer_initiator(work_dir: Path, port: int, *clients: str) -> tuple[Peer, quickfix.SocketInitiator]:

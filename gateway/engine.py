@@ -24,6 +24,9 @@ from .models import FixSession
 log = logging.getLogger("gateway")
 PUMP_IDLE_S = 0.05
 STATUS_EVERY_S = 1.0  # how often the supervisors' page learns sequence numbers and logon state
+# Between status ticks the pump looks for new reports only this far below the last one it sent
+# (a report that committed later than others with higher ids); each tick looks from the cursor.
+RECENT_REPORTS = 5_000
 
 
 def _message(begin_string: str, msg_type: str, fields: list[tuple[int, str]]) -> fix.Message:
@@ -140,6 +143,7 @@ class Gateway:
         self.stopping = threading.Event()
         self.pump = threading.Thread(target=self._pump, name="fix-pump", daemon=True)
         self.status_due = 0.0
+        self.last_sent: dict[str, int] = {}  # by session: the highest report id sent
 
     def start(self) -> None:
         for key, session in self.sessions.items():  # before the engine takes its store files
@@ -215,7 +219,9 @@ class Gateway:
             if session.kind == FixSession.Kind.ECHO or not fix.Session.lookupSession(self.ids[key]).isLoggedOn():
                 continue
             copy = session.kind == FixSession.Kind.DROP_COPY
-            while reports := services.reports_due(session):
+            full_scan = time.monotonic() >= self.status_due
+            after = 0 if full_scan else max(0, self.last_sent.get(key, 0) - RECENT_REPORTS)
+            while reports := services.reports_due(session, after=after):
                 outgoing = []
                 for report in reports:
                     msg_type, fields = services.translate.execution_report(
@@ -223,6 +229,7 @@ class Gateway:
                     )
                     outgoing.append((msg_type, fields, report, report.order_id))
                 self._send(key, outgoing)
+                self.last_sent[key] = max(self.last_sent.get(key, 0), *(int(r.exec_id) for r in reports))
 
     def _status(self) -> None:
         if time.monotonic() < self.status_due:

@@ -215,17 +215,16 @@ def _status(session: FixSession, message: FixMessage, fields) -> list:
 
 
 def _reports_of(session: FixSession, cursor: int):
-    """The session's reports past ``cursor``: an OMS session's orders (those its
-    NewOrderSingles created), or a drop copy's accounts'."""
-    reports = ExecutionReport.objects.filter(pk__gt=cursor)
-    if session.kind == FixSession.Kind.OMS:
-        return reports.filter(order__fix_messages__session=session, order__fix_messages__msg_type="D").distinct()
-    return reports.filter(order__account__in=session.accounts.all())
+    """The session's reports past ``cursor``: an OMS session's, of the orders that came in
+    over FIX for its accounts; a drop copy's, of every order of its accounts."""
+    reports = ExecutionReport.objects.filter(pk__gt=cursor, order__account__in=session.accounts.all())
+    return reports.filter(order__source=Source.FIX) if session.kind == FixSession.Kind.OMS else reports
 
 
-def reports_due(session: FixSession, limit: int = 200) -> list[ReportView]:
-    """The session's execution reports not handed to the engine yet, oldest first."""
-    cursor = FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk)
+def reports_due(session: FixSession, *, after: int = 0, limit: int = 200) -> list[ReportView]:
+    """The session's execution reports not handed to the engine yet, oldest first, past its
+    cursor (or past ``after``, when the caller knows how far it has sent)."""
+    cursor = max(after, FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk))
     sent = ReportDelivery.objects.filter(session=session, report_id__gt=cursor).values("report")
     rows = (
         _reports_of(session, cursor)
