@@ -8,6 +8,7 @@ every execution report exactly once and reconciles every fill from them alone.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from datetime import UTC, datetime
@@ -130,9 +131,15 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
         until(peer, seen, lambda c, f: c == "OMS1" and f.get(150) == "5", step=step, timeout_s=60)
         send("OMS1", "F", [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())])
         done = until(peer, seen, lambda c, f: c == "OMS1" and f.get(39) in ("4", "2"), step=step, timeout_s=90)
-        time.sleep(1.0)
-        while not peer.received.empty():
-            seen.append(peer.received.get())
+        order = Order.objects.get(pk=order.pk)
+        expected = set(order.reports.values_list("pk", flat=True))
+        deadline = time.monotonic() + 30  # the last reports may still be on their way
+        while time.monotonic() < deadline:
+            got = {dict(f)[17] for c, f in seen if c == "OMS1" and dict(f).get(35) == "8"}
+            if {str(pk) for pk in expected} <= got:
+                break
+            with contextlib.suppress(queue.Empty):
+                seen.append(peer.received.get(timeout=0.2))
     finally:
         engine.stop()
         stop([gateway])
@@ -143,6 +150,7 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
     oms = [dict(f) for c, f in seen if c == "OMS1" and dict(f).get(35) == "8"]
     exec_ids = [r[17] for r in oms]
     assert len(exec_ids) == len(set(exec_ids)), "a report arrived twice"
+    assert set(exec_ids) == {str(pk) for pk in expected}, "a report never arrived"
     fills = [r for r in oms if r[150] == "F"]
     assert sum(int(r[32]) for r in fills) == order.filled_quantity
     assert int(fills[-1][14]) == order.filled_quantity
