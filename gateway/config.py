@@ -1,7 +1,8 @@
 """The engine's configuration, written from the environment and the database at start-up:
 QuickFIX reads a settings file, so the gateway writes one under ``var/fix/`` and never needs
 editing. The data dictionaries are QuickFIX's own, FIX.4.2's extended with the strategy
-tags FIX.4.4 already has on NewOrderSingle and OrderCancelReplaceRequest."""
+tags FIX.4.4 already has on NewOrderSingle and OrderCancelReplaceRequest, and TargetStrategy
+takes the user-defined 1000 (TWAP) beside FIX's own 1-3."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def dictionary(begin_string: str, out_dir: Path) -> Path:
     for number, field_name, kind in STRATEGY_FIELDS:
         if number not in known:
             ET.SubElement(fields, "field", number=number, name=field_name, type=kind)
+    strategy = next(f for f in fields if f.get("number") == "847")
+    if strategy.find("value") is not None and not any(v.get("enum") == "1000" for v in strategy):
+        ET.SubElement(strategy, "value", enum="1000", description="TWAP")  # user-defined: TargetStrategy >= 1000
     for message in root.find("messages"):
         if message.get("msgtype") in ("D", "G"):
             present = {f.get("name") for f in message.iter("field")}
