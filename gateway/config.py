@@ -48,6 +48,30 @@ def dictionary(begin_string: str, out_dir: Path) -> Path:
     return path
 
 
+def stored_exec_ids(store_dir: Path, session_key: str) -> set[str]:
+    """The ExecIDs of the messages QuickFIX's FileStore holds for a session under sequence
+    numbers below its next one: those it will send, or resend when asked. A message written
+    to the body whose sequence number was never counted (a crash between the two writes) is
+    not among them: its number will be reused, so it would never reach the client."""
+    prefix = store_dir / session_key.replace(":", "-").replace("->", "-")
+    seqnums, header, body = (Path(f"{prefix}.{part}") for part in ("seqnums", "header", "body"))
+    if not (seqnums.exists() and header.exists() and body.exists()):
+        return set()
+    next_sender = int(seqnums.read_text().split(":")[0])
+    content = body.read_bytes()
+    where = {}
+    for entry in header.read_text().split():
+        seq, offset, size = (int(part) for part in entry.split(","))
+        where[seq] = (offset, size)  # a reused number: the later entry is what the store resends
+    exec_ids = set()
+    for seq, (offset, size) in where.items():
+        if seq < next_sender:
+            for field in content[offset : offset + size].split(b"\x01"):
+                if field.startswith(b"17="):
+                    exec_ids.add(field[3:].decode())
+    return exec_ids
+
+
 def settings_text(*, port: int, var_dir: Path, sessions: Iterable[dict]) -> str:
     """QuickFIX settings: one acceptor on loopback, a [SESSION] per counterparty.
 

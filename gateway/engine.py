@@ -147,10 +147,8 @@ class Gateway:
 
     def start(self) -> None:
         for key, session in self.sessions.items():  # before the engine takes its store files
-            body = self.store_dir / f"{key.replace(':', '-').replace('->', '-')}.body"
-            forgotten = services.deliveries_reconcile(
-                session=session, store_body=body.read_bytes() if body.exists() else b""
-            )
+            stored = config.stored_exec_ids(self.store_dir, key)
+            forgotten = services.deliveries_reconcile(session=session, stored_exec_ids=stored)
             if forgotten:
                 log.warning("%s: %d reports were not in the message store; they go out again", key, forgotten)
         self.acceptor.start()

@@ -288,13 +288,14 @@ def deliveries_confirm(delivery_ids: list[int]) -> None:
     ReportDelivery.objects.filter(pk__in=delivery_ids).update(confirmed=True)
 
 
-def deliveries_reconcile(*, session: FixSession, store_body: bytes) -> int:
+def deliveries_reconcile(*, session: FixSession, stored_exec_ids: set[str]) -> int:
     """At start-up: a delivery left unconfirmed by a crash is confirmed if the engine's message
-    store holds its report (it went out, or goes out again on a resend request), and forgotten
-    otherwise, so the report is sent again: each once. How many were forgotten."""
+    store holds its report under a sequence number it counts as sent (it went out, or goes out
+    again on a resend request), and forgotten otherwise, so the report is sent again: each
+    once. How many were forgotten."""
     forgotten = []
     for pk, report_id in ReportDelivery.objects.filter(session=session, confirmed=False).values_list("pk", "report"):
-        if f"\x0117={report_id}\x01".encode() not in store_body:
+        if str(report_id) not in stored_exec_ids:
             forgotten.append(pk)
     ReportDelivery.objects.filter(pk__in=forgotten).delete()
     ReportDelivery.objects.filter(session=session, confirmed=False).update(confirmed=True)

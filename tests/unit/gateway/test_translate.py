@@ -102,3 +102,21 @@ def test_a_refused_amend_is_an_order_cancel_reject_and_a_replace_names_the_id_it
 
 def test_parse_keeps_fields_in_order():
     assert parse("8=FIX.4.4\x0135=D\x0111=a=b\x01") == [(8, "FIX.4.4"), (35, "D"), (11, "a=b")]
+
+
+def test_the_store_counts_only_messages_under_sequence_numbers_it_has_counted(tmp_path):
+    from gateway.config import stored_exec_ids
+
+    # given: three reports written; the third's sequence number never counted (a crash)
+    messages = [f"8=FIX.4.4\x0135=8\x0134={n}\x0117={100 + n}\x0110=000\x01".encode() for n in (1, 2, 3)]
+    body, header, offset = b"", [], 0
+    for seq, message in enumerate(messages, start=1):
+        header.append(f"{seq},{offset},{len(message)}")
+        body += message
+        offset += len(message)
+    (tmp_path / "FIX.4.4-GW-OMS.body").write_bytes(body)
+    (tmp_path / "FIX.4.4-GW-OMS.header").write_text(" ".join(header) + " ")
+    (tmp_path / "FIX.4.4-GW-OMS.seqnums").write_text("0000000003 : 0000000009")
+
+    # then: the first two will reach the client (sent, or resent on request); the third must go again
+    assert stored_exec_ids(tmp_path, "FIX.4.4:GW->OMS") == {"101", "102"}
