@@ -7,6 +7,8 @@ from datetime import datetime, time
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from orders.models import Amendment, Order
+
 from .models import FixMessage, FixSession
 
 
@@ -25,6 +27,8 @@ def fix_messages(*, cl_ord_id: str = "", order_id: int | None = None, limit: int
     messages = FixMessage.objects.select_related("session").order_by("-id")
     if order_id is not None:
         messages = messages.filter(order_id=order_id)
-    if cl_ord_id:
-        messages = messages.filter(Q(cl_ord_id=cl_ord_id) | Q(order__client_order_id=cl_ord_id))
+    if cl_ord_id:  # the order that had this id at any time: its amends name the ids before and after
+        amended = Amendment.objects.filter(Q(client_order_id=cl_ord_id) | Q(orig_client_order_id=cl_ord_id))
+        orders = Order.objects.filter(Q(client_order_id=cl_ord_id) | Q(pk__in=amended.values("order")))
+        messages = messages.filter(Q(cl_ord_id=cl_ord_id) | Q(order__in=orders.values("pk")))
     return messages[:limit]

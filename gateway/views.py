@@ -18,5 +18,5 @@ def sessions_page(request):
     return render(
         request,
         "gateway/sessions.html",
-        {"sessions": fix_sessions(), "messages": fix_messages(cl_ord_id=cl_ord_id), "cl_ord_id": cl_ord_id},
+        {"sessions": fix_sessions(), "fix_messages": fix_messages(cl_ord_id=cl_ord_id), "cl_ord_id": cl_ord_id},
     )
