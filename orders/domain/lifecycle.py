@@ -35,7 +35,8 @@ class OrderEvent(StrEnum):
     CANCELLED = "cancelled"  # what was left is given up (the trader's cancel, or the parent's)
     EXPIRED = "expired"  # its parent reached its end time or the close
     REPLACE_REQUESTED = "replace_requested"  # an amend that needs shares back from the venues first
-    REPLACED = "replaced"  # the amend applied: new terms, same order, a new client_order_id
+    REPLACED = "replaced"  # an amend applied at once: new terms, same order, a new client_order_id
+    REPLACE_APPLIED = "replace_applied"  # a pending amend applied, once the venues gave the shares back
     REQUEUED = "requeued"  # new terms its parent cannot run: it waits to join a compatible parent
 
 
@@ -65,7 +66,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (S.PENDING_CANCEL, E.EXPIRED): S.CANCELLED,  # the trader asked for it to end: it ends cancelled
     (S.PENDING_REPLACE, E.EXPIRED): S.EXPIRED,
     (S.PENDING_REPLACE, E.CANCELLED): S.CANCELLED,  # its parent was cancelled under it
-    (S.PENDING_REPLACE, E.REPLACED): S.WORKING,  # see after_replace: PARTIALLY_FILLED when it has fills
+    (S.PENDING_REPLACE, E.REPLACE_APPLIED): S.WORKING,  # see after_replace: PARTIALLY_FILLED when it has fills
     (S.PENDING_REPLACE, E.REQUEUED): S.PENDING_AGGREGATION,
 }
 FINISHED = frozenset({S.FILLED, S.CANCELLED, S.REPLACED, S.EXPIRED, S.DONE_FOR_DAY, S.REJECTED})
@@ -102,8 +103,8 @@ def after_fill(status: str, *, remaining: int, cancelled: int) -> OrderStatus:
 
 
 def after_replace(status: str, *, filled: int) -> OrderStatus:
-    """Where an applied replace leaves an order still in its parent: working, or partly filled."""
-    after = order_transition(status, E.REPLACED)
+    """Where a pending replace, applied, leaves an order still in its parent: working, or partly filled."""
+    after = order_transition(status, E.REPLACE_APPLIED)
     return order_transition(after, E.PARTLY_FILLED) if filled and after == S.WORKING else after
 
 
@@ -119,5 +120,6 @@ def _past(event: OrderEvent) -> str:
         E.EXPIRED: "expired",
         E.REPLACE_REQUESTED: "amended",
         E.REPLACED: "amended",
+        E.REPLACE_APPLIED: "amended",
         E.REQUEUED: "moved to another parent",
     }[event]

@@ -230,13 +230,15 @@ def test_a_cancel_during_a_pending_replace_is_refused_and_bulk_amends_answer_eac
                 {"order": order.pk, "client_order_id": "C-1.2", "quantity": 500},
                 {"order": 10**9, "client_order_id": "X"},
                 {"client_order_id": "no order"},
+                {"order": order.pk, "client_order_id": "C-1.3", "quantity": 19_900},  # would apply at once
             ]
         },
         format="json",
     )
     assert bulk.status_code == 200
     statuses = [(r["index"], r["status"]) for r in bulk.json()]
-    assert statuses == [(0, "APPLIED"), (1, "INVALID"), (2, "INVALID"), (3, "INVALID")]
+    assert statuses == [(0, "APPLIED"), (1, "INVALID"), (2, "INVALID"), (3, "INVALID"), (4, "INVALID")]
+    assert bulk.json()[4]["errors"] == {"status": ["a replace is pending: try again once it has applied"]}
     assert bulk.json()[1]["errors"] == {"status": ["a replace is pending: try again once it has applied"]}
     assert bulk.json()[2]["errors"] == {"order": ["no such order of yours"]}
     assert "order" in bulk.json()[3]["errors"]
