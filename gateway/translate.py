@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+
+from routing.market.clock import EXCHANGE_TZ
 
 SOH = "\x01"
-EXCHANGE_TZ = ZoneInfo("America/New_York")
 FIX44, FIX42 = "FIX.4.4", "FIX.4.2"
 
 SIDE_IN = {"1": "BUY", "2": "SELL"}
