@@ -8,7 +8,6 @@ and bars and changes nothing.
 from __future__ import annotations
 
 import csv
-from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
@@ -355,11 +354,16 @@ class _ParentControlApi(APIView):
     permission_classes = [IsSupervisor]
     control = staticmethod(lambda **kwargs: None)
 
+    def control_options(self, request) -> dict:
+        """What the action takes besides the parent and the actor, from the request body."""
+        return {}
+
     @extend_schema(request=None, responses=ParentOutput)
     def post(self, request, parent_id: int):
         get_object_or_404(ParentOrder, pk=parent_id)
+        options = self.control_options(request)
         try:
-            parent = self.control(parent_id=parent_id, actor=f"user:{request.user.username}")
+            parent = self.control(parent_id=parent_id, actor=f"user:{request.user.username}", **options)
         except ControlRefused as refused:
             return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
         return Response(ParentOutput(parent).data)
@@ -376,11 +380,15 @@ class ParentResumeInput(serializers.Serializer):
 
 
 class ParentResumeApi(_ParentControlApi):
-    @extend_schema(request=ParentResumeInput, responses=ParentOutput)
-    def post(self, request, parent_id: int):
+    control = staticmethod(parent_resume)
+
+    def control_options(self, request) -> dict:
         data = ParentResumeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        self.control = partial(parent_resume, end_time=data.validated_data.get("end_time"))
+        return {"end_time": data.validated_data.get("end_time")}
+
+    @extend_schema(request=ParentResumeInput, responses=ParentOutput)
+    def post(self, request, parent_id: int):
         return super().post(request, parent_id)
 
 
