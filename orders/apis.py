@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
@@ -17,6 +19,7 @@ from rest_framework.views import APIView
 from smarttrading.uploads import upload_refusal
 
 from .domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
+from .domain.intake import MAX_QUANTITY
 from .domain.values import quantize_price
 from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
@@ -132,6 +135,18 @@ class OrderInput(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class MessagesField(serializers.ListField):
+    child = serializers.CharField()
+
+
+class FieldErrors(serializers.Serializer):
+    """A 400's body: the reasons, by the name of the field they are about (or non_field_errors)."""
+
+    non_field_errors = MessagesField(required=False)
+    detail = serializers.CharField(required=False, help_text="A body that is not JSON, or nested too deep")
+
+
 def field_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
@@ -144,22 +159,24 @@ class OrderListCreateApi(APIView):
         orders = order_list(user=request.user).order_by("-id")[:500]
         return Response(OrderOutput(orders, many=True).data)
 
-    @extend_schema(request=OrderInput, responses={201: OrderDetailOutput, 200: OrderDetailOutput})
+    @extend_schema(request=OrderInput, responses={201: OrderDetailOutput, 200: OrderDetailOutput, 400: FieldErrors})
     def post(self, request):
-        data = OrderInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        """The body goes to the intake's one parser as it came, like a bulk item or a file row:
+        ``OrderInput`` documents it, and every channel refuses and accepts the same values."""
+        if not isinstance(request.data, Mapping):
+            raise ValidationError({"non_field_errors": ["an order is a JSON object of its fields"]})
+        fields = request.data
         try:
             order, created = order_create(
                 submitted_by=request.user,
-                account=fields["account"],
-                instrument=fields["instrument"],
-                side=fields["side"],
-                quantity=fields["quantity"],
+                account=fields.get("account"),
+                instrument=fields.get("instrument"),
+                side=fields.get("side"),
+                quantity=fields.get("quantity"),
                 limit_price=fields.get("limit_price"),
                 strategy=fields.get("strategy"),
                 urgency=fields.get("urgency"),
-                client_order_id=fields["client_order_id"],
+                client_order_id=fields.get("client_order_id"),
                 source=Source.API,
                 instructions={column: fields.get(column) for column in INSTRUCTION_COLUMNS},
             )
@@ -373,15 +390,21 @@ class UploadDetailApi(APIView):
         return Response({**upload_payload(upload), "errors": errors})
 
 
+# Bounds a limit can take: an order's own sanity bound, and far above any desk's order rate.
+MAX_ORDERS_PER_MINUTE = 10_000_000
+
+
 class RiskLimitsInput(serializers.Serializer):
     """Every limit, each nullable: null switches that check off for the account."""
 
-    max_order_quantity = serializers.IntegerField(min_value=1, allow_null=True)
-    max_order_notional = serializers.DecimalField(max_digits=24, decimal_places=2, min_value=0, allow_null=True)
+    max_order_quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, allow_null=True)
+    max_order_notional = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, allow_null=True)
     collar_pct = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=0, allow_null=True)
-    daily_gross_notional = serializers.DecimalField(max_digits=24, decimal_places=2, min_value=0, allow_null=True)
-    max_orders_per_minute = serializers.IntegerField(min_value=0, allow_null=True)
-    restricted_instruments = serializers.ListField(child=serializers.CharField(), default=list)
+    daily_gross_notional = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0, allow_null=True)
+    max_orders_per_minute = serializers.IntegerField(min_value=0, max_value=MAX_ORDERS_PER_MINUTE, allow_null=True)
+    restricted_instruments = serializers.ListField(
+        child=serializers.CharField(max_length=16), default=list, max_length=1000
+    )
 
     def validate_restricted_instruments(self, symbols):
         symbols = sorted({s.strip().upper() for s in symbols})

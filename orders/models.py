@@ -407,6 +407,7 @@ class Upload(models.Model):
         CREATING = "CREATING"
         DONE = "DONE"  # every good row is an order (bad rows, if any, are in the report)
         REFUSED = "REFUSED"  # nothing created: the file or, in all-or-nothing mode, a row was bad
+        FAILED = "FAILED"  # processing stopped on an error of ours; the message says what was created
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
     file_name = models.CharField(max_length=200)
@@ -421,6 +422,7 @@ class Upload(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker began processing it")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -432,7 +434,7 @@ class Upload(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REFUSED)
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
 
 
 class UploadError(models.Model):

@@ -25,6 +25,7 @@ from orders.apis import AmendmentOutput, AveragePriceField, IsSupervisor, IsTrad
 from orders.domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
 from orders.models import Amendment, Instrument, ParentOrder, Source, Strategy, Urgency
 from orders.selectors import order_list
+from smarttrading.dates import TradingDateTimeField
 
 from .models import ChildOrder, Fill, KillSwitch, MarketSession
 from .payloads import session_payload
@@ -49,8 +50,8 @@ class QuoteQuery(serializers.Serializer):
 
 
 class BarsQuery(serializers.Serializer):
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = TradingDateTimeField(required=False)
+    end = TradingDateTimeField(required=False)
     bar_seconds = serializers.ChoiceField(choices=[1, 5, 60, 300, 900, 1800], default=60)
 
     def validate(self, attrs):

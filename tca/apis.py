@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from orders.models import ParentOrder, Strategy
 from orders.roles import ANALYST, SUPERVISOR, has_role
+from smarttrading.dates import TradingDateField
 
 from .documents import desk_document, document_response, parent_document
 from .models import TcaJob
@@ -70,8 +71,8 @@ class ParentComparisonApi(APIView):
 
 
 class DeskReportInput(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = TradingDateField(required=False)
+    date_to = TradingDateField(required=False)
     instrument = serializers.CharField(required=False, allow_blank=True, max_length=16)
     algorithm = serializers.ChoiceField(required=False, allow_blank=True, choices=Strategy.choices)
     trader = serializers.CharField(required=False, allow_blank=True, max_length=150)

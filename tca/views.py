@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from orders.models import Instrument, ParentOrder, Strategy
 from orders.roles import ANALYST, SUPERVISOR, has_role
 from routing.selectors import parent_schedule
+from smarttrading.dates import TradingDateFormField
 
 from .charts import comparison_charts, desk_charts, parent_charts
 from .documents import desk_document, document_response, latest_comparison, parent_document
@@ -34,8 +35,8 @@ def _require_analyst(request) -> None:
 
 
 class FiltersForm(forms.Form):
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = TradingDateFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = TradingDateFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     instrument = forms.ChoiceField(required=False)
     algorithm = forms.ChoiceField(required=False, choices=[("", "all algorithms"), *Strategy.choices])
     trader = forms.CharField(required=False, max_length=150)
@@ -44,6 +45,12 @@ class FiltersForm(forms.Form):
         super().__init__(*args, **kwargs)
         symbols = Instrument.objects.order_by("symbol").values_list("symbol", flat=True)
         self.fields["instrument"].choices = [("", "all instruments"), *((s, s) for s in symbols)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "must not be before From")
+        return data
 
     def filters(self) -> TcaFilters:
         if not self.is_valid():

@@ -99,16 +99,26 @@ def _xlsx_records(content: bytes) -> Iterator[list[str]]:
         raise FileRefused(
             f"the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than {MAX_XLSX_UNPACKED_BYTES / 1e6:,.0f} MB"
         )
+    # The workbook's XML is the sender's: whatever breaks reading it (malformed XML, an entity
+    # expansion expat refuses, a part that is missing or of the wrong type) refuses the file.
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRefused(f"not a readable XLSX workbook: {exc}") from exc
+    except Exception as exc:
+        raise FileRefused(f"not a readable XLSX workbook: {_reading_error(exc)}") from exc
     try:
         sheet = workbook.worksheets[0]
         for values in sheet.iter_rows(values_only=True):
             yield ["" if v is None else _cell_text(v) for v in values]
+    except Exception as exc:
+        raise FileRefused(f"not a readable XLSX workbook: {_reading_error(exc)}") from exc
     finally:
         workbook.close()
+
+
+def _reading_error(exc: Exception) -> str:
+    if isinstance(exc, SyntaxError):  # xml.etree's ParseError
+        return f"the sheet's XML is malformed ({exc})"
+    return str(exc) or type(exc).__name__
 
 
 def _cell_text(value) -> str:

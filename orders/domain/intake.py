@@ -60,8 +60,29 @@ class OrderRequest:
     instructions: Instructions = NONE_CHOSEN
 
 
+# A cell longer than this is no code, id or number of an order: refused before it is echoed.
+MAX_CELL_CHARS = 128
+# Columns that hold one value each (exclude_venues may also be a list).
+SCALAR_COLUMNS = tuple(column for column in COLUMNS if column != "exclude_venues")
+
+
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _cell_errors(row: Mapping[str, object]) -> list[FieldError]:
+    """What makes a cell unreadable whatever its column: JSON's true and false, a list or an
+    object where one value belongs, or a value far longer than any order field."""
+    errors = []
+    for column in SCALAR_COLUMNS:
+        value = row.get(column)
+        if isinstance(value, bool):
+            errors.append(FieldError(column, "must be text or a number, not true or false"))
+        elif value is not None and not isinstance(value, str | int | float | Decimal):
+            errors.append(FieldError(column, "must be text or a number"))
+        elif len(_text(value)) > MAX_CELL_CHARS:
+            errors.append(FieldError(column, f"must be at most {MAX_CELL_CHARS} characters"))
+    return errors
 
 
 def parse_order_row(
@@ -75,6 +96,9 @@ def parse_order_row(
     errors: list[FieldError] = []
     if row.get(EXTRA_CELLS):
         errors.append(FieldError(EXTRA_CELLS, f"has {row[EXTRA_CELLS]}; quote values that contain commas"))
+    unreadable = _cell_errors(row)
+    if unreadable:
+        return errors + unreadable
 
     client_order_id = _text(row.get("client_order_id"))
     if not client_order_id:

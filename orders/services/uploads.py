@@ -7,9 +7,11 @@ last commit left off, and error rows are unique per (upload, row, column).
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,7 +22,12 @@ from ..models import Source, Upload, UploadError
 from ..payloads import upload_payload
 from .intake import intake_context, intake_parse, orders_accept
 
+logger = logging.getLogger(__name__)
+
 CHUNK_ROWS = 5_000
+# Workers that may begin an upload before it is given up as FAILED: a crash mid-file is
+# resumed, a file that takes the worker down every time is not tried for ever.
+MAX_ATTEMPTS = 3
 
 
 def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
@@ -45,10 +52,36 @@ def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> 
 
 
 def upload_process(*, upload_id: int) -> Upload:
-    """Validate every row, then create the orders (all, or only the good ones, as the user chose)."""
+    """Validate every row, then create the orders (all, or only the good ones, as the user chose).
+
+    Every upload ends DONE, REFUSED or FAILED: an error of ours ends it FAILED with what was
+    created before it, and so does a file that stopped the worker on each of its attempts (a
+    redelivered task resumes; it does not go round for ever). A database that cannot serve
+    now is raised, for the task to retry."""
+    Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1)  # committed before any work
     upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
     if upload.is_finished:
         return upload
+    if upload.attempts > MAX_ATTEMPTS:
+        return _finish(upload, Upload.Status.FAILED, _failure(upload, f"stopped the worker {MAX_ATTEMPTS} times"))
+    try:
+        return _upload_run(upload)
+    except OperationalError:
+        raise
+    except Exception as exc:
+        logger.exception("upload %s failed", upload.pk)
+        upload.refresh_from_db()
+        return _finish(upload, Upload.Status.FAILED, _failure(upload, f"an internal error ({type(exc).__name__})"))
+
+
+def _failure(upload: Upload, cause: str) -> str:
+    return (
+        f"Processing stopped on {cause}; {upload.accepted + upload.rejected:,} orders had been created. "
+        f"Upload the rows that are not in your blotter again (their client_order_ids are safe to repeat)."
+    )
+
+
+def _upload_run(upload: Upload) -> Upload:
     try:
         rows = read_order_file(upload.file_name, bytes(upload.content), max_rows=settings.MAX_UPLOAD_ROWS)
     except FileRefused as exc:

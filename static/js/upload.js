@@ -13,9 +13,10 @@
     if (u.status === "QUEUED") { done = 0; text = "queued"; }
     else if (u.status === "VALIDATING") { done = u.total_rows ? 0.5 * u.validated_rows / u.total_rows : 0; text = "validating " + fmt.qty(u.validated_rows) + " / " + fmt.qty(u.total_rows) + " rows"; }
     else if (u.status === "CREATING") { done = 0.5 + (good ? 0.5 * u.created_rows / good : 0.5); text = "creating orders " + fmt.qty(u.created_rows) + " / " + fmt.qty(good); }
-    else { done = 1; text = u.status === "DONE" ? "done" : "refused"; }
+    else { done = 1; text = u.status.toLowerCase(); }
+    const stopped = u.status === "REFUSED" || u.status === "FAILED";
     bar.style.width = (100 * done).toFixed(1) + "%";
-    bar.classList.toggle("refused", u.status === "REFUSED");
+    bar.classList.toggle("refused", stopped);
     label.textContent = text;
     document.getElementById("u-status").innerHTML = "";
     document.getElementById("u-status").appendChild(el("span", { class: "status status-" + u.status.toLowerCase() }, u.status));
@@ -28,7 +29,7 @@
     errors.className = u.error_rows ? "bad" : "";
     const message = document.getElementById("u-message");
     message.textContent = u.message;
-    message.className = u.status === "REFUSED" ? "bad" : "";
+    message.className = stopped ? "bad" : "";
     if (u.finished && !finishedShown) { finishedShown = true; location.reload(); }
   }
 

@@ -34,6 +34,31 @@ def xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
+def with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """A real workbook whose first sheet is replaced by ``sheet_xml``."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx([["X-1", "AAPL", "BUY", 100, None, None, None, "T1-GROWTH"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            is_sheet = member.filename == "xl/worksheets/sheet1.xml"
+            archive.writestr(member.filename, sheet_xml if is_sheet else source.read(member.filename))
+    return buffer.getvalue()
+
+
+SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+MALFORMED_SHEET = with_sheet_xml(SHEET + b'<row r="1"><c r="A1" t="inlineStr"><is><t>client_order_id</t></is></c></ro')
+LAUGHS = b"".join(
+    b'<!ENTITY l%d "&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;">' % ((i,) + (i - 1,) * 10) for i in range(1, 10)
+)
+ENTITY_EXPANSION_SHEET = with_sheet_xml(
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "ha">'
+    + LAUGHS
+    + b"]>"
+    + SHEET
+    + b'<row r="1"><c r="A1" t="inlineStr"><is><t>&l9;</t></is></c></row></sheetData></worksheet>'
+)
+
+
 def zip_bomb() -> bytes:
     """A workbook whose sheet unpacks to 300 MB of zeros: a few hundred KB on the wire."""
     buffer = io.BytesIO()
@@ -53,6 +78,8 @@ ROW_ERRORS = [
     ("non-numeric quantity", csv("E-1,AAPL,BUY,lots,,,,T1-GROWTH\n"), [(3, "quantity")]),
     ("NaN quantity", csv("E-1,AAPL,BUY,NaN,,,,T1-GROWTH\n"), [(3, "quantity")]),
     ("infinite quantity", csv("E-1,AAPL,BUY,inf,,,,T1-GROWTH\n"), [(3, "quantity")]),
+    ("astronomic quantity", csv("E-1,AAPL,BUY,1e999999999999999999,,,,T1-GROWTH\n"), [(3, "quantity")]),
+    ("a million-digit quantity in nine characters", csv("E-1,AAPL,BUY,1e1000000,,,,T1-GROWTH\n"), [(3, "quantity")]),
     ("NaN price", csv("E-1,AAPL,BUY,100,NaN,,,T1-GROWTH\n"), [(3, "limit_price")]),
     ("infinite price", csv("E-1,AAPL,BUY,100,Infinity,,,T1-GROWTH\n"), [(3, "limit_price")]),
     ("negative price", csv("E-1,AAPL,BUY,100,-190.00,,,T1-GROWTH\n"), [(3, "limit_price")]),
@@ -108,6 +135,8 @@ REFUSED = [
     ("header only", "orders.csv", HEADER.encode(), "no rows"),
     ("binary junk named .xlsx", "orders.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX"),
     ("zip bomb", "orders.xlsx", zip_bomb(), "unpacks to 315 MB"),
+    ("malformed sheet XML", "orders.xlsx", MALFORMED_SHEET, "the sheet's XML is malformed"),
+    ("entity expansion in the sheet", "orders.xlsx", ENTITY_EXPANSION_SHEET, "not a readable XLSX workbook"),
 ]
 
 
@@ -161,3 +190,35 @@ def test_the_upload_page_refuses_an_oversized_file_with_a_form_error(client, use
     assert response.status_code == 200
     assert b"must be at most 1 MB" in response.content
     assert not Upload.objects.exists()
+
+
+def test_an_error_of_ours_ends_the_upload_failed_with_what_was_created(users, monkeypatch):
+    from orders.services import uploads
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(uploads, "orders_accept", broken)
+    upload = Upload.objects.create(uploaded_by=users["trader1"], file_name="orders.csv", content=csv())
+
+    upload = upload_process(upload_id=upload.pk)
+
+    assert upload.status == Upload.Status.FAILED
+    assert upload.message == (
+        "Processing stopped on an internal error (RuntimeError); 0 orders had been created. "
+        "Upload the rows that are not in your blotter again (their client_order_ids are safe to repeat)."
+    )
+    assert upload.finished_at is not None
+
+
+def test_a_file_that_stopped_the_worker_on_every_attempt_ends_failed(users):
+    """Given an upload three workers began and none finished (each was killed by it)."""
+    upload = Upload.objects.create(
+        uploaded_by=users["trader1"], file_name="orders.csv", content=csv(), attempts=3, status="VALIDATING"
+    )
+
+    upload = upload_process(upload_id=upload.pk)
+
+    assert (upload.status, upload.attempts) == (Upload.Status.FAILED, 4)
+    assert upload.message.startswith("Processing stopped on stopped the worker 3 times; 0 orders had been created.")
+    assert not Order.objects.exists()
