@@ -142,29 +142,9 @@ def start_fix_gateway(log, *, port: int, var_dir: Path) -> subprocess.Popen:
     )
 
 
-ASGI_APPLICATION = "smarttrading.asgi:application"
-
-
 def web_server_command(port: int, workers: int = 1) -> list[str]:
-    """The product's web server as the Procfile runs it: uvicorn, HTTP and websockets.
-
-    Idle keep-alive connections stay open 65 s, past clients' and proxies' usual idle
-    timeouts: with uvicorn's default of 5 s, a client reusing a connection the server was
-    just closing got a reset (1 request in 2,335 in ``bench load``)."""
-    return [
-        str(Path(sys.executable).parent / "uvicorn"),
-        ASGI_APPLICATION,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--lifespan",
-        "off",
-        "--timeout-keep-alive",
-        "65",
-    ]
+    """The product's web server as the Procfile runs it (``smarttrading.serve``)."""
+    return [sys.executable, "-m", "smarttrading.serve", "--port", str(port), "--workers", str(workers)]
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ import csv
 import uuid
 from itertools import chain
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -101,7 +102,10 @@ def upload(request):
         else:
             return redirect("orders:upload-detail", upload_id=created.pk)
     uploads = upload_list(user=request.user).filter(uploaded_by=request.user)[:15]
-    return render(request, "orders/upload.html", {"form": form, "uploads": uploads, "header": ",".join(COLUMNS)})
+    limits = {"max_bytes": settings.MAX_UPLOAD_BYTES, "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+    return render(
+        request, "orders/upload.html", {"form": form, "uploads": uploads, "header": ",".join(COLUMNS), **limits}
+    )
 
 
 @login_required

@@ -25,12 +25,17 @@ def env_bool(name: str, default: bool) -> bool:
 
 VAR_DIR = Path(os.environ.get("SMARTTRADING_VAR_DIR", BASE_DIR / "var")).resolve()
 
-DEBUG = env_bool("SMARTTRADING_DEBUG", True)
-DEMO_MODE = env_bool("SMARTTRADING_DEMO", DEBUG)
-SECRET_KEY = os.environ.get("SMARTTRADING_SECRET_KEY") or ("insecure-demo-key-only-for-local-runs" if DEBUG else None)
+# SMARTTRADING_DEBUG=0 is production: behind TLS, with a secret key of its own.
+PRODUCTION = not env_bool("SMARTTRADING_DEBUG", True)
+# Django's debug pages (a traceback with settings on a 500, the URL list on a 404) only when a
+# developer asks for them: in the demo every user who met an error was shown them.
+DEBUG = not PRODUCTION and env_bool("SMARTTRADING_TRACEBACKS", False)
+DEMO_MODE = env_bool("SMARTTRADING_DEMO", not PRODUCTION)
+DEMO_SECRET_KEY = "insecure-demo-key-only-for-local-runs"
+SECRET_KEY = os.environ.get("SMARTTRADING_SECRET_KEY") or (None if PRODUCTION else DEMO_SECRET_KEY)
 if not SECRET_KEY:
     raise RuntimeError("SMARTTRADING_SECRET_KEY must be set when SMARTTRADING_DEBUG=0")
-if not DEBUG:  # production behind TLS: `manage.py check --deploy` passes with no warning
+if PRODUCTION:  # behind TLS: `manage.py check --deploy` passes with no warning
     SECURE_SSL_REDIRECT = env_bool("SMARTTRADING_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the TLS proxy says so
     SECURE_HSTS_SECONDS = int(os.environ.get("SMARTTRADING_HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -67,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "smarttrading.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,15 +83,19 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
 
-# Login throttling (django-axes): five failed logins for one username from one address
-# lock that pair out for fifteen minutes; a good login resets the count.
+# Login throttling (django-axes): five failed logins for one username, from whatever
+# addresses, lock that username out for fifteen minutes; a good login resets the count. Not
+# by address: a desk behind one NAT would be locked out whole by one careless colleague. The
+# address logged is the connection's own (REMOTE_ADDR): uvicorn rewrites it from
+# X-Forwarded-For only for SMARTTRADING_TRUSTED_PROXIES.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("SMARTTRADING_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -153,6 +163,10 @@ STATICFILES_DIRS = [
     # plotly.js from the plotly wheel itself: pages never reach for a CDN.
     ("plotly", Path(plotly.__file__).parent / "package_data"),
 ]
+# Outside production WhiteNoise serves the static files where they are, as they change (it
+# followed DEBUG, which now stays off unless a developer asks for tracebacks).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

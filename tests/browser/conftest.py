@@ -75,8 +75,26 @@ def browser():
         instance.close()
 
 
+# Console errors a page logged because the Content-Security-Policy refused something of ours.
+CSP_VIOLATIONS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """Every page the test opened ran under the product's CSP without a refused script or style."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
+def _watch_csp(message) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(message.text)
+
+
 def login(browser, base: str, username: str):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.on("console", _watch_csp)
     page = context.new_page()
     page.goto(base + "/accounts/login/")
     page.fill("input[name=username]", username)

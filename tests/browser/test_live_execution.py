@@ -41,10 +41,9 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     supervisor.wait_for_selector("#fills tbody tr[data-fill]", timeout=20_000)
     supervisor.evaluate("window.__sameDocument = true")
     seen = supervisor.locator("#fills tbody tr[data-fill]").count()
-    supervisor.wait_for_function(
-        f"document.querySelectorAll('#fills tbody tr[data-fill]').length > {seen} && window.__sameDocument === true",
-        timeout=20_000,
-    )
+    # (a locator, not wait_for_function: that evaluates a string, which the page's CSP refuses)
+    supervisor.locator("#fills tbody tr[data-fill]").nth(seen).wait_for(timeout=20_000)
+    assert supervisor.evaluate("window.__sameDocument") is True
     assert supervisor.locator("#chart-progress .main-svg").count() > 0
     assert supervisor.locator("#chart-price .main-svg").count() > 0
     supervisor.wait_for_timeout(1500)

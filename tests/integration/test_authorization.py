@@ -187,6 +187,31 @@ async def test_a_foreign_origin_is_refused_on_every_stream(world):
         assert not connected, path
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("host", "origin", "accepted"),
+    [
+        (b"127.0.0.1:8000", b"http://127.0.0.1:8000", True),
+        (b"127.0.0.1:8000", b"http://127.0.0.1:9999", False),  # another port: another site
+        (b"127.0.0.1:8000", b"https://127.0.0.1:8000", False),  # another scheme
+        (b"127.0.0.1", b"https://127.0.0.1", False),
+        (b"127.0.0.1:8000", b"http://127.0.0.1", False),
+        (b"127.0.0.1:8000", b"null", False),  # a sandboxed frame or a file:// page
+        (b"evil.example", b"http://evil.example", False),  # same origin, but not an allowed host
+    ],
+)
+async def test_a_stream_opens_only_from_the_servers_own_origin_scheme_host_and_port(world, host, origin, accepted):
+    from channels.db import database_sync_to_async
+
+    cookie = await database_sync_to_async(session_cookie_headers)(world["users"]["supervisor1"])
+    headers = [h for h in cookie if h[0] == b"cookie"] + [(b"host", host), (b"origin", origin)]
+    communicator = WebsocketCommunicator(application, "/ws/execution/", headers=headers)
+    connected, _ = await communicator.connect()
+    await communicator.disconnect()
+
+    assert connected is accepted
+
+
 @pytest.mark.django_db
 def test_a_trader_reads_only_their_own_orders_in_a_shared_parents_audit(demo, trader2, supervisor):
     # given: trader1's and trader2's buys of XOM in one parent, and trader1 cancels theirs

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Sum
 
-from orders.models import Account, Allocation, Instrument, Order, OrderStatus, ParentOrder, ParentStatus, Source
+from orders.models import Allocation, Order, OrderStatus, ParentOrder, ParentStatus, Source
 from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
@@ -37,17 +37,17 @@ def session_cookie_headers(user) -> list[tuple[bytes, bytes]]:
     return [
         (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()),
         (b"origin", b"http://127.0.0.1"),
+        (b"host", b"127.0.0.1"),
     ]
 
 
 def enter_orders_and_aggregate() -> ParentOrder:
     trader = User.objects.get(username="trader1")
-    msft = Instrument.objects.get(symbol="MSFT")
     for i, (account, quantity) in enumerate([("T1-GROWTH", 1_700), ("T1-INCOME", 900), ("T1-GROWTH", 401)]):
         order_create(
             submitted_by=trader,
             account=account,
-            instrument=msft,
+            instrument="MSFT",
             side="BUY",
             quantity=quantity,
             client_order_id=f"THIN-{i}",
@@ -174,8 +174,8 @@ async def test_a_trader_receives_only_their_own_orders(demo):
     # when trader1 enters an order
     await sync_to_async(order_create)(
         submitted_by=trader1,
-        account=await sync_to_async(Account.objects.get)(code="T1-GROWTH"),
-        instrument=await sync_to_async(Instrument.objects.get)(symbol="MSFT"),
+        account="T1-GROWTH",
+        instrument="MSFT",
         side="BUY",
         quantity=300,
         client_order_id="MINE-ONLY",
