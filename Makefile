@@ -39,7 +39,7 @@ run: setup
 	@echo "  FIX 4.4: 127.0.0.1:$${SMARTTRADING_FIX_PORT:-9878}, SenderCompID=OMS1 TargetCompID=SMARTTRADING (orders),"
 	@echo "           SenderCompID=DROPCOPY1 TargetCompID=SMARTTRADING (drop copy)"
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile start $(if $(REDIS_URL),worker reports beat web fix,)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m smarttrading.supervise $(if $(REDIS_URL),worker reports beat web fix,)
 
 browser:
 	@bash scripts/ensure-chromium

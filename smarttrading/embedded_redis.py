@@ -70,7 +70,7 @@ def start(socket_path: Path) -> subprocess.Popen:
     """Start a server on ``socket_path`` and return once it answers PING.
 
     The server runs in its own session, so a stop signal sent to the caller's process
-    group (as honcho does) does not reach it before the caller forwards it.
+    group (as the process manager does) does not reach it before the caller forwards it.
     """
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     if socket_path.exists():
@@ -88,7 +88,7 @@ SHUTDOWN_GRACE_S = 2.0
 
 
 def main() -> None:
-    """Foreground server for the Procfile: runs until honcho stops it.
+    """Foreground server for the Procfile: runs until the process manager stops it.
 
     On a stop signal it waits a moment before stopping the server, so the worker,
     stopped at the same time, can still acknowledge the step it is finishing.

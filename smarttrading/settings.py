@@ -84,17 +84,17 @@ MIDDLEWARE = [
 ]
 
 # Login throttling (django-axes): five failed logins for one username, from whatever
-# addresses, lock that username out for fifteen minutes; a good login resets the count. Not
-# by address: a desk behind one NAT would be locked out whole by one careless colleague. The
-# address logged is the connection's own (REMOTE_ADDR): uvicorn rewrites it from
-# X-Forwarded-For only for SMARTTRADING_TRUSTED_PROXIES.
+# addresses, lock that username out for fifteen minutes, and five from one address, whatever
+# the usernames (password spraying), lock that address; a good login resets the count. The
+# address is the connection's own (REMOTE_ADDR): uvicorn rewrites it from X-Forwarded-For only
+# for SMARTTRADING_TRUSTED_PROXIES, so a client cannot claim a fresh address per attempt.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("SMARTTRADING_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -68,7 +68,7 @@ def test_the_order_form_says_why_risk_rejected_an_order(client, users, settings)
     )
 
 
-def test_five_wrong_passwords_lock_that_username_out(client, users):
+def test_five_wrong_passwords_lock_that_username_and_that_address_out(client, users):
     for _ in range(4):
         wrong = client.post("/accounts/login/", {"username": "trader1", "password": "wrong"})
         assert wrong.status_code == 200 and b"Wrong username or password" in wrong.content
@@ -78,6 +78,6 @@ def test_five_wrong_passwords_lock_that_username_out(client, users):
 
     assert locked.status_code == 429
     assert b"Too many failed logins" in locked.content
-    # another user from the same address is not locked out: the lock is the username's
+    # the address is locked too, for every username: no spraying one password over many users
     other = client.post("/accounts/login/", {"username": "trader2", "password": "smarttrading-demo"})
-    assert other.status_code == 302
+    assert other.status_code == 429
