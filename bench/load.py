@@ -36,9 +36,9 @@ WEB_WORKERS = int(os.environ.get("SMARTTRADING_WEB_WORKERS", "2"))  # as the Pro
 def _traders() -> list[str]:
     """Traders LOAD-0..19, each with an account of the same code and an API token."""
     from django.contrib.auth.models import Group, User
-    from rest_framework.authtoken.models import Token
 
     from orders.models import Account
+    from orders.services.tokens import api_token_issue
 
     group = Group.objects.get(name="trader")
     tokens = []
@@ -46,7 +46,7 @@ def _traders() -> list[str]:
         user = User.objects.create_user(f"load{i}", password=None)
         user.groups.add(group)
         Account.objects.create(code=f"LOAD-{i}", name=f"Load test {i}", owner=user)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(api_token_issue(user=user, name="load bench", actor="bench")[1])
     return tokens
 
 

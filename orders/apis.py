@@ -24,9 +24,10 @@ from .domain.values import quantize_price
 from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import order_list, risk_limits_payload, upload_list
+from .selectors import order_list, risk_limits_payload, sees_all_orders, upload_list
 from .services.intake import order_create, orders_submit
 from .services.risk_limits import risk_limits_set
+from .services.tokens import api_token_issue, api_token_revoke, api_token_rotate
 from .services.uploads import upload_create
 
 
@@ -439,3 +440,81 @@ class AccountRiskLimitsApi(APIView):
         data.is_valid(raise_exception=True)
         risk_limits_set(account=account, actor=f"user:{request.user.username}", **data.validated_data)
         return Response(risk_limits_payload(account))
+
+
+class AccountOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="What an order's account field takes")
+    name = serializers.CharField()
+    owner = serializers.CharField(source="owner.username")
+
+
+class AccountListApi(APIView):
+    """The accounts the caller may trade (a trader's own), or every account for supervisors and analysts."""
+
+    @extend_schema(responses=AccountOutput(many=True))
+    def get(self, request):
+        accounts = Account.objects.select_related("owner")
+        if not sees_all_orders(request.user):
+            accounts = accounts.filter(owner=request.user)
+        return Response(AccountOutput(accounts, many=True).data)
+
+
+class TokenOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(help_text="The key's first characters")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    last_used_from = serializers.CharField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class IssuedTokenOutput(TokenOutput):
+    key = serializers.CharField(help_text="Shown this once: only its hash is kept")
+
+
+class TokenInput(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="What will use it, e.g. the OMS's name")
+
+
+def _issued(token, key: str) -> dict:
+    return {**TokenOutput(token).data, "key": key}
+
+
+class TokenListCreateApi(APIView):
+    """The caller's API tokens (never their keys), and a new one (its key shown once)."""
+
+    @extend_schema(responses=TokenOutput(many=True))
+    def get(self, request):
+        return Response(TokenOutput(request.user.api_tokens.all(), many=True).data)
+
+    @extend_schema(request=TokenInput, responses={201: IssuedTokenOutput, 400: FieldErrors})
+    def post(self, request):
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, key = api_token_issue(
+            user=request.user, name=data.validated_data["name"], actor=f"user:{request.user.username}"
+        )
+        return Response(_issued(token, key), status=status.HTTP_201_CREATED)
+
+
+class TokenRotateApi(APIView):
+    """A successor with a new key; this token stops working at once."""
+
+    @extend_schema(request=None, responses={201: IssuedTokenOutput, 404: FieldErrors, 409: FieldErrors})
+    def post(self, request, token_id: int):
+        token = get_object_or_404(request.user.api_tokens, pk=token_id)
+        try:
+            successor, key = api_token_rotate(token=token, actor=f"user:{request.user.username}")
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(_issued(successor, key), status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeApi(APIView):
+    """Revoke a token: its key authenticates nothing from now on."""
+
+    @extend_schema(request=None, responses={200: TokenOutput, 404: FieldErrors})
+    def delete(self, request, token_id: int):
+        token = get_object_or_404(request.user.api_tokens, pk=token_id)
+        return Response(TokenOutput(api_token_revoke(token=token, actor=f"user:{request.user.username}")).data)

@@ -59,6 +59,29 @@ class Account(models.Model):
         return self.code
 
 
+class ApiToken(models.Model):
+    """A user's API credential. Only its SHA-256 is stored: the key is shown once, when issued.
+
+    A user may hold several (one per client system); rotating one issues its successor and
+    revokes it in one transaction. Its last use (time and address) is kept, and audited at
+    most once a minute per token."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64, help_text="What uses it, e.g. the OMS's name")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to recognise it by")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_from = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class RiskLimits(models.Model):
     """An account's pre-trade limits (see ``orders.domain.risk``); a blank limit is switched off.
 

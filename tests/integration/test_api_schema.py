@@ -9,7 +9,6 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from orders.models import Instrument
 from routing.services.sessions import session_get_or_create
@@ -37,8 +36,10 @@ def market(demo):
 def _headers(username: str) -> dict[str, str]:
     from django.contrib.auth.models import User
 
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
-    return {"Authorization": f"Token {token.key}", "Host": "127.0.0.1"}
+    from orders.services.tokens import api_token_issue
+
+    _, key = api_token_issue(user=User.objects.get(username=username), name="schemathesis", actor="test")
+    return {"Authorization": f"Token {key}", "Host": "127.0.0.1"}
 
 
 NO_SERVER_ERROR = [schemathesis.checks.not_a_server_error]

@@ -77,7 +77,7 @@ PAGES = [
     ("GET", "/fix/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/admin/", (LOGIN, LOGIN, LOGIN, 200, LOGIN)),
 ]
-DENIED = 403  # session auth comes first, so the anonymous get 403, not 401
+DENIED = 401  # the API asks the anonymous for credentials (WWW-Authenticate: Token)
 API = [
     ("GET", "/api/v1/instruments/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/instruments/AAPL/quote/", (DENIED, 200, 200, 200, 200)),  # market data is public
