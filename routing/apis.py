@@ -192,7 +192,7 @@ class ParentAuditApi(APIView):
 class AggregateApi(APIView):
     permission_classes = [IsSupervisor]
 
-    @extend_schema(request=None, responses=ParentOutput(many=True))
+    @extend_schema(request=None, responses={201: ParentOutput(many=True)})
     def post(self, request):
         parents = aggregation_window_run(actor=f"user:{request.user.username}")
         return Response(ParentOutput(parents, many=True).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from orders import views as order_views
@@ -17,3 +19,20 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+
+def _api_or_page(status: int, detail: str, page):
+    """The API answers its errors in JSON, as documented; pages get the product's own page."""
+
+    def handler(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail}, status=status)
+        return page(request, exception) if exception is not None else page(request)
+
+    return handler
+
+
+handler404 = _api_or_page(404, "Not found.", defaults.page_not_found)
+handler500 = _api_or_page(
+    500, "Server error; it is logged. Nothing was saved unless an answer said so.", defaults.server_error
+)
