@@ -447,6 +447,7 @@ class Upload(models.Model):
     message = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker began processing it")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Its last progress: the watchdog's clock")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -221,7 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AGGREGATION_WINDOW_SECONDS,
     },
     "sessions-watchdog": {"task": "routing.tasks.sessions_watchdog", "schedule": 15.0},
+    "uploads-watchdog": {"task": "orders.tasks.uploads_watchdog", "schedule": 30.0},
+    "tca-jobs-watchdog": {"task": "tca.tasks.tca_jobs_watchdog", "schedule": 30.0},
 }
+# An upload or a TCA job silent this long lost its worker or its queue (a Redis restart):
+# the watchdogs hand it to a worker again; one begun three times and never finished ends FAILED.
+BACKGROUND_JOB_STALLED_S = int(os.environ.get("SMARTTRADING_JOB_STALLED_S", "120"))
 
 # --- Intake ---------------------------------------------------------------------------
 # What intake reads of execution (the kill switch, arrival mids). Named here because the

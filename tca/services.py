@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder
@@ -38,12 +39,32 @@ from .selectors import TcaFilters, parent_facts, parents_for
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5  # at most this often a job writes and publishes its progress
-STALLED_AFTER = timedelta(minutes=2)  # a running job silent this long lost its worker
+# A running job silent this long lost its worker (a queued one this old, its queue): the
+# watchdog hands it to a worker again, and a job begun MAX_ATTEMPTS times ends FAILED.
+STALLED_AFTER = timedelta(seconds=settings.BACKGROUND_JOB_STALLED_S)
+MAX_ATTEMPTS = 3
 INTERVENTIONS = ("parent.paused", "parent.topped_up", "parent.reduced", "parent.cancel_requested")
 
 
 def _stalled(job: TcaJob) -> bool:
     return job.status == TcaJob.Status.RUNNING and job.updated_at < timezone.now() - STALLED_AFTER
+
+
+def tca_jobs_watchdog() -> list[int]:
+    """Queue again every job whose worker died (acknowledged at once, its task is gone with
+    the worker) or whose queue was lost with Redis; returns their ids."""
+    from .tasks import tca_job_run
+
+    silent = TcaJob.objects.filter(
+        status__in=(TcaJob.Status.QUEUED, TcaJob.Status.RUNNING), updated_at__lt=timezone.now() - STALLED_AFTER
+    )
+    revived = list(silent.values_list("pk", flat=True))
+    for job_id in revived:
+        TcaJob.objects.filter(pk=job_id).update(updated_at=timezone.now())  # one revival per silence
+        tca_job_run.delay(job_id)
+    if revived:
+        logger.warning("TCA jobs %s were silent for %s: queued again", revived, STALLED_AFTER)
+    return revived
 
 
 def _enqueue_on_commit(job: TcaJob) -> None:
@@ -106,10 +127,15 @@ class _Progress:
 
 def tca_job_run(*, job_id: int) -> TcaJob:
     """Run a queued job (a finished one is left as it is: the task may be delivered twice)."""
+    TcaJob.objects.filter(pk=job_id).update(attempts=F("attempts") + 1)
     job = TcaJob.objects.select_related("parent__instrument").get(pk=job_id)
     if job.is_finished:
         return job
     progress = _Progress(job)
+    if job.attempts > MAX_ATTEMPTS:
+        message = f"stopped: its worker died on each of {MAX_ATTEMPTS} attempts"
+        progress.save(status=TcaJob.Status.FAILED, message=message, finished_at=timezone.now())
+        return job
     progress.save(status=TcaJob.Status.RUNNING, done=0)
     try:
         if job.kind == TcaJob.Kind.DESK:

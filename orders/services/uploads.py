@@ -8,6 +8,7 @@ last commit left off, and error rows are unique per (upload, row, column).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +29,7 @@ CHUNK_ROWS = 5_000
 # Workers that may begin an upload before it is given up as FAILED: a crash mid-file is
 # resumed, a file that takes the worker down every time is not tried for ever.
 MAX_ATTEMPTS = 3
+FINISHED = (Upload.Status.DONE, Upload.Status.REFUSED, Upload.Status.FAILED)
 
 
 def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
@@ -72,6 +74,23 @@ def upload_process(*, upload_id: int) -> Upload:
         logger.exception("upload %s failed", upload.pk)
         upload.refresh_from_db()
         return _finish(upload, Upload.Status.FAILED, _failure(upload, f"an internal error ({type(exc).__name__})"))
+
+
+def uploads_watchdog() -> list[int]:
+    """Hand again to a worker every unfinished upload silent for a while: its task was lost
+    with Redis (a killed worker's is redelivered by the broker itself). Returns their ids."""
+    from ..tasks import upload_process as upload_task
+
+    silent = Upload.objects.exclude(status__in=FINISHED).filter(
+        updated_at__lt=timezone.now() - timedelta(seconds=settings.BACKGROUND_JOB_STALLED_S)
+    )
+    revived = list(silent.values_list("pk", flat=True))
+    for upload_id in revived:
+        Upload.objects.filter(pk=upload_id).update(updated_at=timezone.now())  # one revival per silence
+        upload_task.delay(upload_id)
+    if revived:
+        logger.warning("uploads %s were silent: queued again", revived)
+    return revived
 
 
 def _failure(upload: Upload, cause: str) -> str:
@@ -136,6 +155,7 @@ def _upload_run(upload: Upload) -> Upload:
                 created = [r for r in results if r.created]
                 rejected = sum(1 for r in created if r.reject_reason)
                 Upload.objects.filter(pk=upload.pk).update(
+                    updated_at=timezone.now(),
                     created_rows=start + len(chunk),
                     accepted=F("accepted") + len(created) - rejected,
                     rejected=F("rejected") + rejected,
@@ -168,6 +188,7 @@ def _upload_run(upload: Upload) -> Upload:
 
 
 def _progress(upload: Upload, **fields) -> None:
+    fields["updated_at"] = timezone.now()
     for name, value in fields.items():
         setattr(upload, name, value)
     Upload.objects.filter(pk=upload.pk).update(**fields)
