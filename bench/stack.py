@@ -95,7 +95,7 @@ def restart_redis() -> None:
     _redis["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
 
 
-def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
+def start_worker(name: str, log, *, queues: str = "celery", **extra_env: str) -> subprocess.Popen:
     from django.conf import settings
 
     env = {
@@ -115,6 +115,7 @@ def start_worker(name: str, log, **extra_env: str) -> subprocess.Popen:
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
+            f"--queues={queues}",
             "-n",
             f"{name}@%h",
         ],

@@ -138,7 +138,7 @@ def _cancel(session: FixSession, message: FixMessage, fields) -> list:
         return [refuse("unknown order")]
     message.order = order
     try:
-        order_cancel(order_id=order.pk, cancelled_by=session.trader)
+        order_cancel(order_id=order.pk, cancelled_by=session.trader, cancel_client_order_id=fields.get(11, ""))
     except ValidationError as refused:
         return [refuse(_errors(refused))]
     return []

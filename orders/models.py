@@ -264,6 +264,13 @@ class Order(models.Model):
         default=0, help_text="Shares given up by a cancel (a parent's unfilled rest, or the trader's)"
     )
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    cancel_client_order_id = models.CharField(  # db_default: intake inserts orders in raw SQL
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="FIX: the ClOrdID of its cancel request, which the cancel's reports answer",
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     arrival_price = models.DecimalField(
         null=True, blank=True, help_text="NBBO mid of the instrument's market when the order was received", **PRICE

@@ -34,6 +34,9 @@ FIELDS = (
 ExecType = ExecutionReport.ExecType
 
 
+CANCEL_ANSWERS = (ExecType.PENDING_CANCEL, ExecType.CANCELED)
+
+
 def execution_report(
     order: Order,
     exec_type: str,
@@ -52,12 +55,15 @@ def execution_report(
     ``average_price`` and ``status`` after that allocation."""
     cum = order.filled_quantity if cum_quantity is None else cum_quantity
     status = order.status if status is None else status
+    client_order_id = order.client_order_id
+    if exec_type in CANCEL_ANSWERS and order.cancel_client_order_id:  # FIX: a cancel's reports carry its own
+        client_order_id, orig_client_order_id = order.cancel_client_order_id, order.client_order_id
     leaves = 0 if status in FINISHED else max(0, order.quantity - order.cancelled_quantity - cum)
     return (
         order.pk,
         exec_type,
         status,
-        order.client_order_id,
+        client_order_id,
         orig_client_order_id,
         order.quantity,
         order.limit_price,

@@ -50,20 +50,20 @@ def _stalled(job: TcaJob) -> bool:
     return job.status == TcaJob.Status.RUNNING and job.updated_at < timezone.now() - STALLED_AFTER
 
 
-def tca_jobs_watchdog() -> list[int]:
+def tca_jobs_watchdog(*, stalled_after: timedelta = STALLED_AFTER) -> list[int]:
     """Queue again every job whose worker died (acknowledged at once, its task is gone with
     the worker) or whose queue was lost with Redis; returns their ids."""
     from .tasks import tca_job_run
 
     silent = TcaJob.objects.filter(
-        status__in=(TcaJob.Status.QUEUED, TcaJob.Status.RUNNING), updated_at__lt=timezone.now() - STALLED_AFTER
+        status__in=(TcaJob.Status.QUEUED, TcaJob.Status.RUNNING), updated_at__lt=timezone.now() - stalled_after
     )
     revived = list(silent.values_list("pk", flat=True))
     for job_id in revived:
         TcaJob.objects.filter(pk=job_id).update(updated_at=timezone.now())  # one revival per silence
         tca_job_run.delay(job_id)
     if revived:
-        logger.warning("TCA jobs %s were silent for %s: queued again", revived, STALLED_AFTER)
+        logger.warning("TCA jobs %s were silent for %s: queued again", revived, stalled_after)
     return revived
 
 

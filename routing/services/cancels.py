@@ -23,24 +23,27 @@ class _Raced(Exception):
     """An aggregation window took the order into a parent between our read and our lock."""
 
 
-def order_cancel(*, order_id: int, cancelled_by) -> Order:
+def order_cancel(*, order_id: int, cancelled_by, cancel_client_order_id: str = "") -> Order:
     """A trader cancels an order's unfilled rest.
 
     An order waiting for aggregation simply ends. One in a parent becomes PENDING_CANCEL:
     the parent's next step gives up what is not out at a venue and cancels the children it
     no longer needs; shares that fill meanwhile still go to the order, which ends CANCELLED
     with what it got. Refused, with the reason, when the order has nothing left to cancel.
+    ``cancel_client_order_id``: a FIX cancel request's own ClOrdID, which its reports carry.
     """
     for _ in range(3):
         try:
-            return _order_cancel(order_id=order_id, cancelled_by=cancelled_by)
+            return _order_cancel(
+                order_id=order_id, cancelled_by=cancelled_by, cancel_client_order_id=cancel_client_order_id
+            )
         except _Raced:
             continue
     raise ValidationError({"order": "the order keeps changing; try again"})
 
 
 @transaction.atomic
-def _order_cancel(*, order_id: int, cancelled_by) -> Order:
+def _order_cancel(*, order_id: int, cancelled_by, cancel_client_order_id: str) -> Order:
     seen = Order.objects.select_related("instrument", "account").get(pk=order_id)
     if seen.account.owner_id != cancelled_by.pk:
         raise ValidationError({"order": "not your order"})
@@ -49,6 +52,7 @@ def _order_cancel(*, order_id: int, cancelled_by) -> Order:
         order = order_lock(order_id)
         if order.parent_id is not None:
             raise _Raced
+        order.cancel_client_order_id = cancel_client_order_id
         return _order_cancel_pending(order, actor)
     market_now_lock(instruments=[seen.instrument])  # session, parent, order: as a step takes them
     parent = parent_lock(seen.parent_id)
@@ -61,7 +65,8 @@ def _order_cancel(*, order_id: int, cancelled_by) -> Order:
     if parent.status not in PARENT_LIVE_STATUSES:
         raise ValidationError({"status": f"its parent is {parent.status.lower()}: nothing is left to cancel"})
     order.cancel_requested_at = timezone.now()
-    order.save(update_fields=["status", "cancel_requested_at", "updated_at"])
+    order.cancel_client_order_id = cancel_client_order_id
+    order.save(update_fields=["status", "cancel_requested_at", "cancel_client_order_id", "updated_at"])
     execution_reports_add([execution_report(order, ExecType.PENDING_CANCEL)])
     audit_event(
         "order.cancel_requested",
@@ -89,7 +94,9 @@ def _order_cancel_pending(order: Order, actor: str) -> Order:
     unfilled = order.remaining_quantity
     order.cancelled_quantity += unfilled
     order.cancel_requested_at = timezone.now()
-    order.save(update_fields=["status", "cancelled_quantity", "cancel_requested_at", "updated_at"])
+    order.save(
+        update_fields=["status", "cancelled_quantity", "cancel_requested_at", "cancel_client_order_id", "updated_at"]
+    )
     execution_reports_add([execution_report(order, ExecType.CANCELED, text="cancelled by trader")])
     transition = [was, order.status]
     audit_event(

@@ -158,6 +158,11 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
     assert done[39] == ("4" if order.status == OrderStatus.CANCELLED else "2")
     kinds = [r[150] for r in oms]
     assert kinds[0] == "0" and "E" in kinds and "5" in kinds
+    # the cancel's own reports answer its ClOrdID, naming the order's id as OrigClOrdID
+    cancel_answers = [r for r in oms if r[150] in ("6", "4")]
+    if order.status == OrderStatus.CANCELLED:
+        assert [r[150] for r in cancel_answers] == ["6", "4"]
+        assert {(r[11], r[41]) for r in cancel_answers} == {("OMS-1.2", "OMS-1.1")}
     # the drop copy got a copy of each of them
     copies = [dict(f) for c, f in seen if c == "DROPCOPY1" and dict(f).get(35) == "8"]
     assert {r[17] for r in copies} >= set(exec_ids) and all(r[797] == "Y" for r in copies)
