@@ -45,6 +45,7 @@ EXEC_TYPE_44 = {
     "REPLACED": "5",
     "REJECTED": "8",
     "EXPIRED": "C",
+    "DONE_FOR_DAY": "3",
     "STATUS": "I",
 }
 ORD_STATUS = {

@@ -498,6 +498,7 @@ class ExecutionReport(models.Model):
         REPLACE_REFUSED = "REPLACE_REFUSED"  # an accepted amend overtaken by fills: FIX's OrderCancelReject
         REJECTED = "REJECTED"
         EXPIRED = "EXPIRED"
+        DONE_FOR_DAY = "DONE_FOR_DAY"  # the close came with shares still to do
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reports")
     exec_type = models.CharField(max_length=16, choices=ExecType.choices)

@@ -33,7 +33,8 @@ class OrderEvent(StrEnum):
     FILLED = "filled"  # nothing left to do
     CANCEL_REQUESTED = "cancel_requested"  # by the trader, while it works in a parent
     CANCELLED = "cancelled"  # what was left is given up (the trader's cancel, or the parent's)
-    EXPIRED = "expired"  # its parent reached its end time or the close
+    EXPIRED = "expired"  # its parent reached its end time before the close
+    DAY_ENDED = "day_ended"  # the market closed with it unfinished: FIX's DoneForDay
     REPLACE_REQUESTED = "replace_requested"  # an amend that needs shares back from the venues first
     REPLACED = "replaced"  # an amend applied at once: new terms, same order, a new client_order_id
     REPLACE_APPLIED = "replace_applied"  # a pending amend applied, once the venues gave the shares back
@@ -65,6 +66,8 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     **{(status, E.FILLED): S.FILLED for status in _PENDING},  # filled in full first: too late
     (S.PENDING_CANCEL, E.EXPIRED): S.CANCELLED,  # the trader asked for it to end: it ends cancelled
     (S.PENDING_REPLACE, E.EXPIRED): S.EXPIRED,
+    **{(status, E.DAY_ENDED): S.DONE_FOR_DAY for status in (*_OPEN_IN_PARENT, S.PENDING_REPLACE)},
+    (S.PENDING_CANCEL, E.DAY_ENDED): S.CANCELLED,
     (S.PENDING_REPLACE, E.CANCELLED): S.CANCELLED,  # its parent was cancelled under it
     (S.PENDING_REPLACE, E.REPLACE_APPLIED): S.WORKING,  # see after_replace: PARTIALLY_FILLED when it has fills
     (S.PENDING_REPLACE, E.REQUEUED): S.PENDING_AGGREGATION,
@@ -118,6 +121,7 @@ def _past(event: OrderEvent) -> str:
         E.CANCEL_REQUESTED: "cancelled",
         E.CANCELLED: "cancelled",
         E.EXPIRED: "expired",
+        E.DAY_ENDED: "ended for the day",
         E.REPLACE_REQUESTED: "amended",
         E.REPLACED: "amended",
         E.REPLACE_APPLIED: "amended",

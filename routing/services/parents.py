@@ -9,7 +9,7 @@ from django.utils import timezone
 from orders.audit import audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.instructions import Instructions
-from orders.domain.lifecycle import FINISHED, OrderEvent, order_transition
+from orders.domain.lifecycle import FINISHED, OrderEvent, OrderStatus, order_transition
 from orders.domain.values import half_ticks_to_price
 from orders.models import (
     ORDER_WORKING_STATUSES,
@@ -60,9 +60,17 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     return True
 
 
-def parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now) -> None:
+# The report of an order its parent's end leaves finished, by the status it ends in.
+ENDING_REPORTS = {
+    OrderStatus.CANCELLED: ExecType.CANCELED,
+    OrderStatus.EXPIRED: ExecType.EXPIRED,
+    OrderStatus.DONE_FOR_DAY: ExecType.DONE_FOR_DAY,
+}
+
+
+def parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now, *, day_ended: bool = False) -> None:
     """Close the parent and record its reconciliation: fills, children, allocations, venues."""
-    parent_close(parent=parent, status=status, actor=ENGINE, reason=reason, finished=now)
+    parent_close(parent=parent, status=status, actor=ENGINE, reason=reason, finished=now, day_ended=day_ended)
     AuditEvent.objects.create(
         kind="parent.reconciled",
         actor=ENGINE,
@@ -72,10 +80,13 @@ def parent_finish(parent: ParentOrder, status: ParentStatus, reason: str, now) -
     )
 
 
-def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reason: str, finished=None) -> None:
+def parent_close(
+    *, parent: ParentOrder, status: ParentStatus, actor: str, reason: str, finished=None, day_ended: bool = False
+) -> None:
     """End a parent; its orders give up what was not filled. Inside the caller's transaction.
 
-    ``finished`` is the simulated time its execution ended, when it ran in the market.
+    ``finished`` is the simulated time its execution ended, when it ran in the market;
+    ``day_ended``: the close ended it, so its unfinished orders are done for the day.
     """
     parent.status = status
     parent.finished = finished
@@ -84,7 +95,10 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
         audit_event(f"parent.{status.lower()}", actor, parent=parent, reason=reason, filled=parent.filled_quantity)
     ]
     open_orders = list(parent.orders.filter(status__in=ORDER_WORKING_STATUSES).select_related("account", "instrument"))
-    event = OrderEvent.EXPIRED if status == ParentStatus.EXPIRED else OrderEvent.CANCELLED
+    if day_ended:
+        event = OrderEvent.DAY_ENDED
+    else:
+        event = OrderEvent.EXPIRED if status == ParentStatus.EXPIRED else OrderEvent.CANCELLED
     for order in open_orders:
         was, unfilled = order.status, order.remaining_quantity
         order.status = order_transition(order.status, event)
@@ -102,8 +116,7 @@ def parent_close(*, parent: ParentOrder, status: ParentStatus, actor: str, reaso
         )
     Order.objects.bulk_update(open_orders, ["status", "cancelled_quantity", "updated_at"])
     AuditEvent.objects.bulk_create(audit)
-    exec_type = ExecType.EXPIRED if status == ParentStatus.EXPIRED else ExecType.CANCELED
-    execution_reports_add(execution_report(order, exec_type, text=reason) for order in open_orders)
+    execution_reports_add(execution_report(order, ENDING_REPORTS[order.status], text=reason) for order in open_orders)
     amendments_overtaken(parent_ids=[parent.pk])
     orders_publish(open_orders)
 

@@ -116,7 +116,7 @@ def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now
             continue
         if parent.status == ParentStatus.PAUSED:
             if closing and not open_children:  # a paused parent does not outlive its trading day
-                parent_finish(parent, ParentStatus.EXPIRED, "market closed", now)
+                parent_finish(parent, ParentStatus.EXPIRED, "market closed", now, day_ended=True)
             else:
                 still_working = True
             continue
@@ -127,7 +127,9 @@ def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now
                 parent_finish(parent, ParentStatus.FILLED, "complete", now)
             else:  # nothing was filled: every order was cancelled before a share traded
                 parent_finish(parent, ParentStatus.CANCELLED, "its orders were cancelled", now)
-        elif (to_ns(session.trading_date, parent.end) <= end_ns or closing) and not open_children:
+        elif closing and not open_children:
+            parent_finish(parent, ParentStatus.EXPIRED, "market closed", now, day_ended=True)
+        elif to_ns(session.trading_date, parent.end) <= end_ns and not open_children:
             parent_finish(parent, ParentStatus.EXPIRED, "end time reached", now)
         else:
             still_working = True

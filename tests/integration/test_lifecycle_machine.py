@@ -186,7 +186,7 @@ class DeskDay(RuleBasedStateMachine):
             assert sum(r[2] for r in story if r[0] == "TRADE") == filled
             last = story[-1]
             assert last[3] == filled
-            if status in ("FILLED", "CANCELLED", "EXPIRED", "REJECTED"):
+            if status in ("FILLED", "CANCELLED", "EXPIRED", "DONE_FOR_DAY", "REJECTED"):
                 assert (last[1], last[4]) == (status, 0)
             elif status in ("PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"):
                 assert last[4] == leaves
@@ -206,13 +206,19 @@ class DeskDay(RuleBasedStateMachine):
 
     @invariant()
     def finished_orders_are_finished(self):
-        done = (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
+        done = (
+            OrderStatus.FILLED,
+            OrderStatus.CANCELLED,
+            OrderStatus.EXPIRED,
+            OrderStatus.DONE_FOR_DAY,
+            OrderStatus.REJECTED,
+        )
         for status, quantity, filled, cancelled in Order.objects.filter(status__in=done).values_list(
             "status", "quantity", "filled_quantity", "cancelled_quantity"
         ):
             if status == OrderStatus.FILLED:
                 assert filled == quantity
-            elif status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+            elif status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.DONE_FOR_DAY):
                 assert filled + cancelled == quantity
 
 

@@ -2,12 +2,14 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Sum
 
 from orders.models import Allocation, Order, OrderStatus, ParentStatus, Source
 from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
+from routing.services.parents import parent_finish
 from routing.services.steps import session_advance
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +236,29 @@ def test_a_supervisor_resumes_with_a_new_end_time_of_their_own(demo, supervisor)
     assert parent.end.astimezone(EXCHANGE_TZ).time() == time(11, 15)
     event = parent.audit_events.get(kind="parent.resumed")
     assert (event.actor, event.detail["end_chosen"]) == ("user:supervisor1", True)
+
+
+def test_the_close_leaves_an_unfinished_order_done_for_the_day_with_a_done_for_day_report(demo):
+    # given a sell limit out of reach that has worked a few steps
+    parent = make_parent(quantity=700, limit_price="125.00")
+    session = MarketSession.objects.get(instrument=parent.instrument)
+    run_session(session, 3)
+    parent.refresh_from_db()
+    order = Order.objects.get(parent=parent)
+    assert order.status == OrderStatus.WORKING
+
+    # when the close ends its parent
+    with transaction.atomic():
+        parent_finish(parent, ParentStatus.EXPIRED, "market closed", parent.end, day_ended=True)
+
+    # then the order is done for the day, its rest given up, and its client is told so
+    order.refresh_from_db()
+    assert (order.status, order.filled_quantity, order.cancelled_quantity) == (OrderStatus.DONE_FOR_DAY, 0, 700)
+    last = order.reports.order_by("id").last()
+    assert (last.exec_type, last.order_status, last.leaves_quantity, last.text) == (
+        "DONE_FOR_DAY",
+        "DONE_FOR_DAY",
+        0,
+        "market closed",
+    )
+    assert parent.audit_events.filter(kind="order.done_for_day").count() == 1

@@ -120,3 +120,15 @@ def test_the_store_counts_only_messages_under_sequence_numbers_it_has_counted(tm
 
     # then: the first two will reach the client (sent, or resent on request); the third must go again
     assert stored_exec_ids(tmp_path, "FIX.4.4:GW->OMS") == {"101", "102"}
+
+
+@pytest.mark.parametrize("begin_string", [FIX44, FIX42])
+def test_the_close_is_a_done_for_day_report_with_nothing_left(begin_string):
+    done = report(
+        exec_type="DONE_FOR_DAY", order_status="DONE_FOR_DAY", last_quantity=0, leaves_quantity=0, text="market closed"
+    )
+
+    _, fields = execution_report(done, begin_string=begin_string)
+
+    got = dict(fields)
+    assert (got[150], got[39], got[151], got[14], got[58]) == ("3", "3", "0", "300", "market closed")
