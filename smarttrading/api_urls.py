@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from gateway import apis as gateway_apis
 from orders import apis
 from routing import apis as execution_apis
 from tca import apis as tca_apis
@@ -18,6 +19,7 @@ urlpatterns = [
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),
     path("orders/uploads/<int:upload_id>/", apis.UploadDetailApi.as_view(), name="upload"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
+    path("orders/<int:order_id>/audit/", gateway_apis.OrderAuditApi.as_view(), name="order-audit"),
     path("orders/<int:order_id>/reports/", apis.OrderReportsApi.as_view(), name="order-reports"),
     path("orders/<int:order_id>/cancel/", execution_apis.OrderCancelApi.as_view(), name="order-cancel"),
     path("orders/<int:order_id>/replace/", execution_apis.OrderReplaceApi.as_view(), name="order-replace"),

@@ -168,4 +168,41 @@
       }
     },
   });
+
+  // A member order's story on click: its audit events and the FIX messages that made and changed it.
+  const members = document.querySelector("#members tbody");
+  function showAudit(tr) {
+    const next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) { next.remove(); return; }
+    fetch("/api/v1/orders/" + tr.dataset.order + "/audit/", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (entries) {
+        const detail = el("tr", { class: "detail" });
+        const td = el("td", { colspan: 9 });
+        const table = el("table", { class: "data audit" });
+        const head = el("tr");
+        ["Time (UTC)", "What", "By", "Detail"].forEach(function (h) { head.appendChild(el("th", {}, h)); });
+        table.appendChild(el("thead")).appendChild(head);
+        const body = table.appendChild(el("tbody"));
+        entries.forEach(function (e) {
+          const row = el("tr", { class: e.kind.startsWith("fix.") ? "fix" : "" });
+          row.appendChild(el("td", {}, new Date(e.at).toISOString().substring(11, 23)));
+          row.appendChild(el("td", {}, e.kind));
+          row.appendChild(el("td", {}, e.actor));
+          const text = e.detail.raw || Object.keys(e.detail).map(function (k) { return k + " " + JSON.stringify(e.detail[k]); }).join(" · ");
+          row.appendChild(el("td", { class: "raw", title: text }, text));
+          body.appendChild(row);
+        });
+        if (!entries.length) body.appendChild(el("tr", { class: "empty" })).appendChild(el("td", { colspan: 4 }, "No events yet."));
+        td.appendChild(table);
+        detail.appendChild(td);
+        tr.after(detail);
+      });
+  }
+  if (members) {
+    members.addEventListener("click", function (event) {
+      const tr = event.target.closest("tr[data-order]");
+      if (tr) showAudit(tr);
+    });
+  }
 })();

@@ -48,6 +48,10 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert supervisor.locator("#chart-price .main-svg").count() > 0
     supervisor.wait_for_timeout(1500)
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel.png"), full_page=True)
+    # and a member order's audit folds out under it
+    supervisor.click("#members tbody tr[data-order]")
+    supervisor.wait_for_selector("#members table.audit tbody tr td:text('order.aggregated')", timeout=10_000)
+    supervisor.screenshot(path=str(SCREENSHOTS / "parent-order-audit.png"), full_page=True)
 
     # and the trader's blotter shows the fills allocated back, live
     trader.wait_for_selector("#orders .status-partially_filled, #orders .status-filled", timeout=20_000)
