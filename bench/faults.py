@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -117,6 +118,32 @@ def _submit_orders_http(base: str, keys: dict[str, str], batch: int) -> tuple[in
     return sum(len(orders) for orders in by_user.values()), retries
 
 
+def _in_thread(work: Callable[[], int]) -> Callable[[], int]:
+    """Start ``work`` in a thread; the returned call waits for its result."""
+    from django.db import connection
+
+    result: dict[str, int | BaseException] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as error:  # handed to the waiting caller
+            result["value"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def wait() -> int:
+        thread.join()
+        if isinstance(result["value"], BaseException):
+            raise result["value"]
+        return result["value"]
+
+    return wait
+
+
 def fault_scenario(
     *,
     start_worker: Callable[[str], subprocess.Popen],
@@ -187,10 +214,14 @@ def fault_scenario(
                     os.kill(victim.pid, signal.SIGKILL)
                     victim.wait()
                     workers.append(start_worker(f"fault-{done_faults['worker'] + 1}"))
-                elif kind == "web":
+                elif kind == "web":  # killed with a batch of orders in flight: the client retries it
+                    in_flight = _in_thread(lambda batch=batches: submit(batch))
+                    time.sleep(0.03)  # its first request is on the wire, or about to be
                     os.kill(web_process.pid, signal.SIGKILL)
                     web_process.wait()
-                    web_process = web.start()  # the orders of the next batch wait for it, retried
+                    web_process = web.start()
+                    submitted += in_flight()
+                    batches += 1
                 else:  # a desk report in hand when the reports worker dies
                     desk_report_request(user=User.objects.get(username="analyst1"), filters=TcaFilters())
                     time.sleep(0.3)
