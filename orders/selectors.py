@@ -35,6 +35,15 @@ def order_list(*, user) -> QuerySet[Order]:
     return orders if sees_all_orders(user) else orders.filter(account__owner=user)
 
 
+def order_search(orders: QuerySet[Order], query: str) -> QuerySet[Order]:
+    """Orders whose client id contains ``query``, or whose instrument, account or status it names."""
+    if not query:
+        return orders
+    named = Q(instrument__symbol__iexact=query) | Q(account__code__iexact=query)
+    named |= Q(status__iexact=query.replace(" ", "_"))
+    return orders.filter(Q(client_order_id__icontains=query) | named)
+
+
 def upload_list(*, user) -> QuerySet[Upload]:
     """A trader sees their own uploads; supervisors every upload. The file content stays out."""
     uploads = Upload.objects.defer("content")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -19,7 +20,7 @@ from .forms import OrderEntryForm, UploadForm
 from .models import OrderStatus, Source
 from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
-from .selectors import order_list, upload_list
+from .selectors import order_list, order_search, upload_list
 from .services.intake import order_create
 from .services.uploads import upload_create
 
@@ -34,6 +35,9 @@ def home(request):
     if role is None:
         raise PermissionDenied("no desk role")
     return redirect(HOME_FOR_ROLE[role])
+
+
+BLOTTER_PAGE_ROWS = 100
 
 
 @login_required
@@ -72,8 +76,10 @@ def blotter(request):
                     verb = "accepted" if created else "already exists"
                     messages.success(request, f"Order {order.client_order_id} {verb}: {summary}")
                 return redirect("orders:blotter")
-    orders = order_list(user=request.user).order_by("-id")[:200]
-    return render(request, "orders/blotter.html", {"form": form, "orders": orders, "can_enter": can_enter})
+    query = request.GET.get("q", "").strip()[:64]
+    orders = order_search(order_list(user=request.user), query).order_by("-id")
+    page = Paginator(orders, BLOTTER_PAGE_ROWS).get_page(request.GET.get("page"))
+    return render(request, "orders/blotter.html", {"form": form, "page": page, "query": query, "can_enter": can_enter})
 
 
 def _require_trader(user) -> None:

@@ -26,6 +26,7 @@ REASONS = {
     "404": "No such object, or not one the caller may see",
     "409": "The object's state does not allow it now; the reason is given",
     "413": "The request body is larger than the product takes; nothing was read",
+    "415": "The body's content type is not one the operation takes",
     "503": "The database could not serve the request now; nothing was saved; retry (Retry-After)",
 }
 
@@ -42,7 +43,7 @@ def _codes(path: str, method: str, operation: dict) -> list[str]:
     if "{" in path:
         codes.append("404")
     if method in WRITES:
-        codes += ["413", "503"]
+        codes += ["413", "415", "503"]
         if any(marker in path for marker in CONFLICTS):
             codes.append("409")
     return codes

@@ -1,11 +1,21 @@
 // Trader blotter: the own-orders stream updates rows in place; a row opens its allocations.
 (function () {
   "use strict";
-  const body = document.querySelector("#orders tbody");
+  const table = document.getElementById("orders");
+  const body = table.querySelector("tbody");
+  const COLUMNS = table.querySelectorAll("thead th").length;
+  // The first page of the whole blotter takes new orders as they come; a later page or a
+  // search keeps its rows and only updates them.
+  const following = table.dataset.follow === "live";
   const CANCELLABLE = ["PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"];
   const AMENDABLE = CANCELLABLE;
   const shown = {};  // the latest payload of each order on screen, for the amend form
   const EMPTY = "No orders yet. Enter one with the form, upload a file, or POST to /api/v1/orders/.";
+
+  // Exchange time (New York), as every time on the desk's pages reads.
+  function exchangeTime(iso) {
+    return iso ? new Date(iso).toLocaleTimeString("en-GB", { timeZone: "America/New_York", hour12: false }) : "";
+  }
 
   function cancelNote(o) {
     if (o.status === "PENDING_CANCEL") return "cancel pending: " + fmt.qty(o.leaves_quantity) + " out at venues";
@@ -19,7 +29,7 @@
   function row(o) {
     const tr = el("tr", { "data-id": o.id, class: "clickable" });
     const cells = [
-      [o.id], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
+      [o.id], [exchangeTime(o.received_at), "time"], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
       [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.tick(o.limit_price, o), "num"], [o.strategy],
       null, [fmt.qty(o.filled_quantity), "num"], [o.average_price === null ? "" : fmt.avg(o.average_price, o), "num"],
       [o.parent === null ? "" : o.parent],
@@ -28,11 +38,10 @@
       if (c === null) {
         const td = el("td");
         const badge = el("span", { class: "status status-" + o.status.toLowerCase() }, o.status);
-        if (o.reject_reason) badge.title = o.reject_reason;
         td.appendChild(badge);
-        if (o.reject_reason) td.appendChild(el("div", { class: "error" }, o.reject_reason));
-        const note = cancelNote(o);
-        if (note) { badge.title = note; td.appendChild(el("div", { class: "muted small" }, note)); }
+        // The reason is on hover and in the row's detail: in the column it pushed the others off screen.
+        const note = o.reject_reason || cancelNote(o);
+        if (note) { badge.title = note; badge.classList.add("noted"); }
         tr.appendChild(td);
       } else {
         tr.appendChild(el("td", c[1] ? { class: c[1] } : {}, c[0]));
@@ -50,8 +59,9 @@
   }
 
   function upsert(o) {
-    shown[o.id] = o;
     const existing = body.querySelector('tr[data-id="' + o.id + '"]');
+    if (!existing && !following) return;  // a later page or a search: only its own rows change
+    shown[o.id] = o;
     const fresh = row(o);
     if (existing) {
       // An open amend form stays open while fills update its row; allocations are re-read on click.
@@ -75,11 +85,18 @@
       .then(function (r) { return r.json(); })
       .then(function (o) {
         const detail = el("tr", { class: "detail" });
-        const td = el("td", { colspan: 13 });
-        if (!o.allocations.length) td.textContent = "No allocations yet.";
-        else td.textContent = "Allocations: " + o.allocations.map(function (a) {
-          return fmt.qty(a.quantity) + " @ " + fmt.mid(a.price, o) + " " + a.venue + " (parent " + a.parent + ")";
-        }).join(" · ") + " — notional " + fmt.price(o.filled_notional, 2);
+        const td = el("td", { colspan: COLUMNS });
+        const note = o.reject_reason ? "Rejected: " + o.reject_reason : cancelNote(o);
+        if (note) td.appendChild(el("p", { class: o.reject_reason ? "error" : "muted" }, note));
+        if (!o.allocations.length) td.appendChild(el("p", { class: "muted" }, "No allocations yet."));
+        else {
+          const list = el("ul", { class: "allocations" });
+          o.allocations.forEach(function (a) {
+            list.appendChild(el("li", {}, fmt.qty(a.quantity) + " @ " + fmt.avg(a.price, o) + " on " + a.venue + " (parent " + a.parent + ")"));
+          });
+          td.appendChild(list);
+          td.appendChild(el("p", { class: "muted" }, "Notional " + fmt.price(o.filled_notional, 2)));
+        }
         detail.appendChild(td);
         tr.after(detail);
       });
@@ -95,7 +112,7 @@
     const next = tr.nextElementSibling;
     if (next && next.classList.contains("detail")) next.remove();
     const detail = el("tr", { class: "detail amend" });
-    const td = el("td", { colspan: 13 });
+    const td = el("td", { colspan: COLUMNS });
     const form = el("form", { class: "amend-form", "data-order": o.id });
     function field(label, input) { const l = el("label", {}, label + " "); l.appendChild(input); form.appendChild(l); return input; }
     const quantity = field("Quantity", el("input", { name: "quantity", type: "number", min: 1, value: o.quantity }));
@@ -148,12 +165,15 @@
     if (tr) showAllocations(tr);
   });
 
-  const stream = openStream("/ws/orders/", {
+  // Traders follow their own orders live; a supervisor's blotter is as at page load.
+  if (!table.dataset.stream) return;
+  const stream = openStream(table.dataset.stream, {
     onSnapshot: function (m) {
+      if (!following) { m.orders.forEach(upsert); return; }
       body.innerHTML = "";
       if (!m.orders.length) {
         const tr = el("tr", { class: "empty" });
-        tr.appendChild(el("td", { colspan: 13 }, EMPTY));
+        tr.appendChild(el("td", { colspan: COLUMNS }, EMPTY));
         body.appendChild(tr);
       }
       m.orders.slice().reverse().forEach(upsert);

@@ -81,3 +81,33 @@ def test_five_wrong_passwords_lock_that_username_and_that_address_out(client, us
     # the address is locked too, for every username: no spraying one password over many users
     other = client.post("/accounts/login/", {"username": "trader2", "password": "smarttrading-demo"})
     assert other.status_code == 429
+
+
+def test_the_blotter_pages_and_searches_on_the_server(trader1, users):
+    # given 130 orders of trader1's, one of them on MSFT
+    from orders.models import Source
+    from orders.services.intake import orders_submit
+
+    rows = [
+        {"client_order_id": f"PG-{i:03d}", "account": "T1-GROWTH", "instrument": "AAPL", "side": "BUY", "quantity": 100}
+        for i in range(129)
+    ]
+    rows.append(
+        {"client_order_id": "ONE-MSFT", "account": "T1-INCOME", "instrument": "MSFT", "side": "SELL", "quantity": 200}
+    )
+    orders_submit(submitted_by=users["trader1"], rows=rows, source=Source.API, all_or_nothing=True)
+
+    first = trader1.get("/orders/")
+    second = trader1.get("/orders/?page=2")
+    found = trader1.get("/orders/?q=msft")
+    by_id = trader1.get("/orders/?q=PG-12")
+
+    # then the first page holds the newest 100 and follows the stream; the next the rest
+    assert [o.client_order_id for o in first.context["page"]][:2] == ["ONE-MSFT", "PG-128"]
+    assert len(first.context["page"]) == 100 and b'data-follow="live"' in first.content
+    assert len(second.context["page"]) == 30 and b'data-follow="rows"' in second.content
+    assert b"page 2 of 2" in second.content and b"\xe2\x86\x90 newer" in second.content
+    # and a search finds by instrument or by part of the client id, its rows kept as they are
+    assert [o.client_order_id for o in found.context["page"]] == ["ONE-MSFT"]
+    assert [o.client_order_id for o in by_id.context["page"]] == [f"PG-12{i}" for i in range(8, -1, -1)]
+    assert b'data-follow="rows"' in found.content
