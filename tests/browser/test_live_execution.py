@@ -184,13 +184,18 @@ def test_a_faulted_session_shows_live_and_a_supervisor_resumes_it(live_stack, br
     # when its session's step fails for good (one attempt allowed, here); in a thread of its
     # own, as a worker would, since Playwright's loop holds this one
     def fail_the_step():
-        session = MarketSession.objects.get(instrument__symbol="XOM")
-        with override_settings(SESSION_STEP_MAX_ATTEMPTS=1):
-            session_step_failed(
-                session_id=session.pk,
-                step_no=session.step_no,
-                error="Traceback (most recent call last):\nRuntimeError: the venue gateway returned garbage",
-            )
+        # the worker steps the session on meanwhile: a failure of a step already past is
+        # ignored (None), so fail the step the session is at until one takes
+        for _ in range(20):
+            session = MarketSession.objects.get(instrument__symbol="XOM")
+            with override_settings(SESSION_STEP_MAX_ATTEMPTS=1):
+                faulted = session_step_failed(
+                    session_id=session.pk,
+                    step_no=session.step_no,
+                    error="Traceback (most recent call last):\nRuntimeError: the venue gateway returned garbage",
+                )
+            if faulted is not None:
+                break
         connection.close()
 
     failing = threading.Thread(target=fail_the_step)
@@ -266,7 +271,7 @@ def test_a_trader_enters_instructions_and_amends_a_working_order_from_the_blotte
     # when the trader cuts it from the blotter to 5,000, or (the market being quick) well above what it has got
     trader.click("#orders tr:has-text('AMD-1') button[data-amend]")
     filled = int(trader.inner_text("#orders tr:has-text('AMD-1') td:nth-child(11)").replace(",", ""))
-    target = max(5_000, (filled // 100 + 40) * 100)
+    target = max(5_000, (filled // 100 + 60) * 100)
     trader.fill("form.amend-form input[name=quantity]", str(target))
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-amend.png"), full_page=True)
     trader.click("form.amend-form button[type=submit]")

@@ -111,3 +111,26 @@ def test_the_blotter_pages_and_searches_on_the_server(trader1, users):
     assert [o.client_order_id for o in found.context["page"]] == ["ONE-MSFT"]
     assert [o.client_order_id for o in by_id.context["page"]] == [f"PG-12{i}" for i in range(8, -1, -1)]
     assert b'data-follow="rows"' in found.content
+
+
+def test_server_rendered_quantities_carry_thousands_separators(trader1, supervisor, users):
+    from orders.models import Source
+    from orders.services.intake import order_create
+    from routing.services.aggregation import aggregation_window_run
+
+    order_create(
+        submitted_by=users["trader1"],
+        account="T1-GROWTH",
+        instrument="AAPL",
+        side="BUY",
+        quantity=150_000,
+        client_order_id="BIG-1",
+        source=Source.API,
+    )
+    (parent,) = aggregation_window_run(actor="test")
+
+    panel = supervisor.get(f"/execution/{parent.pk}/").content.decode()
+    blotter = supervisor.get("/orders/").content.decode()
+
+    assert "BUY</span> 150,000 AAPL" in panel and '<td class="num">150,000</td>' in panel
+    assert '<td class="num">150,000</td>' in blotter
