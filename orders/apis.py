@@ -24,7 +24,7 @@ from .domain.values import quantize_price
 from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import order_list, risk_limits_payload, sees_all_orders, upload_list
+from .selectors import account_list, order_list, risk_limits_payload, upload_list
 from .services.intake import order_create, orders_submit
 from .services.risk_limits import risk_limits_set
 from .services.tokens import api_token_issue, api_token_revoke, api_token_rotate
@@ -441,10 +441,7 @@ class AccountListApi(APIView):
 
     @extend_schema(responses=AccountOutput(many=True))
     def get(self, request):
-        accounts = Account.objects.select_related("owner")
-        if not sees_all_orders(request.user):
-            accounts = accounts.filter(owner=request.user)
-        return Response(AccountOutput(accounts, many=True).data)
+        return Response(AccountOutput(account_list(user=request.user), many=True).data)
 
 
 class TokenOutput(serializers.Serializer):

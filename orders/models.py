@@ -465,7 +465,10 @@ class Upload(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+        return self.status in UPLOAD_FINISHED_STATUSES
+
+
+UPLOAD_FINISHED_STATUSES = (Upload.Status.DONE, Upload.Status.REFUSED, Upload.Status.FAILED)
 
 
 class UploadError(models.Model):

@@ -35,6 +35,12 @@ def order_list(*, user) -> QuerySet[Order]:
     return orders if sees_all_orders(user) else orders.filter(account__owner=user)
 
 
+def account_list(*, user) -> QuerySet[Account]:
+    """The accounts ``user`` may trade (a trader's own), or every one for supervisors and analysts."""
+    accounts = Account.objects.select_related("owner")
+    return accounts if sees_all_orders(user) else accounts.filter(owner=user)
+
+
 def order_search(orders: QuerySet[Order], query: str) -> QuerySet[Order]:
     """Orders whose client id contains ``query``, or whose instrument, account or status it names."""
     if not query:

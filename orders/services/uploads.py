@@ -19,7 +19,7 @@ from django.utils import timezone
 from smarttrading import streams
 
 from ..domain.files import FileRefused, read_order_file
-from ..models import Source, Upload, UploadError
+from ..models import UPLOAD_FINISHED_STATUSES, Source, Upload, UploadError
 from ..payloads import upload_payload
 from .intake import intake_context, intake_parse, orders_accept
 
@@ -29,7 +29,6 @@ CHUNK_ROWS = 5_000
 # Workers that may begin an upload before it is given up as FAILED: a crash mid-file is
 # resumed, a file that takes the worker down every time is not tried for ever.
 MAX_ATTEMPTS = 3
-FINISHED = (Upload.Status.DONE, Upload.Status.REFUSED, Upload.Status.FAILED)
 
 
 def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
@@ -81,7 +80,7 @@ def uploads_watchdog() -> list[int]:
     with Redis (a killed worker's is redelivered by the broker itself). Returns their ids."""
     from ..tasks import upload_process as upload_task
 
-    silent = Upload.objects.exclude(status__in=FINISHED).filter(
+    silent = Upload.objects.exclude(status__in=UPLOAD_FINISHED_STATUSES).filter(
         updated_at__lt=timezone.now() - timedelta(seconds=settings.BACKGROUND_JOB_STALLED_S)
     )
     revived = list(silent.values_list("pk", flat=True))
