@@ -3,7 +3,8 @@
 ``tca_parent_10k_fills_s``: the full report (every figure, as the JSON API returns it) of one parent
 with 10,000 children and fills, 100 orders and a whole day of one-second bars;
 ``tca_parent_10k_fills_csv_s`` then writes its tables as CSV.
-``tca_comparison_1h_parent_s``: replaying every algorithm through a one-hour parent's window.
+``tca_comparison_1h_parent_s``: replaying every algorithm through a one-hour parent's window, on
+the recorded path and on 20 further paths (antithetic pairs), in as many processes as cores.
 ``tca_day_1000_parents_s``: the desk report of a day of 1,000 parents over the five
 demo instruments (each with its day of one-second bars), 20 fills and 5 orders each.
 """
@@ -58,24 +59,42 @@ def tca_benchmarks() -> dict:
 
 
 def _comparison_seconds() -> float:
-    """Every algorithm replayed for a one-hour buy of 20,000 shares starting at 10:30 (pure)."""
+    """Every algorithm replayed for a one-hour buy of 20,000 shares starting at 10:30 on the
+    recorded path and 20 further ones, as the reports worker does it (pure)."""
+    import functools
+    import os
+
     from routing.engine.state import ParentPlan
     from routing.market.book import BUY
     from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
     from routing.profiles import volume_profile
-    from routing.replay import ReplayMarket, replay_alternatives
-    from tca.counterfactual import alternatives_for
+    from routing.replay import RECORDED, ReplayMarket, further_paths, replay_paths
+    from tca.counterfactual import alternatives_for, cost_verdict, replay_figures, shortfall_distributions
 
     profile = volume_profile()  # built once per machine and cached, as the reports worker has it
     market = ReplayMarket(
         seed=7, reference_ticks=10_000, tick_size=TICK, open_ns=OPEN_NS, close_ns=CLOSE_NS, step_ns=5 * NS_PER_S
     )
     start_ns, window_ns = OPEN_NS + 3600 * NS_PER_S, sized(3600, 300) * NS_PER_S
-    plan = ParentPlan(1, BUY, 20_000, 0, None, start_ns, start_ns + window_ns, 100, "VWAP")
+    plan = ParentPlan(1, BUY, 20_000, 0, None, start_ns, start_ns + window_ns, 100, "VWAP", urgency=0.5)
+    alternatives = alternatives_for("VWAP", pov_rate=0.1, kappa_t=0.5)
+    paths = [RECORDED, *further_paths(sized(20, 4))]
     began = time.perf_counter()
-    runs = replay_alternatives(market, plan, alternatives_for("VWAP", pov_rate=0.1), profile=profile)
-    invariant(len(runs) == 5, "every alternative replayed")
-    return time.perf_counter() - began
+    runs = replay_paths(
+        market,
+        plan,
+        alternatives,
+        paths,
+        summarise=functools.partial(replay_figures, side="BUY", tick=TICK, as_run=False),
+        profile=profile,
+        workers=os.cpu_count() or 1,
+    )
+    distributions = shortfall_distributions([(a.label, a.strategy) for a in alternatives], runs[1:])
+    verdict = cost_verdict(distributions)
+    seconds = time.perf_counter() - began
+    invariant(len(runs) == len(paths) and all(len(r) == len(alternatives) for r in runs), "every alternative replayed")
+    invariant(len(distributions) == len(alternatives) and verdict is not None, "every alternative costed on every path")
+    return seconds
 
 
 def _executed_parents(rng, *, day, instruments, parents_per_instrument, fills, orders):

@@ -272,6 +272,10 @@ FAULT_STEP_DELAY_S = float(os.environ.get("SMARTTRADING_FAULT_STEP_DELAY_S", "0"
 FAULT_STEP_RAISE = os.environ.get("SMARTTRADING_FAULT_STEP_RAISE", "")
 # Simulated days averaged into the intraday volume profile VWAP follows (computed once, cached).
 SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
+# The algorithm comparison replays every alternative on the recorded path and on this many
+# further seeded paths (antithetic pairs: an even number, at least 2), in this many processes.
+COMPARISON_PATHS = int(os.environ.get("SMARTTRADING_COMPARISON_PATHS", "20"))
+COMPARISON_WORKERS = int(os.environ.get("SMARTTRADING_COMPARISON_WORKERS", str(os.cpu_count() or 1)))
 
 DEMO_PASSWORD = os.environ.get("SMARTTRADING_DEMO_PASSWORD", "smarttrading-demo")
 

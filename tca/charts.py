@@ -8,7 +8,6 @@ from .figures import DeskReport, GroupFigures, ParentReport
 from .metrics import MARKOUT_HORIZONS_S
 
 GOOD, BAD, NEUTRAL, ACCENT = "#1a7f37", "#cf222e", "#6e7781", "#0969da"
-SHORT_NAMES = {"IMMEDIATE": "Market order", "IS": "IS"}
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 40}, "height": 300, "font": {"size": 12}}
 
 
@@ -165,15 +164,22 @@ def desk_charts(desk: DeskReport) -> dict[str, dict]:
     }
 
 
+def short_label(label: str) -> str:
+    """An alternative's name as a chart's axis has room for."""
+    return label.replace("Implementation Shortfall", "IS").replace("Market order at the start", "Market order")
+
+
 def comparison_charts(comparison: dict) -> dict[str, dict]:
-    """From a stored comparison payload: how fast each ran, and what each cost."""
+    """From a stored comparison payload: how fast each ran and what each cost on the recorded
+    path, each one's cost over every further path, and the cost–risk frontier."""
     runs = comparison["runs"]
+    bottom_legend = {"orientation": "h", "y": -0.25, "yanchor": "top"}
     executed = {
         "data": [
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": run["label"] + (" (replayed as run)" if run["as_run"] and i else ""),
+                "name": short_label(run["label"]) + (" (replayed as run)" if run["as_run"] and i else ""),
                 "x": [0.0, *(t / 60 for t, _ in run["executed"])],
                 "y": [0, *(filled for _, filled in run["executed"])],
                 "line": {"shape": "hv", "width": 3 if i == 0 else 1.5, **({"color": ACCENT} if i == 0 else {})},
@@ -183,11 +189,12 @@ def comparison_charts(comparison: dict) -> dict[str, dict]:
         "layout": _layout(
             "Executed (shares) by minutes since the start",
             xaxis={"title": {"text": "minutes"}},
-            height=380,
-            legend={"orientation": "h", "y": -0.3},
+            height=420,
+            margin={**LAYOUT["margin"], "b": 150},
+            legend=bottom_legend,
         ),
     }
-    labels = ["Recorded", *(SHORT_NAMES.get(run["strategy"], run["strategy"]) for run in runs[1:])]
+    labels = ["Recorded", *(short_label(run["label"]) for run in runs[1:])]
     parts = (
         ("delay", "Delay", NEUTRAL),
         ("trading", "Trading", "#d29922"),
@@ -216,10 +223,102 @@ def comparison_charts(comparison: dict) -> dict[str, dict]:
             }
         ],
         "layout": _layout(
-            "Implementation shortfall by algorithm (bps, positive = cost)",
+            "Shortfall on the recorded path (bps, positive = cost)",
             barmode="relative",
-            height=380,
-            legend={"orientation": "h", "y": -0.2},
+            height=420,
+            margin={**LAYOUT["margin"], "b": 150},
+            legend=bottom_legend,
         ),
     }
-    return {"comparison_executed": executed, "comparison_cost": cost}
+    charts = {"comparison_executed": executed, "comparison_cost": cost}
+    distributions = comparison.get("distributions") or []
+    if distributions:
+        charts["comparison_distribution"] = _shortfall_boxes(comparison, distributions)
+        charts["comparison_frontier"] = _cost_risk_frontier(distributions)
+    return charts
+
+
+def _shortfall_boxes(comparison: dict, distributions: list[dict]) -> dict:
+    """Each alternative's shortfall on every further path, with the recorded path's marked."""
+    recorded = {run["label"]: run for run in comparison["runs"][1:]}
+    names = [short_label(d["label"]) for d in distributions]
+    return {
+        "data": [
+            {
+                "type": "box",
+                "name": name,
+                "y": [_f(v) for v in d["shortfalls_bps"]],
+                "boxpoints": "all",
+                "jitter": 0.4,
+                "pointpos": 0,
+                "boxmean": True,
+                "marker": {"size": 4, "color": ACCENT},
+                "line": {"color": ACCENT},
+                "showlegend": False,
+            }
+            for name, d in zip(names, distributions, strict=True)
+        ]
+        + [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "recorded path",
+                "x": names,
+                "y": [_f((recorded[d["label"]]["shortfall"] or {}).get("total_bps")) for d in distributions],
+                "marker": {"symbol": "x", "size": 10, "color": BAD},
+            }
+        ],
+        "layout": _layout(
+            f"Shortfall over {comparison['paths']} further paths (bps, positive = cost; dashed: mean)",
+            height=420,
+            margin={**LAYOUT["margin"], "b": 110},
+            legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        ),
+    }
+
+
+def _cost_risk_frontier(distributions: list[dict]) -> dict:
+    """Expected cost against its spread: TWAP (κT 0), IS by rising urgency, then the market
+    order (κT ∞) trace the frontier; the other algorithms are points beside it."""
+    frontier = sorted(
+        (d for d in distributions if d["strategy"] in ("TWAP", "IS", "IMMEDIATE")),
+        key=lambda d: _f(d["stdev_bps"]),
+        reverse=True,
+    )
+    others = [d for d in distributions if d not in frontier]
+    widest = max(_f(d["stdev_bps"]) for d in distributions)
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers+text",
+                "name": "TWAP → IS by urgency → market order",
+                "x": [_f(d["stdev_bps"]) for d in frontier],
+                "y": [_f(d["mean_bps"]) for d in frontier],
+                "text": [short_label(d["label"]) for d in frontier],
+                "textposition": "top right",
+                "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in frontier]},
+                "line": {"color": ACCENT},
+            },
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "other algorithms",
+                "x": [_f(d["stdev_bps"]) for d in others],
+                "y": [_f(d["mean_bps"]) for d in others],
+                "text": [short_label(d["label"]) for d in others],
+                "textposition": "bottom right",
+                "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in others]},
+                "marker": {"size": 9, "color": "#d29922"},
+            },
+        ],
+        "layout": _layout(
+            "Cost–risk frontier: expected shortfall against its standard deviation (bps)",
+            # room on the right for the labels of the riskiest points
+            xaxis={"title": {"text": "risk: standard deviation of shortfall (bps)"}, "range": [0, widest * 1.3 + 1]},
+            yaxis={"title": {"text": "expected shortfall (bps, ± standard error)"}},
+            height=420,
+            margin={**LAYOUT["margin"], "b": 110},
+            legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
+        ),
+    }

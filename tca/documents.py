@@ -43,6 +43,24 @@ def comparison_table(comparison: dict) -> tuple[str, list[str], list[list]]:
     return ("Algorithms", head, rows)
 
 
+def paths_table(comparison: dict) -> tuple[str, list[str], list[list]]:
+    """Each algorithm's shortfall over the further paths: expected cost, its spread and its
+    paired excess over the cheapest."""
+    head = ["algorithm", "strategy", "paths", "mean_shortfall_bps", "standard_error_bps", "stdev_bps", "p5_bps",
+            "p25_bps", "p50_bps", "p75_bps", "p95_bps", "excess_over_lowest_bps", "excess_standard_error_bps",
+            "significantly_costlier", "mean_fill_rate", "lowest_expected_cost"]  # fmt: skip
+    rows = []
+    for d in comparison["distributions"]:
+        excess = d["excess"] or {}
+        rows.append(
+            [d["label"], d["strategy"], comparison["paths"], d["mean_bps"], d["standard_error_bps"], d["stdev_bps"],
+             d["p5_bps"], d["p25_bps"], d["p50_bps"], d["p75_bps"], d["p95_bps"], excess.get("mean_bps"),
+             excess.get("standard_error_bps"), excess.get("significant"), d["mean_fill_rate"],
+             d["label"] == comparison["best"]]
+        )  # fmt: skip
+    return ("Paths", head, rows)
+
+
 def parent_document(parent: ParentOrder, report: ParentReport | None = None) -> Document:
     """The parent's report to download, with its algorithm comparison when one is done."""
     report = report or parent_report(parent)
@@ -52,6 +70,8 @@ def parent_document(parent: ParentOrder, report: ParentReport | None = None) -> 
     comparison = latest_comparison(parent)
     if comparison is not None and comparison.status == TcaJob.Status.DONE:
         tables.insert(2, comparison_table(comparison.result))
+        if comparison.result.get("distributions"):
+            tables.insert(3, paths_table(comparison.result))
         charts.update(comparison_charts(comparison.result))
     subtitle = (
         f"{parent.side} {parent.quantity} {parent.instrument.symbol} · {parent.strategy} · {parent.status} · "

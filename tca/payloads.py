@@ -8,7 +8,7 @@ from orders.models import ParentOrder
 from orders.payloads import iso_time
 from routing.market.clock import NS_PER_S
 
-from .counterfactual import AlternativeFigures
+from .counterfactual import AlternativeFigures, CostVerdict, ShortfallDistribution
 from .figures import DeskReport, GroupFigures, ParentReport, ParentSummary
 from .metrics import MARKOUT_HORIZONS_S, Shortfall
 
@@ -236,11 +236,55 @@ def alternative_payload(figures: AlternativeFigures) -> dict:
     }
 
 
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def distribution_payload(distribution: ShortfallDistribution) -> dict:
+    return {
+        "label": distribution.label,
+        "strategy": distribution.strategy,
+        "mean_bps": as_str(distribution.mean_bps, "0.01"),
+        "stdev_bps": as_str(distribution.stdev_bps, "0.01"),
+        "standard_error_bps": as_str(distribution.standard_error_bps, "0.01"),
+        **{f"p{p}_bps": as_str(distribution.percentile(p), "0.01") for p in PERCENTILES},
+        "mean_fill_rate": as_str(distribution.mean_fill_rate, "0.0001"),
+        "shortfalls_bps": [as_str(value, "0.01") for value in distribution.shortfalls_bps],
+    }
+
+
+def verdict_payload(verdict: CostVerdict | None) -> dict | None:
+    if verdict is None:
+        return None
+    return {
+        "leader": verdict.leader,
+        "runner_up": verdict.runner_up.label,
+        "lead_bps": as_str(verdict.runner_up.mean_bps, "0.01"),
+        "lead_standard_error_bps": as_str(verdict.runner_up.standard_error_bps, "0.01"),
+        "significant": verdict.significant,
+        "costlier": [e.label for e in verdict.excess if e.significant],
+        "excess": [
+            {
+                "label": e.label,
+                "mean_bps": as_str(e.mean_bps, "0.01"),
+                "standard_error_bps": as_str(e.standard_error_bps, "0.01"),
+                "significant": e.significant,
+            }
+            for e in verdict.excess
+        ],
+    }
+
+
 def comparison_payload(
-    parent: ParentOrder, *, recorded: AlternativeFigures, replayed: list[AlternativeFigures], caveats: list[str]
+    parent: ParentOrder,
+    *,
+    recorded: AlternativeFigures,
+    replayed: list[AlternativeFigures],
+    distributions: list[ShortfallDistribution],
+    verdict: CostVerdict | None,
+    caveats: list[str],
 ) -> dict:
-    costed = [f for f in replayed if f.shortfall is not None]
-    best = min(costed, key=lambda f: f.shortfall.total_bps).label if costed else None
+    paths = len(distributions[0].shortfalls_bps) if distributions else 0
+    excess = {e["label"]: e for e in (verdict_payload(verdict) or {}).get("excess", [])}
     return {
         "parent": parent.pk,
         "instrument": parent.instrument.symbol,
@@ -249,14 +293,20 @@ def comparison_payload(
         "start": iso_time(parent.start),
         "end": iso_time(parent.end),
         "runs": [alternative_payload(f) for f in (recorded, *replayed)],  # the recorded execution first
-        "best": best,
+        "paths": paths,
+        "distributions": [{**distribution_payload(d), "excess": excess.get(d.label)} for d in distributions],
+        "verdict": verdict_payload(verdict),
+        "best": None if verdict is None else verdict.best,  # lowest expected cost, only when significant
         "caveats": caveats,
         "method": (
             "The session's market is rebuilt from its seed to the parent's start with no parents trading, "
             "then each algorithm runs the parent alone, with its limit, participation cap, aggressiveness and "
             "routing, on an identical copy: the same background flow and news; they differ only by their own "
-            "impact. Shortfall is measured against each run's arrival mid, unfilled shares at the mid when the "
-            "window closed."
+            f"impact. Each also runs on {paths} further futures of the same market from the parent's start, "
+            "with news and flow of their own, in antithetic pairs (mirrored news), so that one path's drift "
+            "does not pick the winner: the lowest expected cost is named only when its lead over every other "
+            "algorithm is significant at 95% on the paired paths. Shortfall is measured against each run's "
+            "arrival mid, unfilled shares at the mid when the window closed."
         ),
         "signs": SIGN_CONVENTIONS,
     }

@@ -7,6 +7,7 @@ long work never holds up the workers that step the market.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -24,12 +25,19 @@ from routing.market.clock import NS_PER_S, to_ns
 from routing.market.venues import DARK
 from routing.models import Fill, MarketSession
 from routing.profiles import volume_profile
-from routing.replay import ReplayMarket, replay_alternatives
+from routing.replay import RECORDED, ReplayMarket, further_paths, replay_paths
 from routing.selectors import parent_plan, session_checkpoint
 from smarttrading import streams
 
 from .charts import desk_charts
-from .counterfactual import ExecutedFill, alternatives_for, execution_figures, replay_figures
+from .counterfactual import (
+    ExecutedFill,
+    alternatives_for,
+    cost_verdict,
+    execution_figures,
+    replay_figures,
+    shortfall_distributions,
+)
 from .figures import parent_figures
 from .models import TcaJob
 from .payloads import comparison_payload, desk_payload, job_payload
@@ -180,16 +188,26 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
         venues=tuple(simulator.specs.values()),
     )
     plan = replace(parent_plan(parent, session), filled=0, active=True)
-    alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate)
+    alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate, kappa_t=plan.urgency)
     needs_profile = any(a.strategy == "VWAP" for a in alternatives)
-    runs = replay_alternatives(
-        market, plan, alternatives, profile=volume_profile() if needs_profile else None, progress=progress
+    recorded_path, *paths = replay_paths(
+        market,
+        plan,
+        alternatives,
+        [RECORDED, *further_paths(settings.COMPARISON_PATHS)],
+        summarise=functools.partial(replay_figures, side=parent.side, tick=tick, as_run=False),
+        profile=volume_profile() if needs_profile else None,
+        progress=progress,
+        workers=settings.COMPARISON_WORKERS,
     )
-    replayed = [replay_figures(run, side=parent.side, tick=tick, as_run=i == 0) for i, run in enumerate(runs)]
+    replayed = [replace(figures, as_run=i == 0) for i, figures in enumerate(recorded_path)]
+    distributions = shortfall_distributions([(a.label, a.strategy) for a in alternatives], paths)
     return comparison_payload(
         parent,
         recorded=_recorded_figures(parent, session, dark={c for c, v in simulator.specs.items() if v.kind == DARK}),
         replayed=replayed,
+        distributions=distributions,
+        verdict=cost_verdict(distributions),
         caveats=_caveats(parent, session),
     )
 

@@ -118,6 +118,12 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self._reports: list[tuple[int, int, ExecutionReport]] = []
         self._warm_up(random.Random(warm_up_seed))
 
+    def follow_news(self, path_seed: int, path_sign: int) -> None:
+        """From now on the fundamental follows another seeded news path (``path_sign`` −1
+        mirrors it): a further future of the same market, for comparisons over many paths."""
+        self.path_seed, self.path_sign = path_seed, path_sign
+        self._news_minute = None
+
     # --- market data --------------------------------------------------------------
     def nbbo(self) -> tuple[int | None, int | None]:
         bid = ask = None

@@ -10,6 +10,8 @@
   for (const [name, figure] of Object.entries(JSON.parse(source.textContent))) {
     const el = document.getElementById("chart-" + name);
     if (!el) continue;
+    // the card grows to the figure's own height: a taller figure would print over the next card
+    if (figure.layout.height) el.style.height = figure.layout.height + "px";
     const layout = Object.assign({}, figure.layout, dark);
     layout.legend = Object.assign({}, dark.legend, figure.layout.legend);
     layout.title = Object.assign({}, figure.layout.title, { font: { size: 13 } });

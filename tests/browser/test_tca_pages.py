@@ -43,9 +43,25 @@ def test_analyst_reads_compares_and_downloads_tca(live_stack, browser):
     analyst.click("#compare-button")
     analyst.wait_for_selector("#comparison-table", timeout=120_000)
     analyst.wait_for_selector("#chart-comparison_cost .main-svg")
+    analyst.wait_for_selector("#chart-comparison_frontier .main-svg")
     rows = analyst.locator("#comparison-table tbody tr")
-    assert rows.count() == 6
+    assert rows.count() == 8  # recorded, the 4 algorithms, IS at two more urgencies, the market order
     assert rows.nth(0).locator("td").first.inner_text() == "Executed (recorded)"
+    # the further paths' distribution, each with its expected cost, and a verdict that says how sure it is
+    paths = analyst.locator("#distribution-table tbody tr")
+    assert paths.count() == 7
+    assert paths.locator("td >> text=lowest").count() + paths.locator(".tag.good").count() >= 1
+    verdict = analyst.locator("#comparison-verdict").inner_text()
+    assert "over 4 paths" in verdict and ("Lowest expected cost" in verdict or "significantly cheaper" in verdict)
+    # both tables fit the card at 1440 px, and no chart's legend spills out of its chart
+    for table in ("#comparison-table", "#distribution-table"):
+        assert analyst.eval_on_selector(table, "t => t.scrollWidth <= t.parentElement.clientWidth + 1"), table
+    for chart in ("comparison_executed", "comparison_cost", "comparison_distribution", "comparison_frontier"):
+        box = analyst.locator(f"#chart-{chart}").bounding_box()
+        legend = analyst.locator(f"#chart-{chart} .legend")
+        if legend.count():
+            inner = legend.first.bounding_box()
+            assert inner["y"] + inner["height"] <= box["y"] + box["height"] + 1, chart
     analyst.locator("#comparison").screenshot(path=str(SCREENSHOTS / "tca-comparison.png"))
 
     # and a desk report over every parent is built in the background with a progress bar

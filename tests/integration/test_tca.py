@@ -178,7 +178,15 @@ def test_replaying_a_parent_alone_reproduces_its_fills_and_ranks_the_alternative
 
     # and every alternative traded the same quantity from the same arrival mid
     assert [r["strategy"] for r in others] == [s for s in ("TWAP", "VWAP", "POV", "IS") if s != parent.strategy] + [
-        "IMMEDIATE"
+        "IS",
+        "IS",
+        "IMMEDIATE",
+    ]
+    # Implementation Shortfall at each of the desk's urgencies: the cost-risk frontier
+    assert sorted(r["label"] for r in comparison["runs"][1:] if r["strategy"] == "IS") == [
+        "Implementation Shortfall (κT 0.5)",
+        "Implementation Shortfall (κT 2)",
+        "Implementation Shortfall (κT 6)",
     ]
     assert {r["arrival"] for r in comparison["runs"]} == {recorded["arrival"]}
     for run in others:
@@ -186,7 +194,22 @@ def test_replaying_a_parent_alone_reproduces_its_fills_and_ranks_the_alternative
         total = sum(Decimal(parts[k]) for k in ("delay", "trading", "opportunity", "fees"))
         assert Decimal(parts["total"]) == total
         assert run["filled"] <= 2_000
-    assert comparison["best"] in {r["label"] for r in comparison["runs"][1:]}
+
+    # and each also ran on 4 further paths (the tests' SMARTTRADING_COMPARISON_PATHS), two antithetic pairs
+    assert comparison["paths"] == 4
+    distributions = {d["label"]: d for d in comparison["distributions"]}
+    assert list(distributions) == [r["label"] for r in comparison["runs"][1:]]
+    # a single market order at the start carries no timing risk; TWAP over the window does
+    assert Decimal(distributions["Market order at the start"]["stdev_bps"]) < Decimal(distributions["TWAP"]["stdev_bps"])
+    for d in distributions.values():
+        values = [Decimal(v) for v in d["shortfalls_bps"]]
+        assert Decimal(d["mean_bps"]) == (sum(values) / 4).quantize(Decimal("0.01"))
+        assert Decimal(d["p5_bps"]) <= Decimal(d["p50_bps"]) <= Decimal(d["p95_bps"])
+    verdict = comparison["verdict"]
+    leader = min(distributions.values(), key=lambda d: Decimal(d["mean_bps"]))
+    assert verdict["leader"] == leader["label"] and leader["excess"] is None
+    assert comparison["best"] in (None, verdict["leader"])  # named only when significant
+    assert comparison["best"] == (verdict["leader"] if verdict["significant"] else None)
 
 
 def test_desk_report_job_over_the_api_builds_every_parent_and_downloads(demo, analyst, trader1):
@@ -246,10 +269,13 @@ def test_comparison_over_the_api_and_on_the_parent_page(demo, analyst, trader1):
     done = analyst.post(f"/api/v1/tca/parents/{parent.pk}/comparison/")
     assert done.status_code == 200 and done.json()["result"]["runs"][0]["label"] == "Executed (recorded)"
     page = analyst.get(f"/tca/parents/{parent.pk}/").content.decode()
-    assert 'id="comparison-table"' in page and "lowest cost" in page and "chart-comparison_cost" in page
+    assert 'id="comparison-table"' in page and 'id="distribution-table"' in page and 'id="comparison-verdict"' in page
+    assert "chart-comparison_cost" in page and "chart-comparison_frontier" in page
     book = load_workbook(io.BytesIO(analyst.get(f"/tca/parents/{parent.pk}/report.xlsx").content))
     assert book.sheetnames[:3] == ["Summary", "Shortfall", "Algorithms"]
-    assert book["Algorithms"].max_row == 1 + 6  # recorded + 4 algorithms + the market order
+    assert book.sheetnames[3] == "Paths"
+    assert book["Algorithms"].max_row == 1 + 8  # recorded, 4 algorithms, IS at two more urgencies, the market order
+    assert book["Paths"].max_row == 1 + 7
 
 
 @pytest.mark.parametrize("client_order_id", ["1E9", "00830", "Infinity", "8.5E7"])

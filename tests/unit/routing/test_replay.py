@@ -1,5 +1,6 @@
 """Counterfactual replay: alternatives face the same seeded market and do not leak into each other."""
 
+import copy
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,16 @@ import pytest
 from routing.engine.state import ParentPlan
 from routing.market.book import BUY
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS
-from routing.replay import Alternative, Replay, ReplayError, ReplayMarket, replay_alternatives
+from routing.replay import (
+    RECORDED,
+    Alternative,
+    Replay,
+    ReplayError,
+    ReplayMarket,
+    further_paths,
+    replay_alternatives,
+    replay_paths,
+)
 from tca.counterfactual import alternatives_for, replay_figures
 
 MARKET = ReplayMarket(
@@ -39,9 +49,8 @@ def fills(run):
 def test_alternatives_face_the_same_market_whatever_ran_before_them():
     # given progress reports, and the alternatives run together and one alone
     seen = []
-    together = replay_alternatives(
-        MARKET, PLAN, alternatives_for("TWAP", pov_rate=0.1)[:3:2], progress=lambda d, t: seen.append((d, t))
-    )
+    twap_and_pov = alternatives_for("TWAP", pov_rate=0.1, kappa_t=2.0)[:3:2]
+    together = replay_alternatives(MARKET, PLAN, twap_and_pov, progress=lambda d, t: seen.append((d, t)))
     (alone,) = replay_alternatives(MARKET, PLAN, [Alternative("POV", "POV")])
 
     # then a run is the same whether another ran before it on the rebuilt market
@@ -69,3 +78,52 @@ def test_replay_figures_add_up_from_the_fills():
 def test_a_start_off_the_step_grid_is_refused():
     with pytest.raises(ReplayError, match="another step length"):
         Replay(MARKET, START + NS_PER_S)
+
+
+def test_further_paths_come_in_antithetic_pairs_whose_news_is_mirrored():
+    # given the market at the parent's start, and a pair of further paths
+    replay = Replay(MARKET, START)
+    up, down = further_paths(2)
+    assert (up.pair, up.sign, down.pair, down.sign) == (0, 1, 0, -1)
+    with pytest.raises(ValueError, match="antithetic pairs"):
+        further_paths(3)
+
+    # when the market goes on for ten minutes along each, with the same flow
+    moved = []
+    for path in (up, down, RECORDED):
+        sim = copy.deepcopy(replay.sim)
+        before = sim.fundamental
+        if path.pair is not None:
+            sim.follow_news(path.news_seed(MARKET.seed), path.sign)
+        sim.run_until(START + 600 * NS_PER_S, path.step_rng(MARKET.seed, 0))
+        moved.append(sim.fundamental - before)
+
+    # then the twins' news moved the fundamental exactly opposite ways, unlike the recorded path's
+    assert moved[0] == -moved[1] != 0
+    assert moved[2] not in (moved[0], moved[1])
+
+
+def test_paths_in_worker_processes_give_what_one_process_gives():
+    # given the recorded path and two further ones, TWAP and a market order
+    alternatives = [Alternative("TWAP", "TWAP"), alternatives_for("TWAP", pov_rate=0.1, kappa_t=2.0)[-1]]
+    paths = [RECORDED, *further_paths(2)]
+
+    def run(workers):
+        seen = []
+        summary = replay_paths(
+            MARKET, PLAN, alternatives, paths, summarise=fills, workers=workers, progress=lambda d, t: seen.append(d)
+        )
+        return summary, seen
+
+    # when they run in this process and in two worker processes
+    inline, inline_progress = run(1)
+    pooled, pooled_progress = run(2)
+
+    # then every path's fills are the same, the recorded path's are those of replay_alternatives
+    assert pooled == inline
+    assert inline[0] == [fills(r) for r in replay_alternatives(MARKET, PLAN, alternatives)]
+    assert inline[1] != inline[2] != inline[0]  # each path is a future of its own
+    # and progress rises to its total either way: the steps before the start, then each path's windows
+    total = 24 + 3 * 2 * 36
+    assert inline_progress == sorted(inline_progress) and inline_progress[-1] == total
+    assert pooled_progress == sorted(pooled_progress) and pooled_progress[-1] == total
