@@ -27,6 +27,7 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py demo_setup
 	$(PY) manage.py fix_demo_setup
+	$(PY) manage.py exchange_open
 
 run: setup
 	@echo ""

@@ -103,6 +103,18 @@ class Venue(models.Model):
         )
 
 
+class ExchangeClockSetting(models.Model):
+    """Where the desk's one exchange clock was set: the wall instant a trading date opened at
+    09:30, and how many times faster than the wall simulated time runs. One row."""
+
+    opened_at = models.DateTimeField()
+    first_trading_date = models.DateField()
+    speed = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.first_trading_date} opened {self.opened_at:%Y-%m-%d %H:%M:%S} at ×{self.speed:g}"
+
+
 class MarketSession(models.Model):
     """One instrument's simulated trading day, advanced step by step by Celery tasks.
 

@@ -34,6 +34,11 @@ def sessions_watchdog() -> None:
 
 
 @shared_task
+def sessions_keep_time() -> None:
+    sessions.sessions_keep_time()
+
+
+@shared_task
 def volume_profile_warm() -> None:
     """Build the VWAP volume profile's cache before the first VWAP parent needs it."""
     profiles.volume_profile()

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orders.context_processors.roles",
                 "routing.context_processors.kill_switch",
+                "routing.context_processors.exchange_clock",
             ],
         },
     },
@@ -222,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AGGREGATION_WINDOW_SECONDS,
     },
     "sessions-watchdog": {"task": "routing.tasks.sessions_watchdog", "schedule": 15.0},
+    # every instrument's idle market stepped to the exchange clock; a late tick is dropped, not queued
+    "sessions-keep-time": {"task": "routing.tasks.sessions_keep_time", "schedule": 1.0, "options": {"expires": 2}},
     "uploads-watchdog": {"task": "orders.tasks.uploads_watchdog", "schedule": 30.0},
     "tca-jobs-watchdog": {"task": "tca.tasks.tca_jobs_watchdog", "schedule": 30.0},
 }

@@ -1,28 +1,36 @@
-"""Market sessions: one simulated trading day per instrument, woken by new parents, advanced by steps."""
+"""Market sessions: one simulated trading day per instrument, woken by new parents, advanced by
+steps, and kept to the desk's exchange clock when nothing works in them."""
 
 from __future__ import annotations
 
 import pickle
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from orders.domain.values import price_to_ticks, ticks_to_price
-from orders.models import Instrument
+from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder
 
+from ..engine.step import run_step
 from ..locks import session_lock, sessions_lock
-from ..market.clock import CLOSE_NS, EXCHANGE_TZ, OPEN_NS, to_datetime
-from ..models import MarketSession
+from ..market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, ExchangeClock, to_datetime
+from ..models import MarketBar, MarketSession
 from ..opening import market_open
-from ..selectors import venue_specs
+from ..selectors import session_checkpoint, venue_specs
+from .clock import exchange_clock, wall_now_ns
+from .step_records import tape_rows
 
 # A running session whose row has not moved for this long has lost its step message.
 STALE_AFTER_S = 10.0
+# Steps one catch-up runs at most in one transaction (an hour of the market); the rest follows.
+CATCH_UP_MAX_STEPS = 720
 
 
 def _first_trading_date():
@@ -43,15 +51,27 @@ def _session_seed(instrument: Instrument, trading_date) -> int:
 
 
 def session_get_or_create(*, instrument: Instrument) -> MarketSession:
-    """The instrument's current simulated day; once a day has closed, the next weekday opens.
+    """The instrument's current simulated day.
 
-    Simulated days run faster than real ones, so the trading date is the simulation's own:
-    the first session takes today's date, each later one the weekday after the last.
+    With the exchange clock, that is the clock's trading date: a session of an earlier date
+    with nothing working in it closes, and the clock's date opens. A day with parents still
+    working goes on to its close first (it steps back to back, being behind the clock).
+    Without a clock (speed 0) simulated days run as fast as they can: the first session takes
+    today's date, each later one the weekday after the last once it has closed.
     """
     latest = MarketSession.objects.filter(instrument=instrument).order_by("-trading_date").first()
-    if latest is not None and latest.status != MarketSession.Status.CLOSED:
-        return latest
-    trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
+    clock = exchange_clock()
+    if clock is None:
+        if latest is not None and latest.status != MarketSession.Status.CLOSED:
+            return latest
+        trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
+    else:
+        desk_date, _ = clock.now(wall_now_ns())
+        if latest is not None and latest.status != MarketSession.Status.CLOSED:
+            if latest.trading_date >= desk_date or _has_work(latest):
+                return latest
+            MarketSession.objects.filter(pk=latest.pk).update(status=MarketSession.Status.CLOSED)
+        trading_date = desk_date if latest is None else max(desk_date, _next_weekday(latest.trading_date))
     seed = _session_seed(instrument, trading_date)
     simulator, state = market_open(
         venues=venue_specs(),
@@ -74,6 +94,78 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
         },
     )
     return session
+
+
+def _has_work(session: MarketSession) -> bool:
+    return session.status in (MarketSession.Status.RUNNING, MarketSession.Status.FAULTED) or (
+        ParentOrder.objects.filter(session=session, status__in=PARENT_LIVE_STATUSES).exists()
+    )
+
+
+def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_STEPS) -> int:
+    """Step a locked idle session forward to the exchange clock; returns the steps it ran.
+
+    An instrument with nothing working still has a market: its background flow is simulated
+    forward, fast, step by step exactly as a running session's steps would run it (the same
+    step grid, the same seed per step, no parents), so the day's tape has no gap, a replay
+    rebuilds the same market, and the next parent meets the market of the clock's time,
+    not of the moment the instrument last traded. A session past its close closes.
+    """
+    clock = exchange_clock()
+    if clock is None or session.status != MarketSession.Status.IDLE:
+        return 0
+    target_ns = _clock_reading(clock, session)
+    step_ns = settings.SIM_STEP_SECONDS * NS_PER_S
+    if session.sim_time_ns + step_ns > target_ns and target_ns < CLOSE_NS:
+        return 0
+    simulator, state = session_checkpoint(session)
+    if state.parents:  # children still out at venues: only a real step may move this market
+        return 0
+    at, tick, bars, ran, outcome = partial(to_datetime, session.trading_date), session.instrument.tick_size, [], 0, None
+    while ran < max_steps and simulator.clock_ns < simulator.close_ns:
+        end_ns = min(simulator.clock_ns + step_ns, simulator.close_ns)
+        if end_ns > target_ns:
+            break
+        step_no = session.step_no + ran
+        outcome = run_step(
+            simulator, state, [], end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
+        )
+        bars.extend(tape_rows(session, step_no, outcome.seconds, at, tick))
+        ran += 1
+    if not ran:
+        return 0
+    MarketBar.objects.bulk_create(bars, batch_size=2_000)
+    session.state = pickle.dumps((simulator, state))
+    session.step_no += ran
+    session.sim_time_ns = simulator.clock_ns
+    session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
+    if simulator.clock_ns >= simulator.close_ns:
+        session.status = MarketSession.Status.CLOSED
+    session.save(update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "status", "updated_at"])
+    return ran
+
+
+def _clock_reading(clock: ExchangeClock, session: MarketSession) -> int:
+    """What the clock reads on the session's date: the close once that date has passed."""
+    desk_date, desk_ns = clock.now(wall_now_ns())
+    if desk_date > session.trading_date:
+        return CLOSE_NS
+    return desk_ns if desk_date == session.trading_date else OPEN_NS
+
+
+def sessions_keep_time() -> int:
+    """Every instrument's session of the clock's date open, and each idle one stepped to the
+    clock (beat, every second); returns the steps run. Nothing without a clock."""
+    if exchange_clock() is None:
+        return 0
+    for instrument in Instrument.objects.order_by("pk"):
+        session_get_or_create(instrument=instrument)
+    ran = 0
+    idle = MarketSession.objects.filter(status=MarketSession.Status.IDLE).order_by("pk").values_list("pk", flat=True)
+    for session_id in idle:
+        with transaction.atomic():
+            ran += session_catch_up(session_lock(session_id))
+    return ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +193,7 @@ def market_now_lock(*, instruments: Iterable[Instrument]) -> dict[int, MarketNow
     ids = [session_get_or_create(instrument=i).pk for i in instruments.values()]
     markets = {}
     for session in sessions_lock(ids):
+        session_catch_up(session)  # an idle market is met at the clock's time, not where it last stopped
         tick = instruments[session.instrument_id].tick_size
         markets[session.instrument_id] = MarketNow(
             session=session,
@@ -119,7 +212,7 @@ def session_wake(*, instrument: Instrument) -> MarketSession:
     if session.status == MarketSession.Status.IDLE:
         session.status = MarketSession.Status.RUNNING
         session.save(update_fields=["status", "updated_at"])
-        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=0)
+        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=session_next_step_delay_s(session))
     elif session.status == MarketSession.Status.RUNNING and session.updated_at < _stale_before():
         # Its step message was lost (e.g. Redis restarted): step again now rather than
         # wait for the watchdog. A duplicate step does nothing.
@@ -138,8 +231,18 @@ def session_step_enqueue_on_commit(session_id: int, step_no: int, *, delay_s: fl
 
 
 def session_step_delay_s() -> float:
-    """Wall-clock pause between steps so simulated time runs SIM_SPEED times faster."""
+    """Nominal wall-clock time between steps: SIM_STEP_SECONDS at SIM_SPEED."""
     return settings.SIM_STEP_SECONDS / settings.SIM_SPEED if settings.SIM_SPEED > 0 else 0.0
+
+
+def session_next_step_delay_s(session: MarketSession) -> float:
+    """How long the session's next step waits: until the exchange clock reaches that step's
+    end, so every session keeps the desk's one time; none when it is behind (it catches up)."""
+    clock = exchange_clock()
+    if clock is None:
+        return 0.0
+    end_ns = min(session.sim_time_ns + settings.SIM_STEP_SECONDS * NS_PER_S, CLOSE_NS)
+    return max(0.0, (clock.wall_ns_at(session.trading_date, end_ns) - wall_now_ns()) / NS_PER_S)
 
 
 def sessions_watchdog() -> list[int]:

@@ -113,21 +113,24 @@ def _child_events_record(events: list[ChildEvent], children: dict[int, ChildOrde
 
 
 def _tape_record(session: MarketSession, seconds: list[Bar], at: At, tick: Decimal) -> None:
-    MarketBar.objects.bulk_create(
-        [
-            MarketBar(
-                session=session,
-                step_no=session.step_no,
-                start=at(second.start_ns),
-                end=at(second.end_ns),
-                volume=second.volume,
-                notional=half_ticks_to_price(second.notional_half_ticks, tick),
-                bid=ticks_to_price(second.bid, tick),
-                ask=ticks_to_price(second.ask, tick),
-            )
-            for second in seconds
-        ]
-    )
+    MarketBar.objects.bulk_create(tape_rows(session, session.step_no, seconds, at, tick))
+
+
+def tape_rows(session: MarketSession, step_no: int, seconds: list[Bar], at: At, tick: Decimal) -> list[MarketBar]:
+    """A step's tape, second by second, as rows."""
+    return [
+        MarketBar(
+            session=session,
+            step_no=step_no,
+            start=at(second.start_ns),
+            end=at(second.end_ns),
+            volume=second.volume,
+            notional=half_ticks_to_price(second.notional_half_ticks, tick),
+            bid=ticks_to_price(second.bid, tick),
+            ask=ticks_to_price(second.ask, tick),
+        )
+        for second in seconds
+    ]
 
 
 def _parents_progress_record(

@@ -30,7 +30,7 @@ from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
 from .parents import amendments_overtaken, parent_finish, parent_start
 from .releases import PENDING, pending_releases
-from .sessions import session_step_delay_s, session_step_enqueue_on_commit
+from .sessions import session_next_step_delay_s, session_step_enqueue_on_commit
 from .step_records import step_outcome_record
 
 
@@ -147,7 +147,7 @@ def _session_moved_on(session, simulator, state, outcome, end_ns: int, *, closin
     if closing and not state.parents:
         session.status = MarketSession.Status.CLOSED
     elif still_working or ParentOrder.objects.filter(instrument=session.instrument, status=ParentStatus.NEW).exists():
-        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=session_step_delay_s())
+        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=session_next_step_delay_s(session))
     else:
         session.status = MarketSession.Status.IDLE
     session.save(

@@ -1,0 +1,38 @@
+// The desk's one exchange clock in the header: simulated New York time as a function of wall
+// time, as the server's ExchangeClock computes it (each close followed at once by the next
+// weekday's open), ticking every wall second.
+(function () {
+  const el = document.getElementById("exchange-clock");
+  if (!el || !el.dataset.openedAtMs) return;
+  const openedAtMs = Number(el.dataset.openedAtMs);
+  const speed = Number(el.dataset.speed);
+  const [y, m, d] = el.dataset.firstDate.split("-").map(Number);
+  const OPEN_S = 9.5 * 3600, CLOSE_S = 16 * 3600;
+  const dayWallMs = (CLOSE_S - OPEN_S) * 1000 / speed;
+  const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const pad = (n) => String(n).padStart(2, "0");
+
+  function addWeekdays(date, count) {
+    const day = new Date(date.getTime());
+    while (count > 0) {
+      day.setUTCDate(day.getUTCDate() + 1);
+      if (day.getUTCDay() !== 0 && day.getUTCDay() !== 6) count -= 1;
+    }
+    return day;
+  }
+
+  function render() {
+    const elapsed = Math.max(0, Date.now() - openedAtMs);
+    const days = Math.floor(elapsed / dayWallMs);
+    const date = addWeekdays(new Date(Date.UTC(y, m - 1, d)), days);
+    const seconds = Math.min(CLOSE_S, Math.floor(OPEN_S + (elapsed - days * dayWallMs) * speed / 1000));
+    const time = pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor(seconds / 60) % 60) + ":" + pad(seconds % 60);
+    const label = DAYS[date.getUTCDay()] + " " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " ";
+    el.replaceChildren(document.createTextNode(label), Object.assign(document.createElement("b"), { textContent: time }), document.createTextNode(" ET"));
+    el.dataset.reads = date.toISOString().slice(0, 10) + "T" + time;
+  }
+
+  render();
+  setInterval(render, Math.max(50, Math.min(1000, 1000 / speed)));
+})();
