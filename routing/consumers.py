@@ -12,6 +12,7 @@ from .selectors import (
     parent_schedule,
     parent_venue_breakdown,
     session_scorecard,
+    venue_board,
 )
 
 RECENT_FINISHED = 200
@@ -34,6 +35,7 @@ class ExecutionConsumer(StreamConsumer):
         return {
             "parents": [parent_payload(p) for p in [*live, *finished]],
             "faulted_sessions": [session_payload(s) for s in faulted_sessions()],
+            "venues": venue_board(),
         }
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from .engine.state import ExecutionState
 from .market.clock import CLOSE_NS, OPEN_NS
+from .market.incidents import VenueIncident
 from .market.simulator import MarketSimulator
 from .market.venues import VenueSpec
 
@@ -21,9 +22,15 @@ def market_open(
     seed: int,
     open_ns: int = OPEN_NS,
     close_ns: int = CLOSE_NS,
+    incidents: Sequence[VenueIncident] = (),
 ) -> tuple[MarketSimulator, ExecutionState]:
     simulator = MarketSimulator(
-        venues=venues, reference_ticks=reference_ticks, open_ns=open_ns, close_ns=close_ns, warm_up_seed=seed
+        venues=venues,
+        reference_ticks=reference_ticks,
+        open_ns=open_ns,
+        close_ns=close_ns,
+        warm_up_seed=seed,
+        incidents=incidents,
     )
     state = ExecutionState(
         profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds

@@ -32,6 +32,7 @@ from .algorithms.schedules import VolumeProfile
 from .engine.state import Bar, FillReport, ParentPlan
 from .engine.step import run_step
 from .market.clock import NS_PER_S
+from .market.incidents import VenueIncident
 from .market.venues import DARK, DEFAULT_VENUES, VenueSpec
 from .opening import market_open
 
@@ -51,6 +52,7 @@ class ReplayMarket:
     close_ns: int
     step_ns: int
     venues: tuple[VenueSpec, ...] = DEFAULT_VENUES
+    incidents: tuple[VenueIncident, ...] = ()  # the day's venue incidents, as the session had them
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ class Replay:
             seed=market.seed,
             open_ns=market.open_ns,
             close_ns=market.close_ns,
+            incidents=market.incidents,
         )
         step_no = 0
         while sim.clock_ns < start_ns:

@@ -242,6 +242,29 @@ def session_scorecard(parent: ParentOrder) -> list[dict]:
     return [] if parent.session is None else parent.session.scorecard
 
 
+def venue_board() -> list[dict]:
+    """Each venue's status as the desk's open sessions last saw it (the venue status feed), with
+    the instruments that saw it so and, for a venue that is not up, what and since when."""
+    board: dict[str, dict] = {}
+    for symbol, scorecard in MarketSession.objects.exclude(status=MarketSession.Status.CLOSED).values_list(
+        "instrument__symbol", "scorecard"
+    ):
+        for row in scorecard:
+            entry = board.setdefault(row["venue"], {"venue": row["venue"], "status": "UP", "instruments": []})
+            if row.get("status", "UP") != "UP":
+                entry["status"] = row["status"]
+                entry["instruments"].append(symbol)
+    for entry in board.values():
+        latest = None
+        if entry["status"] != "UP":
+            statuses = AuditEvent.objects.filter(kind="venue.status", detail__venue=entry["venue"])
+            latest = statuses.order_by("-id").first()
+        entry["detail"] = latest.detail.get("detail", "") if latest else ""
+        entry["since"] = latest.detail.get("time") if latest else None
+        entry["instruments"].sort()
+    return sorted(board.values(), key=lambda e: e["venue"])
+
+
 def venue_specs() -> tuple[VenueSpec, ...]:
     """The active venues a new market session connects to; the simulator's defaults when none
     are configured (a database without demo data)."""

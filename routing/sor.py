@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -154,12 +154,16 @@ class Scorecard:
 
         return sorted(venues, key=cost)
 
-    def as_rows(self) -> list[dict]:
+    def as_rows(self, status: Mapping[str, str] | None = None) -> list[dict]:
+        """A row per venue used today, or with a status to show (from the venue status feed)."""
+        status = status or {}
         rows = []
-        for venue, s in sorted(self.venues.items()):
+        for venue in sorted(set(self.venues) | set(status)):
+            s = self.venues.get(venue) or VenueStats()
             rows.append(
                 {
                     "venue": venue,
+                    "status": status.get(venue, "UP"),
                     "sent": s.sent_shares,
                     "filled": s.filled_shares,
                     "fill_rate": round(s.fill_rate, 4),

@@ -9,7 +9,7 @@ from orders.domain.instructions import Instructions
 from orders.models import Allocation, ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
-from .selectors import faulted_sessions
+from .selectors import faulted_sessions, venue_board
 
 
 def _supervisor_only(request):
@@ -23,7 +23,12 @@ def overview(request):
     return render(
         request,
         "routing/overview.html",
-        {"strategies": Strategy.choices, "statuses": ParentStatus.choices, "faulted": faulted_sessions()},
+        {
+            "strategies": Strategy.choices,
+            "statuses": ParentStatus.choices,
+            "faulted": faulted_sessions(),
+            "venues": venue_board(),
+        },
     )
 
 

@@ -275,6 +275,9 @@ FAULT_STEP_DELAY_S = float(os.environ.get("SMARTTRADING_FAULT_STEP_DELAY_S", "0"
 FAULT_STEP_RAISE = os.environ.get("SMARTTRADING_FAULT_STEP_RAISE", "")
 # Simulated days averaged into the intraday volume profile VWAP follows (computed once, cached).
 SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
+# Each venue's chance of an incident (down, slow or rejecting for 2-20 minutes) on a trading
+# day, drawn from the day's seed so every instrument meets it at the same time; 0: none.
+VENUE_INCIDENT_CHANCE = float(os.environ.get("SMARTTRADING_VENUE_INCIDENT_CHANCE", "0.3"))
 # The algorithm comparison replays every alternative on the recorded path and on this many
 # further seeded paths (antithetic pairs: an even number, at least 2), in this many processes.
 COMPARISON_PATHS = int(os.environ.get("SMARTTRADING_COMPARISON_PATHS", "20"))

@@ -186,6 +186,7 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
         close_ns=simulator.close_ns,
         step_ns=settings.SIM_STEP_SECONDS * NS_PER_S,
         venues=tuple(simulator.specs.values()),
+        incidents=simulator.incidents,
     )
     plan = replace(parent_plan(parent, session), filled=0, active=True)
     alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate, kappa_t=plan.urgency)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..algorithms.schedules import VolumeProfile
+from ..market.incidents import VenueStatusChanged
 from ..sor import Scorecard
 from .children import Child
 
@@ -133,3 +134,4 @@ class StepOutcome:
     bar: Bar  # the whole step
     seconds: list[Bar]  # the same step second by second: the tape TCA measures against
     progress: dict[int, ParentProgress]
+    venue_statuses: list[VenueStatusChanged] = field(default_factory=list)  # status messages in the step

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ..market.book import DAY
 from ..market.clock import NS_PER_S
+from ..market.incidents import AVAILABLE, UP, VenueStatusChanged
 from ..market.messages import ExecutionReport, Print
 from ..market.simulator import MarketSimulator
 from ..sor import LIMIT_ORDER
@@ -189,11 +190,15 @@ class Step:
             )
 
     def lit_venues(self, plan: ParentPlan) -> dict:
-        """The lit books this parent may trade on: every one but those its orders excluded."""
-        return {code: book for code, book in self.sim.books.items() if code not in plan.excluded_venues}
+        """The lit books this parent may send to: every one its orders did not exclude that the
+        venue status feed says is taking orders."""
+        return {code: book for code, book in self.sim.books.items() if self._may_send(plan, code)}
 
     def dark_pools(self, plan: ParentPlan) -> dict:
-        return {code: pool for code, pool in self.sim.pools.items() if code not in plan.excluded_venues}
+        return {code: pool for code, pool in self.sim.pools.items() if self._may_send(plan, code)}
+
+    def _may_send(self, plan: ParentPlan, venue: str) -> bool:
+        return venue not in plan.excluded_venues and self.sim.venue_status.get(venue, UP) in AVAILABLE
 
     def fee_bps(self, *, taker: bool) -> dict[str, float]:
         reference = self.state.tick_size * self.sim.reference_ticks
@@ -218,6 +223,7 @@ def run_step(
         _adopt(state, plan, start_ns)
     ours = {p.plan.owner for p in state.parents.values()}
     seconds: list[Bar] = []
+    statuses: list[VenueStatusChanged] = []
     now = start_ns
     while True:
         step.apply_reports(now)
@@ -228,6 +234,7 @@ def run_step(
             break
         nxt = min(now + DECISION_NS, end_ns)
         prints = sim.run_until(nxt, rng)
+        statuses.extend(sim.take_status_changes())
         others = _others_volume(prints, ours)
         _update_venue_rates(state, prints, (nxt - now) / NS_PER_S)
         for parent in state.parents.values():
@@ -271,6 +278,7 @@ def run_step(
         ),
         seconds,
         progress,
+        statuses,
     )
 
 

@@ -191,6 +191,8 @@ class BackgroundFlow:
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
         """A liquidity provider re-quotes a side that was hit, after its reaction time, unless
         the venue quotes it well enough again by then: this keeps the spread at a few ticks."""
+        if self.venue_status.get(venue) == "DOWN":  # nobody quotes on a venue that is down
+            return
         quote = self._refill_quote(venue, side)
         if quote is not None:
             self._background_rest(rng, venue, side, 100 * rng.randint(2, 6), quote, prints)

@@ -28,12 +28,14 @@ import itertools
 import math
 import random
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from .book import BUY, DAY, SELL, BookError, OrderBook, Trade
 from .clock import NS_PER_S
 from .dark import DarkPool, DarkPools
 from .flow import BackgroundFlow, FlowParameters, intraday_intensity
 from .impact import SUBTICKS, Impact
+from .incidents import DOWN, REJECTING, UP, VenueIncident, VenueStatusChanged
 from .messages import (
     ACCEPTED,
     CANCELED,
@@ -57,6 +59,14 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     """One instrument's market: the gateway and the clock here; background flow, dark pools
     and impact in their own modules."""
 
+    # A checkpoint from before venue incidents existed unpickles with none
+    incidents: tuple[VenueIncident, ...] = ()
+    venue_status = MappingProxyType({})
+    _latency_factor = MappingProxyType({})
+    _status_events: tuple = ()
+    _status_index = 0
+    _status_changes: tuple[VenueStatusChanged, ...] = ()
+
     def __init__(
         self,
         *,
@@ -68,6 +78,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         warm_up_seed: int = 0,
         path_seed: int | None = None,
         path_sign: int = 1,
+        incidents: Sequence[VenueIncident] = (),
     ) -> None:
         self.specs = {v.code: v for v in venues}
         self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
@@ -116,6 +127,17 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self._last_report: dict[str, int] = {}
         self._order_venue: dict[int, str] = {}  # every order we sent, done or not
         self._reports: list[tuple[int, int, ExecutionReport]] = []
+        self.incidents = tuple(incidents)
+        self.venue_status = {code: UP for code in self.specs}
+        self._latency_factor = {}
+        # (second, venue, status, latency factor, detail): each incident's start and end, in time order
+        self._status_events = tuple(
+            sorted(
+                event
+                for i in self.incidents
+                for event in ((i.start_s, i.venue, i.status, i.latency_factor, i.detail), (i.end_s, i.venue, UP, 1, ""))
+            )
+        )
         self._warm_up(random.Random(warm_up_seed))
 
     def follow_news(self, path_seed: int, path_sign: int) -> None:
@@ -244,6 +266,8 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         instant independent of how the caller chunks ``run_until``.
         """
         first, last = self._next_second_ns // NS_PER_S, to_ns // NS_PER_S
+        if self._status_index < len(self._status_events) and self._status_events[self._status_index][0] <= last:
+            self._venue_statuses_change(last)
         flow = self.flow
         for second in range(first, last + 1):
             self.fundamental += self.path_sign * round(self._news_shock(second))
@@ -255,6 +279,43 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         day = self.close_ns - self.open_ns
         self._base_rate = flow.events_per_s * intraday_intensity((last * NS_PER_S - self.open_ns) / day)
         self._next_second_ns = (last + 1) * NS_PER_S
+
+    def _venue_statuses_change(self, last_second: int) -> None:
+        """Apply the incidents' starts and ends up to ``last_second`` and publish each change."""
+        events = self._status_events
+        while self._status_index < len(events) and events[self._status_index][0] <= last_second:
+            second, venue, status, factor, detail = events[self._status_index]
+            self._status_index += 1
+            self.clock_ns = max(self.clock_ns, second * NS_PER_S)
+            self.venue_status[venue] = status
+            self._latency_factor[venue] = factor
+            if status == DOWN:
+                self._venue_down(venue)
+            self._status_changes = (*self._status_changes, VenueStatusChanged(self.clock_ns, venue, status, detail))
+        up = [code for code in self.books if self.venue_status[code] != DOWN]
+        self._lit_books = [self.books[code] for code in up]
+        self._lit_entries = [(code, self.books[code], self.venues[code].flow_share) for code in up]
+        self._lit_cumulative = list(itertools.accumulate(self.venues[code].flow_share for code in up))
+        self._dark_codes = [code for code in self.pools if self.venue_status[code] != DOWN]
+        self._dark_share = sum(self.pools[code].spec.dark.arrivals_share for code in self._dark_codes)
+        self._arrival_weight = 1.0 + self._dark_share
+
+    def _venue_down(self, venue: str) -> None:
+        """A venue that goes down cancels what we had resting there."""
+        rng = random.Random(f"{self.path_seed}:{venue}:{self.clock_ns}")  # report latency only
+        for order in [o for o in self._ours.values() if o.venue == venue]:
+            if venue in self.pools:
+                if order in self.pools[venue].ours:
+                    self.pools[venue].ours.remove(order)
+            else:
+                self.books[venue].cancel(order.order_id)
+            del self._ours[order.order_id]
+            self._report(rng, order, CANCELED, quantity=order.quantity, reason="venue down: order cancelled")
+
+    def take_status_changes(self) -> list[VenueStatusChanged]:
+        """Venue status messages published since the last call."""
+        changes, self._status_changes = list(self._status_changes), ()
+        return changes
 
     def _news_shock(self, second: int) -> float:
         """The fundamental's move over one second, in subticks: a function of the path seed
@@ -271,7 +332,8 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     # --- in-flight messages ---------------------------------------------------------
     def _send(self, rng: random.Random, venue: str, message: Message) -> None:
         # One order-entry session per venue delivers in order: a cancel never overtakes its new.
-        arrives = max(self.clock_ns + self.specs[venue].entry_latency.sample(rng), self._last_arrival.get(venue, 0) + 1)
+        latency = self.specs[venue].entry_latency.sample(rng) * self._latency_factor.get(venue, 1)
+        arrives = max(self.clock_ns + latency, self._last_arrival.get(venue, 0) + 1)
         self._last_arrival[venue] = arrives
         self._schedule(arrives, message)
 
@@ -282,7 +344,8 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     def _report(self, rng: random.Random, order: OurOrder, kind: str, **fields) -> None:
         # Reports on one venue's session arrive in order: an order's last report is its last.
         venue = order.venue
-        arrives = max(self.clock_ns + self.specs[venue].report_latency.sample(rng), self._last_report.get(venue, 0) + 1)
+        latency = self.specs[venue].report_latency.sample(rng) * self._latency_factor.get(venue, 1)
+        arrives = max(self.clock_ns + latency, self._last_report.get(venue, 0) + 1)
         self._last_report[venue] = arrives
         report = ExecutionReport(arrives, self.clock_ns, order.order_id, venue, kind, **fields)
         self._queue_seq += 1
@@ -311,6 +374,10 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self._report(rng, order, REJECTED, reason=reason)
 
     def _arrive(self, rng: random.Random, order: OurOrder, prints: list[Print]) -> None:
+        status = self.venue_status.get(order.venue, UP)
+        if status in (DOWN, REJECTING):
+            self._reject(rng, order, "venue down" if status == DOWN else "venue rejecting new orders")
+            return
         if order.quantity <= 0:
             self._reject(rng, order, f"quantity must be positive, got {order.quantity}")
             return

@@ -21,11 +21,12 @@ from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder
 from ..engine.step import run_step
 from ..locks import session_lock, sessions_lock
 from ..market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, ExchangeClock, to_datetime
+from ..market.incidents import day_incidents
 from ..models import MarketBar, MarketSession
 from ..opening import market_open
 from ..selectors import session_checkpoint, venue_specs
 from .clock import exchange_clock, wall_now_ns
-from .step_records import tape_rows
+from .step_records import tape_rows, venue_statuses_record
 
 # A running session whose row has not moved for this long has lost its step message.
 STALE_AFTER_S = 10.0
@@ -73,11 +74,19 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
             MarketSession.objects.filter(pk=latest.pk).update(status=MarketSession.Status.CLOSED)
         trading_date = desk_date if latest is None else max(desk_date, _next_weekday(latest.trading_date))
     seed = _session_seed(instrument, trading_date)
+    venues = venue_specs()
     simulator, state = market_open(
-        venues=venue_specs(),
+        venues=venues,
         reference_ticks=price_to_ticks(instrument.reference_price, instrument.tick_size),
         tick_size=instrument.tick_size,
         seed=seed,
+        incidents=day_incidents(
+            f"{settings.SIM_SEED}:{trading_date}",
+            venues,
+            open_ns=OPEN_NS,
+            close_ns=CLOSE_NS,
+            chance=settings.VENUE_INCIDENT_CHANCE,
+        ),
     )
     bid, ask = simulator.nbbo()
     session, _ = MarketSession.objects.get_or_create(
@@ -90,7 +99,7 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
             "bid_ticks": bid,
             "ask_ticks": ask,
             "reference_ticks": simulator.reference_ticks,
-            "scorecard": state.scorecard.as_rows(),
+            "scorecard": state.scorecard.as_rows(simulator.venue_status),
         },
     )
     return session
@@ -121,7 +130,8 @@ def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_ST
     simulator, state = session_checkpoint(session)
     if state.parents:  # children still out at venues: only a real step may move this market
         return 0
-    at, tick, bars, ran, outcome = partial(to_datetime, session.trading_date), session.instrument.tick_size, [], 0, None
+    at, tick, ran, outcome = partial(to_datetime, session.trading_date), session.instrument.tick_size, 0, None
+    bars, statuses = [], []
     while ran < max_steps and simulator.clock_ns < simulator.close_ns:
         end_ns = min(simulator.clock_ns + step_ns, simulator.close_ns)
         if end_ns > target_ns:
@@ -131,17 +141,22 @@ def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_ST
             simulator, state, [], end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
         )
         bars.extend(tape_rows(session, step_no, outcome.seconds, at, tick))
+        statuses.extend(outcome.venue_statuses)
         ran += 1
     if not ran:
         return 0
     MarketBar.objects.bulk_create(bars, batch_size=2_000)
+    venue_statuses_record(session, statuses, at)
+    session.scorecard = state.scorecard.as_rows(simulator.venue_status)
     session.state = pickle.dumps((simulator, state))
     session.step_no += ran
     session.sim_time_ns = simulator.clock_ns
     session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
     if simulator.clock_ns >= simulator.close_ns:
         session.status = MarketSession.Status.CLOSED
-    session.save(update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "status", "updated_at"])
+    session.save(
+        update_fields=["state", "step_no", "sim_time_ns", "bid_ticks", "ask_ticks", "scorecard", "status", "updated_at"]
+    )
     return ran
 
 

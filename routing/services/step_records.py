@@ -16,6 +16,7 @@ from smarttrading import streams
 from ..engine.children import Child
 from ..engine.state import Bar, ChildEvent, FillReport, StepOutcome
 from ..market.clock import to_ns
+from ..market.incidents import VenueStatusChanged
 from ..models import ChildOrder, Fill, MarketBar, MarketSession
 from ..payloads import fill_payload, parent_payload
 from ..selectors import parent_reconciliation, parent_venue_breakdown
@@ -30,6 +31,7 @@ def step_outcome_record(session: MarketSession, outcome: StepOutcome, parents: l
     fills = _fills_record(session, outcome.fills, children, at, tick)
     _child_events_record(outcome.events, children, at, tick)
     _tape_record(session, outcome.seconds, at, tick)
+    venue_statuses_record(session, outcome.venue_statuses, at)
     _parents_progress_record(parents, fills, outcome, session.trading_date, tick)
     _market_publish(parents, outcome.bar, at, tick)
 
@@ -110,6 +112,31 @@ def _child_events_record(events: list[ChildEvent], children: dict[int, ChildOrde
             for e in events
         ]
     )
+
+
+def venue_statuses_record(session: MarketSession, statuses: list[VenueStatusChanged], at: At) -> None:
+    """Each venue status message in the audit trail under the session's instrument, and live to
+    the desk's execution pages."""
+    if not statuses:
+        return
+    symbol = session.instrument.symbol
+    changes = [
+        {
+            "venue": s.venue,
+            "status": s.status,
+            "detail": s.detail,
+            "instrument": symbol,
+            "time": iso_time(at(s.time_ns)),
+        }
+        for s in statuses
+    ]
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(kind="venue.status", actor=ENGINE, sim_time=at(s.time_ns), detail=change)
+            for s, change in zip(statuses, changes, strict=True)
+        ]
+    )
+    streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": changes})
 
 
 def _tape_record(session: MarketSession, seconds: list[Bar], at: At, tick: Decimal) -> None:

@@ -142,7 +142,7 @@ def _session_moved_on(session, simulator, state, outcome, end_ns: int, *, closin
     session.step_no += 1
     session.sim_time_ns = end_ns
     session.bid_ticks, session.ask_ticks = outcome.bar.bid, outcome.bar.ask
-    session.scorecard = state.scorecard.as_rows()
+    session.scorecard = state.scorecard.as_rows(simulator.venue_status)
     session.failures, session.error = 0, ""
     if closing and not state.parents:
         session.status = MarketSession.Status.CLOSED

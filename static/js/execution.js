@@ -152,6 +152,23 @@
     }).then(function (r) { return r.json().then(function (b) { if (r.ok) upsertSession(b); else window.alert(b.detail || "Refused"); }); });
   });
 
+  // The venue status feed: a chip per venue, its state and since when (exchange time).
+  function showVenueStatus(change) {
+    const board = document.getElementById("venue-board");
+    let chip = board.querySelector('[data-venue="' + change.venue + '"]');
+    if (!chip) {
+      chip = el("span", { class: "venue-chip", "data-venue": change.venue });
+      chip.appendChild(el("b", {}, change.venue));
+      chip.appendChild(document.createTextNode(" "));
+      chip.appendChild(el("span", { class: "venue-state" }, ""));
+      board.appendChild(chip);
+    }
+    chip.className = "venue-chip status-" + change.status.toLowerCase();
+    const since = change.time ? " since " + change.time.slice(11, 19) : "";
+    chip.querySelector(".venue-state").textContent = change.status === "UP" ? "up" :
+      change.status.toLowerCase() + (change.detail ? ": " + change.detail : "") + since;
+  }
+
   window.executionStream = openStream("/ws/execution/", {
     onSnapshot: function (m) {
       connected = true;
@@ -161,12 +178,14 @@
       (m.faulted_sessions || []).forEach(upsertSession);
       showFaults();
       if (m.kill_switch) showKillSwitch(m.kill_switch.engaged, m.kill_switch.by, m.kill_switch.reason);
+      (m.venues || []).forEach(function (v) { showVenueStatus({ venue: v.venue, status: v.status, detail: v.detail, time: v.since }); });
       schedule();
     },
     onMessage: function (m) {
       if (m.type === "parent") m.parents.forEach(upsert);
       else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
       else if (m.type === "session") upsertSession(m.session);
+      else if (m.type === "venue_status") m.changes.forEach(showVenueStatus);
     },
   });
   document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {

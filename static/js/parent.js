@@ -82,6 +82,8 @@
         return t + " " + (100 * r.fill_probability[t]).toFixed(0) + "%";
       }).join(" · ");
       tr.appendChild(el("td", {}, r.venue));
+      const status = r.status || "UP";
+      tr.appendChild(el("td", { class: "venue-status-" + status.toLowerCase() }, status === "UP" ? "up" : status.toLowerCase()));
       tr.appendChild(el("td", { class: "num" }, fmt.qty(r.sent)));
       tr.appendChild(el("td", { class: "num" }, (100 * r.fill_rate).toFixed(1) + "%"));
       tr.appendChild(el("td", {}, probabilities || "–"));

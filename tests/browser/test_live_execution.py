@@ -1,11 +1,14 @@
 """A trader enters an order in the browser; a supervisor watches it execute live."""
 
 import re
+import threading
 import time
 
 import pytest
 
-from orders.models import ParentOrder, ParentStatus
+from orders.models import AuditEvent, Instrument, ParentOrder, ParentStatus
+from routing.services.sessions import session_get_or_create
+from smarttrading import streams
 
 from ..integration.test_tca import submit_two_buys
 from .conftest import SCREENSHOTS, login
@@ -157,12 +160,9 @@ def test_overview_after_a_dropped_socket_shows_what_a_fresh_load_shows(live_stac
 
 
 def test_a_faulted_session_shows_live_and_a_supervisor_resumes_it(live_stack, browser):
-    import threading
-
     from django.db import connection
     from django.test import override_settings
 
-    from orders.models import ParentOrder, ParentStatus
     from routing.models import MarketSession
     from routing.services.faults import session_step_failed
 
@@ -290,3 +290,36 @@ def test_a_trader_enters_instructions_and_amends_a_working_order_from_the_blotte
     params = supervisor.inner_text(".params")
     assert "Max participation 30%" in params.replace("\n", " ") and "Avoids DARKY" in params.replace("\n", " ")
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel-instructions.png"), full_page=True)
+
+
+def test_a_venue_outage_shows_live_on_the_overview_and_on_a_fresh_load(live_stack, browser):
+    # given XOM's market open and a supervisor on the overview: every venue up
+    session = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    chips = supervisor.locator("#venue-board .venue-chip")
+    assert chips.count() == 5 and supervisor.locator("#venue-board .status-up").count() == 5
+
+    # when the venue status feed says NYSE is down (as a step records and publishes it)
+    change = {"venue": "NYSE", "status": "DOWN", "detail": "not accepting orders", "instrument": "XOM",
+              "time": "2026-12-01T10:41:07-05:00"}  # fmt: skip
+    session.scorecard = [{**row, "status": "DOWN"} if row["venue"] == "NYSE" else row for row in session.scorecard]
+    session.save(update_fields=["scorecard"])
+    AuditEvent.objects.create(kind="venue.status", actor="engine", detail=change)
+    # (from a thread of its own: Playwright's loop runs in this one)
+    publisher = threading.Thread(
+        target=streams.publish, args=(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": [change]})
+    )
+    publisher.start()
+    publisher.join()
+
+    # then its chip turns, live, and says since when; a fresh load says the same
+    nyse = supervisor.locator('#venue-board [data-venue="NYSE"]')
+    nyse.locator("text=down: not accepting orders since 10:41:07").wait_for(timeout=10_000)
+    assert "status-down" in nyse.get_attribute("class")
+    supervisor.locator("#venue-board").screenshot(path=str(SCREENSHOTS / "venue-board.png"))
+    supervisor.reload()
+    assert (
+        supervisor.locator('#venue-board [data-venue="NYSE"]').inner_text()
+        == "NYSE down: not accepting orders since 10:41:07"
+    )

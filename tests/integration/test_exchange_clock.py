@@ -14,7 +14,6 @@ from routing.replay import Replay, ReplayMarket
 from routing.services import clock as clock_service
 from routing.services import sessions as sessions_service
 from routing.services.clock import exchange_clock, exchange_open
-from routing.services.steps import session_advance
 from routing.services.sessions import (
     market_now_lock,
     session_catch_up,
@@ -22,6 +21,7 @@ from routing.services.sessions import (
     session_next_step_delay_s,
     sessions_keep_time,
 )
+from routing.services.steps import session_advance
 
 from ..integration.test_tca import submit_two_buys
 
@@ -92,6 +92,7 @@ def test_a_market_stepped_forward_is_the_market_a_replay_rebuilds(demo, paced):
             close_ns=CLOSE_NS,
             step_ns=5 * NS_PER_S,
             venues=tuple(simulator.specs.values()),
+            incidents=simulator.incidents,
         ),
         session.sim_time_ns,
     )

@@ -200,7 +200,8 @@ def test_replaying_a_parent_alone_reproduces_its_fills_and_ranks_the_alternative
     distributions = {d["label"]: d for d in comparison["distributions"]}
     assert list(distributions) == [r["label"] for r in comparison["runs"][1:]]
     # a single market order at the start carries no timing risk; TWAP over the window does
-    assert Decimal(distributions["Market order at the start"]["stdev_bps"]) < Decimal(distributions["TWAP"]["stdev_bps"])
+    market_order, twap = distributions["Market order at the start"], distributions["TWAP"]
+    assert Decimal(market_order["stdev_bps"]) < Decimal(twap["stdev_bps"])
     for d in distributions.values():
         values = [Decimal(v) for v in d["shortfalls_bps"]]
         assert Decimal(d["mean_bps"]) == (sum(values) / 4).quantize(Decimal("0.01"))
