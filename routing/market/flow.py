@@ -23,6 +23,11 @@ class FlowParameters:
     limit_share: float = 0.75  # of lit arrivals; the rest are market orders
     resting_target: int = 600  # cancels scale with resting orders, balancing near this count
     volatility_bps_per_min: float = 7.0
+    # Stochastic volatility: the news's log-volatility is an AR(1) per minute with this memory
+    # and stationary standard deviation (its mean variance stays volatility_bps_per_min²), which
+    # gives 1-minute returns heavy tails and absolute returns a slowly decaying autocorrelation.
+    volatility_memory_min: float = 30.0
+    volatility_of_volatility: float = 0.5
     # Self-excitation: each market order triggers this many extra arrivals on average,
     # spread over an exponential decay; with ~14% of events being market orders the
     # branching ratio stays near 0.4, bursty but stable.

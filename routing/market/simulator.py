@@ -66,6 +66,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     _status_events: tuple = ()
     _status_index = 0
     _status_changes: tuple[VenueStatusChanged, ...] = ()
+    _log_volatility = 0.0  # and with the news's volatility at its mean
 
     def __init__(
         self,
@@ -100,6 +101,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self.path_sign = path_sign  # −1 mirrors the path: antithetic runs for variance reduction
         self._news_minute: int | None = None  # the minute whose per-second shocks are in _news
         self._news: list[float] = []
+        self._log_volatility = 0.0  # the news's log-volatility (stochastic volatility), at its mean
         self.permanent = 0.0  # our trading's lasting impact, in subticks (kept exact, not rounded per fill)
         self.transient = 0.0  # decaying impact of our trading, in subticks
         self._our_flow = 0.0  # our recent signed volume, decaying
@@ -319,12 +321,20 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
 
     def _news_shock(self, second: int) -> float:
         """The fundamental's move over one second, in subticks: a function of the path seed
-        and the second alone. Drawn a minute at a time, as seeding a generator costs more
-        than the draws."""
+        and the minutes so far alone (not of anyone's trading). Drawn a minute at a time, as
+        seeding a generator costs more than the draws; each minute first moves the
+        log-volatility one AR(1) step, shared by antithetic twins (only the shocks mirror)."""
         minute, index = divmod(second, 60)
         if minute != self._news_minute:
             news = random.Random(self.path_seed * 100_003 + minute)
-            sigma_per_s = self.flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60)
+            flow = self.flow
+            persistence = math.exp(-1.0 / flow.volatility_memory_min)
+            spread = flow.volatility_of_volatility
+            self._log_volatility = persistence * self._log_volatility + spread * math.sqrt(
+                1.0 - persistence**2
+            ) * news.gauss(0.0, 1.0)
+            scale = math.exp(self._log_volatility - spread**2)  # keeps the mean variance
+            sigma_per_s = flow.volatility_bps_per_min / 1e4 * self.reference_ticks * SUBTICKS / math.sqrt(60) * scale
             self._news = [news.gauss(0.0, sigma_per_s) for _ in range(60)]
             self._news_minute = minute
         return self._news[index]
