@@ -321,8 +321,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SMARTTRADING_LOG_LEVEL", "INFO")},
+    # What a person needs at INFO: the start-up banners, each parent's start and end, venue
+    # status changes, faults. Celery's own per-task lines (received, succeeded: several a second
+    # per instrument) and beat's "sending due task" are DEBUG detail; so is an ordinary 403/404.
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},  # a 403 or 404 is an answer, not a stack trace
         "axes": {"level": "WARNING"},  # lockouts are warnings; every login's bookkeeping is not news
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},
     },
 }

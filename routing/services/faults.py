@@ -8,6 +8,8 @@ parent on that instrument, at that step for good. Other instruments' sessions st
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -23,6 +25,8 @@ from ..payloads import parent_payload, session_payload
 from .controls import ControlRefused
 from .parents import ENGINE, parent_paused, parent_resumed
 from .sessions import session_step_enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 ERROR_CHARS = 8_000  # of the traceback kept on the session (the end, where the cause is)
 RETRY_DELAY_S = 1.0  # before the n-th retry: n times this
@@ -46,6 +50,13 @@ def session_step_failed(*, session_id: int, step_no: int, error: str) -> MarketS
     session.status = MarketSession.Status.FAULTED
     session.faulted_at = timezone.now()
     session.save(update_fields=["failures", "error", "status", "faulted_at", "updated_at"])
+    logger.error(
+        "session %s (%s) FAULTED at step %s after %s failures; its parents are paused",
+        session.pk,
+        session.instrument.symbol,
+        step_no,
+        session.failures,
+    )
     paused = _live_parents_pause(session, reason="its market session faulted")
     AuditEvent.objects.create(
         kind="session.faulted",

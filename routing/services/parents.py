@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -26,6 +27,7 @@ from ..market.simulator import MarketSimulator
 from ..models import MarketSession
 from ..selectors import parent_reconciliation, parent_venue_breakdown
 
+logger = logging.getLogger(__name__)
 ENGINE = "engine"
 
 
@@ -50,6 +52,17 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
         parent.end = min(now + timedelta(seconds=parent.duration_s), close)
     parent.arrival_price = half_ticks_to_price(mid2, tick)
     parent.save(update_fields=["status", "session", "start", "end", "arrival_price", "updated_at"])
+    logger.info(
+        "parent %s started: %s %s %s %s, %s to %s (exchange time), arrival %s",
+        parent.pk,
+        parent.side,
+        f"{parent.quantity:,}",
+        parent.instrument.symbol,
+        parent.strategy,
+        f"{parent.start:%H:%M:%S}",
+        f"{parent.end:%H:%M:%S}",
+        parent.arrival_price,
+    )
     AuditEvent.objects.create(
         kind="parent.started",
         actor=ENGINE,
@@ -91,6 +104,15 @@ def parent_close(
     parent.status = status
     parent.finished = finished
     parent.save(update_fields=["status", "finished", "updated_at"])
+    logger.info(
+        "parent %s %s (%s): %s of %s %s filled",
+        parent.pk,
+        status.lower(),
+        reason,
+        f"{parent.filled_quantity:,}",
+        f"{parent.quantity:,}",
+        parent.instrument.symbol,
+    )
     audit = [
         audit_event(f"parent.{status.lower()}", actor, parent=parent, reason=reason, filled=parent.filled_quantity)
     ]

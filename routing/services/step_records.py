@@ -3,6 +3,7 @@ what it publishes after commit. Inside the step's transaction."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +22,8 @@ from ..models import ChildOrder, Fill, MarketBar, MarketSession
 from ..payloads import fill_payload, parent_payload
 from ..selectors import parent_reconciliation, parent_venue_breakdown
 from .parents import ENGINE
+
+logger = logging.getLogger(__name__)
 
 At = Callable[[int], datetime]  # simulated nanoseconds of the session's day -> an aware datetime
 
@@ -137,6 +140,8 @@ def venue_statuses_record(session: MarketSession, statuses: list[VenueStatusChan
         ]
     )
     streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": changes})
+    for change in changes:
+        logger.info("venue %(venue)s %(status)s %(detail)s at %(time)s (%(instrument)s)", change)
 
 
 def _tape_record(session: MarketSession, seconds: list[Bar], at: At, tick: Decimal) -> None:

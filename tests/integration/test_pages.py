@@ -30,7 +30,9 @@ def test_roles_decide_pages(client, users, user, page, status):
 
 
 def test_login_page_and_anonymous_redirect(client, demo):
-    assert client.get("/accounts/login/").status_code == 200
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200
+    assert b'<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in login.content
     assert client.get("/orders/").url.startswith("/accounts/login/")
 
 

@@ -1,5 +1,7 @@
 """Execution-session steps: exactly-once writes, replay safety, reconciliation, expiry."""
 
+import logging
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,6 +13,8 @@ from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
 from routing.services.parents import parent_finish
 from routing.services.steps import session_advance
+
+from .test_tca import executed_parent
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +266,18 @@ def test_the_close_leaves_an_unfinished_order_done_for_the_day_with_a_done_for_d
         "market closed",
     )
     assert parent.audit_events.filter(kind="order.done_for_day").count() == 1
+
+
+def test_the_log_tells_a_person_each_parents_start_and_end_and_keeps_step_detail_out(demo, caplog):
+    # given the log at INFO, as make run has it
+    caplog.set_level(logging.INFO)
+
+    # when a parent runs to its end
+    parent = executed_parent()
+
+    # then the log has its start and its end, in exchange time, and Celery's per-task lines are quieter
+    lines = [r.getMessage() for r in caplog.records if r.name == "routing.services.parents"]
+    assert lines[0].startswith(f"parent {parent.pk} started: BUY 2,000 XOM ") and "arrival" in lines[0]
+    assert lines[-1] == f"parent {parent.pk} filled (complete): 2,000 of 2,000 XOM filled"
+    for quiet in ("celery.app.trace", "celery.worker.strategy", "celery.beat", "django.request"):
+        assert not logging.getLogger(quiet).isEnabledFor(logging.INFO), quiet
