@@ -10,7 +10,9 @@ class OrderEntryForm(forms.Form):
     instrument = forms.ModelChoiceField(queryset=Instrument.objects.all(), to_field_name="symbol")
     side = forms.ChoiceField(choices=Side.choices)
     quantity = forms.IntegerField(min_value=1)
-    limit_price = forms.DecimalField(required=False, max_digits=18, decimal_places=6, min_value=0)
+    limit_price = forms.DecimalField(
+        required=False, max_digits=18, decimal_places=6, help_text="Leave empty for a market order"
+    )
     strategy = forms.ChoiceField(choices=[("", "From urgency"), *Strategy.choices], required=False)
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.MEDIUM)
     client_order_id = forms.CharField(max_length=64, help_text="Your reference; a repeat returns the original order")
@@ -28,6 +30,12 @@ class OrderEntryForm(forms.Form):
         self.fields["account"].queryset = Account.objects.filter(owner=user)
         venues = intake_venues()
         self.fields["exclude_venues"].choices = [(code, code) for code in sorted(venues.lit | venues.dark)]
+
+    def clean_limit_price(self):
+        price = self.cleaned_data["limit_price"]
+        if price is not None and price <= 0:
+            raise forms.ValidationError("A limit price must be above zero; leave it empty for a market order.")
+        return price
 
     def entry_fields(self):
         return [field for field in self if field.name not in INSTRUCTION_COLUMNS]

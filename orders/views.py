@@ -38,6 +38,7 @@ def home(request):
 
 
 BLOTTER_PAGE_ROWS = 100
+ENTRY_REMEMBERED = "order_entry_remembered"
 
 
 @login_required
@@ -45,7 +46,11 @@ def blotter(request):
     if not (has_role(request.user, TRADER) or has_role(request.user, SUPERVISOR)):
         raise PermissionDenied("traders and supervisors only")
     can_enter = has_role(request.user, TRADER)
-    form = OrderEntryForm(request.POST or None, user=request.user, initial={"client_order_id": _new_reference()})
+    # the account and instrument of the trader's last order stay chosen for the next one
+    remembered = request.session.get(ENTRY_REMEMBERED, {})
+    form = OrderEntryForm(
+        request.POST or None, user=request.user, initial={**remembered, "client_order_id": _new_reference()}
+    )
     if request.method == "POST":
         if not can_enter:
             raise PermissionDenied("only traders enter orders")
@@ -69,7 +74,11 @@ def blotter(request):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                summary = f"{order.side} {order.quantity} {order.instrument}"
+                request.session[ENTRY_REMEMBERED] = {
+                    "account": data["account"].code,
+                    "instrument": order.instrument.symbol,
+                }
+                summary = f"{order.side} {order.quantity:,} {order.instrument}"
                 if order.status == OrderStatus.REJECTED:
                     messages.error(request, f"Order {order.client_order_id} rejected: {order.reject_reason}")
                 else:

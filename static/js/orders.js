@@ -155,6 +155,9 @@
     if (amend) { showAmend(amend.closest("tr"), shown[amend.dataset.amend]); return; }
     const cancel = event.target.closest("button[data-cancel]");
     if (cancel) {
+      const order = shown[cancel.dataset.cancel];
+      const what = order ? order.client_order_id + ": " + order.side + " " + fmt.qty(order.quantity) + " " + order.instrument : "this order";
+      if (!window.confirm("Cancel " + what + "? What has filled stays filled.")) return;
       cancel.disabled = true;
       fetch("/api/v1/orders/" + cancel.dataset.cancel + "/cancel/", {
         method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },

@@ -234,8 +234,11 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
     trader.wait_for_selector("#orders tr:has-text('CXL-T1-GROWTH') .status-partially_filled", timeout=30_000)
 
-    # when the trader cancels the big one from the blotter
+    # when the trader cancels the big one from the blotter, and confirms what the dialog names
+    asked = []
+    trader.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     trader.click("#orders tr:has-text('CXL-T1-GROWTH') button[data-cancel]")
+    assert asked == ["Cancel CXL-T1-GROWTH: BUY 30,000 SPY? What has filled stays filled."]
 
     # then it ends cancelled, saying how much it gave up and how much it got
     row = "#orders tr:has-text('CXL-T1-GROWTH')"

@@ -55,6 +55,21 @@ def test_order_form_accepts_and_reports_field_errors(client, users):
     bad = client.post("/orders/", {**form, "client_order_id": "WEB-2", "limit_price": "410.001"})
     assert bad.status_code == 200
     assert b"not a multiple of the tick" in bad.content
+    zero = client.post("/orders/", {**form, "client_order_id": "WEB-3", "limit_price": "0"})
+    assert b"A limit price must be above zero; leave it empty for a market order." in zero.content
+
+
+def test_the_order_form_keeps_the_account_and_instrument_of_the_last_order(client, users):
+    # given a trader whose last order was a sell of MSFT for T1-INCOME
+    client.force_login(users["trader1"])
+    client.post("/orders/", {**ORDER_FORM, "account": "T1-INCOME", "client_order_id": "WEB-K"})
+
+    # when the form comes back for the next order
+    form = client.get("/orders/").context["form"]
+
+    # then both are still chosen, and the reference is a new one
+    assert (form["account"].value(), form["instrument"].value()) == ("T1-INCOME", "MSFT")
+    assert form["client_order_id"].value() != "WEB-K"
 
 
 def test_the_order_form_says_why_risk_rejected_an_order(client, users, settings):
