@@ -40,7 +40,15 @@ from .selectors import (
 )
 from .services.aggregation import aggregation_window_run
 from .services.cancels import order_cancel
-from .services.controls import ControlRefused, kill_switch_set, parent_cancel, parent_pause, parent_resume
+from .services.controls import (
+    BULK_CONTROLS,
+    ControlRefused,
+    kill_switch_set,
+    parent_cancel,
+    parent_pause,
+    parent_resume,
+    parents_control_bulk,
+)
 from .services.faults import session_resume
 from .services.replaces import order_replace
 
@@ -395,6 +403,48 @@ class ParentResumeApi(_ParentControlApi):
 
 class ParentCancelApi(_ParentControlApi):
     control = staticmethod(parent_cancel)
+
+
+class ParentBulkInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(BULK_CONTROLS))
+    parents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=5_000, help_text="The parents' ids"
+    )
+    all = serializers.BooleanField(default=False, help_text="Every parent the action applies to now")
+
+    def validate(self, data):
+        if data["all"] == ("parents" in data):
+            raise serializers.ValidationError("name the parents or ask for all of them, not both or neither")
+        return data
+
+
+class ParentRefusedOutput(serializers.Serializer):
+    parent = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class ParentBulkOutput(serializers.Serializer):
+    applied = ParentOutput(many=True)
+    refused = ParentRefusedOutput(many=True)
+
+
+class ParentBulkApi(APIView):
+    """Pause, resume or cancel many parents at once (the named ones, or all it applies to):
+    each stands on its own, and one it does not apply to comes back refused with the reason."""
+
+    permission_classes = [IsSupervisor]
+
+    @extend_schema(request=ParentBulkInput, responses=ParentBulkOutput)
+    def post(self, request):
+        data = ParentBulkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = parents_control_bulk(
+            action=data.validated_data["action"],
+            actor=f"user:{request.user.username}",
+            parent_ids=None if data.validated_data["all"] else data.validated_data["parents"],
+        )
+        refused = [{"parent": parent_id, "detail": why} for parent_id, why in outcome.refused]
+        return Response(ParentBulkOutput({"applied": outcome.applied, "refused": refused}).data)
 
 
 class KillSwitchInput(serializers.Serializer):

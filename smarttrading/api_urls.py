@@ -26,6 +26,7 @@ urlpatterns = [
     path("orders/replace/bulk/", execution_apis.BulkReplaceApi.as_view(), name="orders-replace-bulk"),
     path("allocations/eod.csv", execution_apis.AllocationsFileApi.as_view(), name="allocations-file"),
     path("parents/", execution_apis.ParentListApi.as_view(), name="parents"),
+    path("parents/bulk/", execution_apis.ParentBulkApi.as_view(), name="parents-bulk"),
     path("parents/<int:parent_id>/", execution_apis.ParentDetailApi.as_view(), name="parent"),
     path("parents/<int:parent_id>/children/", execution_apis.ParentChildrenApi.as_view(), name="parent-children"),
     path("parents/<int:parent_id>/fills/", execution_apis.ParentFillsApi.as_view(), name="parent-fills"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db import transaction
@@ -96,6 +98,39 @@ def parent_cancel(*, parent_id: int, actor: str) -> ParentOrder:
         _control_audit("parent.cancel_requested", parent, actor, market, transition=[was, parent.status])
         session_wake(instrument=parent.instrument)
     return parent
+
+
+BULK_CONTROLS = {"pause": parent_pause, "resume": parent_resume, "cancel": parent_cancel}
+# The parents "all" means for each action: those it applies to
+BULK_ALL = {
+    "pause": Q(status__in=(ParentStatus.NEW, ParentStatus.WORKING), cancel_requested_at__isnull=True),
+    "resume": Q(status=ParentStatus.PAUSED, cancel_requested_at__isnull=True),
+    "cancel": Q(status__in=PARENT_LIVE_STATUSES, cancel_requested_at__isnull=True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    applied: list[ParentOrder]
+    refused: list[tuple[int, str]]  # parent id, why the action did not apply to it
+
+
+def parents_control_bulk(*, action: str, actor: str, parent_ids: Sequence[int] | None = None) -> BulkOutcome:
+    """One supervisor action on many parents (``None``: every parent it applies to now), each
+    in a transaction of its own, in id order: one it does not apply to is refused with the
+    reason, and the others stand, as the same actions one by one would."""
+    control = BULK_CONTROLS[action]
+    if parent_ids is None:
+        parent_ids = ParentOrder.objects.filter(BULK_ALL[action]).values_list("pk", flat=True)
+    applied, refused = [], []
+    for parent_id in sorted(set(parent_ids)):
+        try:
+            applied.append(control(parent_id=parent_id, actor=actor))
+        except ControlRefused as why:
+            refused.append((parent_id, str(why)))
+        except ParentOrder.DoesNotExist:
+            refused.append((parent_id, "no such parent"))
+    return BulkOutcome(applied, refused)
 
 
 @transaction.atomic

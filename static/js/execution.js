@@ -56,8 +56,14 @@
     td.appendChild(strip);
     return td;
   }
+  const selected = new Set();  // parent ids ticked for a bulk action
   function row(p) {
     const tr = el("tr", { "data-id": p.id });
+    const tick = el("td", { class: "select" });
+    const box = el("input", { type: "checkbox", "data-select": p.id, "aria-label": "Select P" + p.id });
+    box.checked = selected.has(p.id);
+    tick.appendChild(box);
+    tr.appendChild(tick);
     const link = el("td");
     link.appendChild(el("a", { href: "/execution/" + p.id + "/" }, "P" + p.id));
     tr.appendChild(link);
@@ -69,7 +75,7 @@
     tr.appendChild(st);
     tr.appendChild(el("td", { class: "num" }, fmt.qty(p.quantity)));
     tr.appendChild(progressCell(p));
-    tr.appendChild(el("td", { class: "num" }, p.participation === null ? "–" : (100 * Number(p.participation)).toFixed(1) + "%"));
+    tr.appendChild(el("td", { class: "num" }, p.participation == null ? "–" : (100 * Number(p.participation)).toFixed(1) + "%"));
     const perf = p.performance_vs_vwap_bps;
     tr.appendChild(el("td", { class: "num " + (perf === null ? "" : Number(perf) > 0 ? "good" : Number(perf) < 0 ? "bad" : "") }, perf === null ? "–" : perf));
     tr.appendChild(venueCell(p));
@@ -87,7 +93,7 @@
   }
   function emptyRow(text) {
     const tr = el("tr", { class: "empty" });
-    tr.appendChild(el("td", { colspan: 14 }, text));
+    tr.appendChild(el("td", { colspan: 15 }, text));
     return tr;
   }
   function fillOptions(select, values, all) {
@@ -113,10 +119,24 @@
     const working = all.filter(function (p) { return p.status === "WORKING"; });
     document.getElementById("parents-count").textContent = shown.length + " shown of " + all.length +
       " · " + working.length + " working · " + working.filter(behind).length + " behind schedule";
+    shownIds = shown.map(function (p) { return p.id; });
+    showBulk(all);
     document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {
       th.classList.toggle("sorted", th.dataset.sort === sort.key);
       th.dataset.dir = th.dataset.sort === sort.key ? (sort.dir > 0 ? "asc" : "desc") : "";
     });
+  }
+  let shownIds = [];
+  function showBulk(all) {
+    selected.forEach(function (id) { if (!parents.has(id)) selected.delete(id); });
+    document.getElementById("bulk-count").textContent = selected.size ? selected.size + " selected" : "none selected";
+    document.querySelectorAll("#bulk-actions button[data-bulk]:not([data-all])").forEach(function (b) { b.disabled = !selected.size; });
+    const paused = all.filter(function (p) { return p.status === "PAUSED" && !p.cancel_requested; }).length;
+    const resumeAll = document.getElementById("resume-all");
+    resumeAll.hidden = !paused || killButton.dataset.engaged === "1";
+    resumeAll.textContent = "Resume all " + paused + " paused";
+    const header = document.getElementById("select-shown");
+    header.checked = shownIds.length > 0 && shownIds.every(function (id) { return selected.has(id); });
   }
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(render); } }
   function upsert(p) { parents.set(p.id, p); schedule(); }
@@ -197,6 +217,38 @@
   [["f-instrument", "instrument"], ["f-strategy", "strategy"], ["f-status", "status"]].forEach(function (pair) {
     document.getElementById(pair[0]).addEventListener("change", function (event) { filters[pair[1]] = event.target.value; schedule(); });
   });
+  body.addEventListener("change", function (event) {
+    const box = event.target.closest("input[data-select]");
+    if (!box) return;
+    const id = Number(box.dataset.select);
+    if (box.checked) selected.add(id); else selected.delete(id);
+    schedule();
+  });
+  document.getElementById("select-shown").addEventListener("change", function (event) {
+    shownIds.forEach(function (id) { if (event.target.checked) selected.add(id); else selected.delete(id); });
+    schedule();
+  });
+  document.getElementById("bulk-actions").addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-bulk]");
+    if (!button) return;
+    const action = button.dataset.bulk, all = button.dataset.all === "1";
+    const ids = Array.from(selected).sort(function (a, b) { return a - b; });
+    const what = all ? "every paused parent" : ids.length + " parent" + (ids.length === 1 ? "" : "s") + " (P" + ids.join(", P") + ")";
+    if (!window.confirm(action.charAt(0).toUpperCase() + action.slice(1) + " " + what + "?" +
+      (action === "cancel" ? " Their working child orders are cancelled at every venue." : ""))) return;
+    fetch("/api/v1/parents/bulk/", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json" },
+      body: JSON.stringify(all ? { action: action, all: true } : { action: action, parents: ids }),
+    }).then(function (r) { return r.json(); }).then(function (outcome) {
+      // the stream brings each changed parent as the overview shows it; the answer says what was refused
+      selected.clear();
+      schedule();
+      if (outcome.refused && outcome.refused.length) {
+        window.alert(outcome.applied.length + " done; refused: " + outcome.refused.map(function (r) { return "P" + r.parent + " (" + r.detail + ")"; }).join(", "));
+      }
+    });
+  });
   body.addEventListener("click", function (event) {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -204,7 +256,7 @@
     if (action === "cancel" && !window.confirm("Cancel parent P" + id + "? Its working child orders are cancelled at every venue.")) return;
     fetch("/api/v1/parents/" + id + "/" + action + "/", {
       method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
-    }).then(function (r) { return r.json().then(function (b) { if (r.ok) upsert(b); else window.alert(b.detail || "Refused"); }); });
+    }).then(function (r) { if (!r.ok) return r.json().then(function (b) { window.alert(b.detail || "Refused"); }); });  // the stream brings the change
   });
   const killButton = document.getElementById("kill-switch");
   function showKillSwitch(engaged, by, reason) {
@@ -212,6 +264,7 @@
     killButton.textContent = engaged ? "Release kill switch" : "Engage kill switch";
     document.getElementById("kill-banner").hidden = !engaged;
     if (engaged) document.getElementById("kill-by").textContent = "By " + by + (reason ? ": " + reason : "");
+    schedule();  // "resume all paused" shows once the switch is released
   }
   killButton.addEventListener("click", function () {
     const engage = killButton.dataset.engaged !== "1";

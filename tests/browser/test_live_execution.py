@@ -115,6 +115,24 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     supervisor.click("#kill-switch")
     supervisor.wait_for_selector("#kill-banner[hidden]", state="attached", timeout=10_000)
 
+    # and the paused parents are resumed all at once, then paused again by selection
+    resume_all = supervisor.locator("#resume-all")
+    resume_all.wait_for(timeout=5_000)
+    assert resume_all.inner_text() == "Resume all 1 paused"
+    supervisor.once("dialog", lambda dialog: dialog.accept())
+    resume_all.click()
+    supervisor.wait_for_selector("#parents .status-working", timeout=10_000)
+    assert resume_all.is_hidden()
+    supervisor.check("#parents tbody tr[data-id] input[data-select]")
+    assert supervisor.inner_text("#bulk-count") == "1 selected"
+    asked = []
+    supervisor.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    supervisor.click("#bulk-actions button[data-bulk=pause]")
+    supervisor.wait_for_selector("#parents .status-paused", timeout=10_000)
+    assert asked and asked[0].startswith("Pause 1 parent (P")
+    assert supervisor.inner_text("#bulk-count") == "none selected"
+    supervisor.screenshot(path=str(SCREENSHOTS / "execution-bulk-actions.png"), full_page=True)
+
 
 def test_overview_after_a_dropped_socket_shows_what_a_fresh_load_shows(live_stack, browser):
     # given a supervisor watching a parent work, with every status on screen

@@ -1,6 +1,6 @@
 import pytest
 
-from orders.models import AuditEvent, Order, OrderStatus, ParentOrder
+from orders.models import AuditEvent, Order, OrderStatus, ParentOrder, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +189,60 @@ def test_one_order_reads_its_instruments_and_accounts_once(trader1, django_asser
     with django_assert_max_num_queries(24):
         response = trader1.post("/api/v1/orders/", {**first, "client_order_id": "Q-1"}, format="json")
     assert response.status_code == 201
+
+
+def test_supervisors_pause_resume_and_cancel_many_parents_at_once(demo, client):
+    # given three parents on three instruments, one of them already paused
+    from django.contrib.auth.models import User
+
+    from orders.services.intake import order_create
+    from routing.services.aggregation import aggregation_window_run
+
+    for n, symbol in enumerate(("AAPL", "MSFT", "XOM")):
+        order_create(
+            submitted_by=User.objects.get(username="trader1"),
+            account="T1-GROWTH",
+            instrument=symbol,
+            side="BUY",
+            quantity=500,
+            client_order_id=f"BULK-{n}",
+            source=Source.API,
+        )
+    a, b, c = sorted(aggregation_window_run(actor="test"), key=lambda p: p.pk)
+    client.force_login(User.objects.get(username="supervisor1"))
+    client.post(f"/api/v1/parents/{c.pk}/pause/")
+
+    # when a supervisor pauses a and c together, then c is refused with its reason and a stands
+    paused = client.post(
+        "/api/v1/parents/bulk/", {"action": "pause", "parents": [c.pk, a.pk, 999999]}, content_type="application/json"
+    ).json()
+    assert [p["id"] for p in paused["applied"]] == [a.pk]
+    assert paused["applied"][0]["status"] == "PAUSED"
+    assert paused["refused"] == [
+        {"parent": c.pk, "detail": "a PAUSED parent cannot be paused"},
+        {"parent": 999999, "detail": "no such parent"},
+    ]
+
+    # and "resume all" resumes every paused parent, each audited as its own action
+    resumed = client.post("/api/v1/parents/bulk/", {"action": "resume", "all": True}, content_type="application/json")
+    assert sorted(p["id"] for p in resumed.json()["applied"]) == [a.pk, c.pk] and resumed.json()["refused"] == []
+    assert AuditEvent.objects.filter(kind="parent.resumed", actor="user:supervisor1").count() == 2
+    # then cancel all leaves nothing live
+    cancelled = client.post("/api/v1/parents/bulk/", {"action": "cancel", "all": True}, content_type="application/json")
+    assert sorted(p["id"] for p in cancelled.json()["applied"]) == [a.pk, b.pk, c.pk]
+    assert {p["status"] for p in cancelled.json()["applied"]} == {"CANCELLED"}
+
+    # a body naming both or neither, or another action, is a 400 with the field; a trader gets 403
+    for body in (
+        {"action": "pause"},
+        {"action": "pause", "all": True, "parents": [a.pk]},
+        {"action": "halt", "all": True},
+    ):
+        assert client.post("/api/v1/parents/bulk/", body, content_type="application/json").status_code == 400
+    client.force_login(User.objects.get(username="trader1"))
+    assert (
+        client.post(
+            "/api/v1/parents/bulk/", {"action": "pause", "all": True}, content_type="application/json"
+        ).status_code
+        == 403
+    )
