@@ -316,11 +316,13 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+LOG_LEVEL = os.environ.get("SMARTTRADING_LOG_LEVEL", "INFO")
+DETAIL_LOG_LEVEL = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"  # Celery's per-task lines, beat's sends
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SMARTTRADING_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # What a person needs at INFO: the start-up banners, each parent's start and end, venue
     # status changes, faults. Celery's own per-task lines (received, succeeded: several a second
     # per instrument) and beat's "sending due task" are DEBUG detail; so is an ordinary 403/404.
@@ -328,8 +330,8 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},  # a 403 or 404 is an answer, not a stack trace
         "axes": {"level": "WARNING"},  # lockouts are warnings; every login's bookkeeping is not news
-        "celery.app.trace": {"level": "WARNING"},
-        "celery.worker.strategy": {"level": "WARNING"},
-        "celery.beat": {"level": "WARNING"},
+        "celery.app.trace": {"level": DETAIL_LOG_LEVEL},
+        "celery.worker.strategy": {"level": DETAIL_LOG_LEVEL},
+        "celery.beat": {"level": DETAIL_LOG_LEVEL},
     },
 }
