@@ -7,6 +7,13 @@
   const LIVE = ["NEW", "WORKING", "PAUSED"];
   const VENUE_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#2ea043" };
   const filters = { instrument: "", strategy: "", status: "live" };
+  (function venueLegend() {  // what the Venues column's colours mean
+    const legend = document.getElementById("venue-legend");
+    Object.keys(VENUE_COLOURS).forEach(function (venue) {
+      legend.appendChild(el("span", { class: "swatch", style: "background:" + VENUE_COLOURS[venue] }));
+      legend.appendChild(document.createTextNode(" " + venue + " "));
+    });
+  })();
   let sort = { key: "id", dir: -1 }, connected = false, pending = false;
 
   function statusMatches(p) {
@@ -20,14 +27,34 @@
   }
   function sortValue(p, key) {
     if (key === "progress") return p.quantity ? p.filled_quantity / p.quantity : 0;
-    if (key === "vs_schedule") return p.filled_quantity - p.schedule_due;
+    if (key === "vs_schedule") return p.quantity ? (p.filled_quantity - p.schedule_due) / p.quantity : 0;  // share of the parent
+    if (key === "left") { const left = LIVE.indexOf(p.status) >= 0 && p.start ? secondsLeft(p.end) : null; return left === null ? Infinity : left; }
     const v = p[key];
     if (v === null || v === undefined) return -Infinity;
     return typeof v === "string" && !isNaN(Number(v)) ? Number(v) : v;
   }
   function behind(p) {
-    // more than 2% of the parent (or 100 shares) short of where the schedule wants it
-    return p.status === "WORKING" && p.schedule_due - p.filled_quantity > Math.max(100, 0.02 * p.quantity);
+    // a round lot or more, and more than 2% of the parent, short of where the schedule wants it
+    // (a small parent is behind by its first missing lot: 100 of 500 shares is 20%)
+    const gap = p.schedule_due - p.filled_quantity;
+    return p.status === "WORKING" && gap >= 100 && gap > 0.02 * p.quantity;
+  }
+  // Exchange seconds from now (the header's clock) to an ISO time of the same day; null without a clock.
+  function secondsLeft(iso) {
+    const reads = (document.getElementById("exchange-clock") || {}).dataset;
+    if (!iso || !reads || !reads.reads) return null;
+    const clockDate = reads.reads.slice(0, 10), endDate = iso.slice(0, 10);
+    if (endDate < clockDate) return 0;
+    if (endDate > clockDate) return null;
+    const seconds = function (hms) { const t = hms.split(":").map(Number); return 3600 * t[0] + 60 * t[1] + t[2]; };
+    return Math.max(0, seconds(iso.slice(11, 19)) - seconds(reads.reads.slice(11, 19)));
+  }
+  function timeLeftCell(p) {
+    const left = LIVE.indexOf(p.status) >= 0 && p.start ? secondsLeft(p.end) : null;
+    if (left === null) return el("td", { class: "num muted" }, "–");
+    const h = Math.floor(left / 3600), m = Math.floor(left / 60) % 60, sec = left % 60;
+    const text = (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
+    return el("td", { class: "num" + (left < 60 ? " bad" : ""), title: "Exchange time left to the end, on the header's clock" }, text);
   }
   function progressCell(p) {
     const td = el("td");
@@ -82,6 +109,7 @@
     tr.appendChild(el("td", { class: "num" }, fmt.avg(p.average_price, p)));
     tr.appendChild(el("td", { class: "num" }, fmt.mid(p.arrival_price, p)));
     tr.appendChild(el("td", {}, fmt.time(p.end)));
+    tr.appendChild(timeLeftCell(p));
     const actions = el("td", { class: "actions" });
     const live = LIVE.indexOf(p.status) >= 0 && !p.cancel_requested;
     if (live && p.status !== "PAUSED") actions.appendChild(el("button", { class: "small", "data-action": "pause", "data-id": p.id }, "Pause"));
@@ -93,7 +121,7 @@
   }
   function emptyRow(text) {
     const tr = el("tr", { class: "empty" });
-    tr.appendChild(el("td", { colspan: 15 }, text));
+    tr.appendChild(el("td", { colspan: 16 }, text));
     return tr;
   }
   function fillOptions(select, values, all) {

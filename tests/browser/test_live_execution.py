@@ -38,6 +38,12 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert row is not None
     supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
     supervisor.wait_for_selector("#parents .venue-strip", timeout=20_000)  # fills by venue, live
+    # the time left to its end on the exchange clock, every column on screen, the venue colours explained
+    left = supervisor.locator("#parents tbody tr[data-id] td").nth(14).inner_text()
+    assert re.fullmatch(r"\d+:\d\d(:\d\d)?", left), left
+    last = supervisor.locator("#parents thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1440, "the overview's last column is off screen"
+    assert supervisor.locator("#venue-legend .swatch").count() == 5
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview.png"), full_page=True)
 
     # then on the parent panel, fills stream in with no reload
