@@ -6,6 +6,7 @@ from smarttrading.consumers import StreamConsumer
 from .payloads import fill_payload, parent_payload, session_payload
 from .selectors import (
     faulted_sessions,
+    parent_fill_count,
     parent_panel_series,
     parent_recent_fills,
     parent_reconciliation,
@@ -54,6 +55,7 @@ class ParentConsumer(StreamConsumer):
         return {
             "parent": parent_payload(parent),
             "fills": [fill_payload(f) for f in reversed(parent_recent_fills(parent))],
+            "fill_count": parent_fill_count(parent),  # all of them; "fills" holds the latest
             "schedule": parent_schedule(parent),
             "venues": parent_venue_breakdown(parent),
             "reconciliation": parent_reconciliation(parent),

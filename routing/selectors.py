@@ -153,6 +153,10 @@ def parent_panel_series(parent: ParentOrder) -> dict:
     return {"executed": executed, "market": market}
 
 
+def parent_fill_count(parent: ParentOrder) -> int:
+    return Fill.objects.filter(parent=parent).count()
+
+
 def parent_recent_fills(parent: ParentOrder, limit: int = 200):
     return list(Fill.objects.filter(parent=parent).select_related("child").order_by("-id")[:limit])
 

@@ -201,10 +201,11 @@ def _parents_progress_record(
 
 
 def _market_publish(parents: list[ParentOrder], bar: Bar, at: At, tick: Decimal) -> None:
-    """The step's market for each working parent's panel: the mid and its interval VWAP so far."""
+    """The step's market for each working or paused parent's panel: the mid and its interval VWAP
+    so far (a paused parent's chart goes on with the market, rather than joining across the pause)."""
     mid = None if bar.bid is None or bar.ask is None else half_ticks_to_price(bar.bid + bar.ask, tick)
     for parent in parents:
-        if parent.status == ParentStatus.WORKING:
+        if parent.status in (ParentStatus.WORKING, ParentStatus.PAUSED):  # a pause does not stop the market
             vwap = parent.interval_vwap
             streams.publish_on_commit(
                 streams.parent_group(parent.pk),

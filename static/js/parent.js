@@ -11,6 +11,7 @@
   };
   const config = { displayModeBar: false, responsive: true };
   let parent = null, executed = [], market = [], schedule = [], fillCount = 0;
+  const SHOWN_FILLS = 300;  // the tape keeps the latest; the count says how many there are in all
   const TACTICS = { PASSIVE: "Passive", DARK: "Dark", AGGRESSIVE: "Aggressive" };
 
   function localTime(iso) { return iso ? iso.substring(0, 19) : null; }  // sim time, exchange-local
@@ -119,7 +120,7 @@
         method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
       }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
-          if (res.ok) { error.hidden = true; parent = Object.assign(parent, res.body); renderStats(); }
+          if (res.ok) error.hidden = true;  // the stream brings the parent as the panel shows it
           else { error.hidden = false; error.textContent = res.body.detail || "Refused"; }
         });
     });
@@ -136,13 +137,17 @@
     tr.appendChild(el("td", {}, f.liquidity === "M" ? "Maker" : "Taker"));
     tr.appendChild(el("td", { class: "num" }, f.fee));
     tape.insertBefore(tr, tape.firstChild);
-    while (tape.children.length > 300) tape.removeChild(tape.lastChild);
-    fillCount += 1;
-    document.getElementById("fill-count").textContent = fillCount + " fills";
+    while (tape.children.length > SHOWN_FILLS) tape.removeChild(tape.lastChild);
+  }
+  function showFillCount() {
+    const shown = tape.querySelectorAll("tr[data-fill]").length;
+    document.getElementById("fill-count").textContent = fmt.qty(fillCount) + " fill" + (fillCount === 1 ? "" : "s") +
+      (fillCount > shown ? " · the latest " + fmt.qty(shown) + " shown" : "");
   }
   openStream("/ws/execution/" + parentId + "/", {
     onSnapshot: function (m) {
-      parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || []; fillCount = 0;
+      parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || [];
+      fillCount = m.fill_count === undefined ? m.fills.length : m.fill_count;
       renderVenues(m.venues || []); renderReconciliation(m.reconciliation); renderScorecard(m.scorecard || []);
       tape.innerHTML = "";
       if (!m.fills.length) {
@@ -151,12 +156,15 @@
         tape.appendChild(tr);
       }
       m.fills.forEach(addFill);
+      showFillCount();
       renderStats(); drawProgress(); drawPrice();
     },
     onMessage: function (m) {
       if (m.type === "fill") {
         parent = m.parent;
         m.fills.forEach(function (f) { addFill(f); });
+        fillCount += m.fills.length;
+        showFillCount();
         const last = m.fills[m.fills.length - 1];
         executed.push({ time: last.time, filled: m.parent.filled_quantity });
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);

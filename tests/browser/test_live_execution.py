@@ -7,6 +7,7 @@ import time
 import pytest
 
 from orders.models import AuditEvent, Instrument, ParentOrder, ParentStatus
+from routing.models import Fill
 from routing.services.sessions import session_get_or_create
 from smarttrading import streams
 
@@ -56,6 +57,11 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert supervisor.evaluate("window.__sameDocument") is True
     assert supervisor.locator("#chart-progress .main-svg").count() > 0
     assert supervisor.locator("#chart-price .main-svg").count() > 0
+    # the count is of every fill so far (the snapshot carries only the latest), never more than recorded
+    counted = int(supervisor.inner_text("#fill-count").split()[0].replace(",", ""))
+    shown = supervisor.locator("#fills tbody tr[data-fill]").count()
+    parent_id = int(supervisor.url.rstrip("/").split("/")[-1])
+    assert shown <= counted <= Fill.objects.filter(parent_id=parent_id).count()
     supervisor.wait_for_timeout(1500)
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel.png"), full_page=True)
     # and a member order's audit folds out under it
