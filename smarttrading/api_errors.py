@@ -1,9 +1,12 @@
-"""API errors beyond DRF's: a database that cannot serve the request now is a 503."""
+"""API errors beyond DRF's: a database that cannot serve the request now is a 503; a body
+Django refuses as suspicious (a form with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) a
+JSON 400, as the schema says, not Django's HTML page."""
 
 from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import OperationalError
 from rest_framework import status
 from rest_framework.response import Response
@@ -25,4 +28,6 @@ def api_exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": f"The request was refused: {exc}"}, status=status.HTTP_400_BAD_REQUEST)
     return exception_handler(exc, context)
