@@ -66,7 +66,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     _status_events: tuple = ()
     _status_index = 0
     _status_changes: tuple[VenueStatusChanged, ...] = ()
-    _log_volatility = 0.0  # and with the news's volatility at its mean
+    _log_volatility = 0.0  # and with the news's volatility at its median
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self.path_sign = path_sign  # −1 mirrors the path: antithetic runs for variance reduction
         self._news_minute: int | None = None  # the minute whose per-second shocks are in _news
         self._news: list[float] = []
-        self._log_volatility = 0.0  # the news's log-volatility (stochastic volatility), at its mean
+        self._log_volatility = 0.0  # the news's log-volatility (stochastic volatility): the day opens at its median
         self.permanent = 0.0  # our trading's lasting impact, in subticks (kept exact, not rounded per fill)
         self.transient = 0.0  # decaying impact of our trading, in subticks
         self._our_flow = 0.0  # our recent signed volume, decaying

@@ -136,13 +136,13 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     supervisor.wait_for_selector("#parents .status-working", timeout=10_000)
     assert resume_all.is_hidden()
     supervisor.check("#parents tbody tr[data-id] input[data-select]")
-    assert supervisor.inner_text("#bulk-count") == "1 selected"
+    supervisor.locator("#bulk-count", has_text="1 selected").wait_for(timeout=5_000)
     asked = []
     supervisor.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     supervisor.click("#bulk-actions button[data-bulk=pause]")
     supervisor.wait_for_selector("#parents .status-paused", timeout=10_000)
     assert asked and asked[0].startswith("Pause 1 parent (P")
-    assert supervisor.inner_text("#bulk-count") == "none selected"
+    supervisor.locator("#bulk-count", has_text="none selected").wait_for(timeout=5_000)
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-bulk-actions.png"), full_page=True)
 
 

@@ -212,8 +212,9 @@ def test_a_cancel_during_a_pending_replace_is_refused_and_bulk_amends_answer_eac
     order = enter("C-1", 19_900)
     aggregation_window_run(actor="test")
     step(xom_session())
+    filled = Order.objects.get(pk=order.pk).filled_quantity  # what the market gave the first step
     pending = trader1.post(
-        f"/api/v1/orders/{order.pk}/replace/", {"client_order_id": "C-1.1", "quantity": 1_000}, format="json"
+        f"/api/v1/orders/{order.pk}/replace/", {"client_order_id": "C-1.1", "quantity": filled + 100}, format="json"
     )
     assert pending.status_code == 202 and Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_REPLACE
 

@@ -204,7 +204,7 @@ def test_replaying_a_parent_alone_reproduces_its_fills_and_ranks_the_alternative
     assert Decimal(market_order["stdev_bps"]) < Decimal(twap["stdev_bps"])
     for d in distributions.values():
         values = [Decimal(v) for v in d["shortfalls_bps"]]
-        assert Decimal(d["mean_bps"]) == (sum(values) / 4).quantize(Decimal("0.01"))
+        assert abs(Decimal(d["mean_bps"]) - sum(values) / 4) <= Decimal("0.01")  # each value is rounded
         assert Decimal(d["p5_bps"]) <= Decimal(d["p50_bps"]) <= Decimal(d["p95_bps"])
     verdict = comparison["verdict"]
     leader = min(distributions.values(), key=lambda d: Decimal(d["mean_bps"]))
