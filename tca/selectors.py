@@ -164,6 +164,17 @@ class TcaFilters:
         return cls(**dates, **{k: query.get(k, "") for k in ("instrument", "algorithm", "trader")})
 
 
+def trader_usernames() -> list[str]:
+    """Everyone who has submitted an order, for the trader filter: a name that submitted
+    nothing would only ever select no parent."""
+    return list(
+        Order.objects.order_by()
+        .values_list("submitted_by__username", flat=True)
+        .distinct()
+        .order_by("submitted_by__username")
+    )
+
+
 def parents_for(filters: TcaFilters):
     """Parents that started, filtered by simulated trading date, instrument, algorithm, trader."""
     # The session's checkpoint stays behind: a report reads its tape, never its simulator.

@@ -23,7 +23,7 @@ from .metrics import MARKOUT_HORIZONS_S
 from .models import TcaJob
 from .payloads import SIGN_CONVENTIONS, desk_in_order, desk_payload, parent_report_payload
 from .reports import desk_report, parent_report
-from .selectors import TcaFilters, parents_for
+from .selectors import TcaFilters, parents_for, trader_usernames
 from .services import comparison_request, desk_report_request
 
 PAGE_PARENTS = 50  # the page's quick look; a desk report covers every parent
@@ -39,12 +39,13 @@ class FiltersForm(forms.Form):
     date_to = TradingDateFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     instrument = forms.ChoiceField(required=False)
     algorithm = forms.ChoiceField(required=False, choices=[("", "all algorithms"), *Strategy.choices])
-    trader = forms.CharField(required=False, max_length=150)
+    trader = forms.ChoiceField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         symbols = Instrument.objects.order_by("symbol").values_list("symbol", flat=True)
         self.fields["instrument"].choices = [("", "all instruments"), *((s, s) for s in symbols)]
+        self.fields["trader"].choices = [("", "all traders"), *((u, u) for u in trader_usernames())]
 
     def clean(self):
         data = super().clean()
@@ -61,7 +62,7 @@ class FiltersForm(forms.Form):
             date_to=data["date_to"],
             instrument=data["instrument"],
             algorithm=data["algorithm"],
-            trader=data["trader"].strip(),
+            trader=data["trader"],
         )
 
 

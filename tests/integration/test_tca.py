@@ -139,6 +139,14 @@ def test_tca_api_and_downloads(demo, analyst, trader1):
     html = analyst.get(f"/tca/parents/{parent.pk}/report.html").content.decode()
     assert "Plotly.newPlot" in html and "<script src=" not in html  # plotly.js is inline: works offline
     assert analyst.get("/tca/").status_code == 200
+    # the trader filter offers the traders who submitted orders, and a name it does not offer is
+    # an error on the field rather than a silent "All 0 parents"
+    index = analyst.get("/tca/?trader=trader2")
+    assert [c[0] for c in index.context["form"].fields["trader"].choices] == ["", "trader1", "trader2"]
+    assert index.context["total"] == 1
+    nobody = analyst.get("/tca/?trader=nobody")
+    assert "trader" in nobody.context["form"].errors
+    assert b"These filters were not applied: Trader: Select a valid choice." in nobody.content
     assert analyst.get(f"/tca/parents/{parent.pk}/").status_code == 200
     assert trader1.get(f"/tca/parents/{parent.pk}/").status_code == 403
 
