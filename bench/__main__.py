@@ -185,6 +185,7 @@ TARGETS = {
     "bulk_api_orders_per_s": 5_000,
     "tca_parent_10k_fills_s": 1.0,
     "tca_day_1000_parents_s": 30.0,
+    "tca_comparison_1h_parent_s": 30.0,  # 7 algorithms on the recorded path and 20 further ones
     "ws_latency_p99_ms": 250.0,
     "load_p95_ms": 300.0,
     "fix_orders_per_s": 2_000,
