@@ -26,6 +26,7 @@ from bench.faults import fault_benchmarks
 from bench.fix import fix_benchmarks
 from bench.intake import intake_benchmarks
 from bench.load import load_benchmarks
+from bench.realtime import realtime_benchmarks
 from bench.sessions import session_benchmarks
 from bench.size import SMOKE, sized
 from bench.tca import tca_benchmarks
@@ -175,6 +176,7 @@ GROUPS = {
     "faults": fault_benchmarks,
     "fix": fix_benchmarks,
     "execution": execution_quality_figures,
+    "realtime": realtime_benchmarks,
 }
 TARGETS = {
     "book_events_per_s": 1_000_000,
@@ -191,6 +193,8 @@ TARGETS = {
     "fix_orders_per_s": 2_000,
     "fix_ack_p99_ms": 50.0,
     "session_2_worker_speedup_postgresql": 1.7,
+    "realtime_instruments_capacity": 500,
+    "realtime_instruments_capacity_postgresql": 500,
 }
 
 
