@@ -120,9 +120,16 @@ def test_a_worker_killed_mid_step_loses_no_fill_and_writes_none_twice(demo, redi
 
 
 def run_with_workers(count: int, redis_server) -> list[tuple]:
+    """Each worker as a host of its own: its own SMARTTRADING_VAR_DIR, the one Redis and database."""
     make_parents(["XOM", "AAPL", "MSFT"], quantity=4_000)
     log = open(Path(settings.VAR_DIR) / f"scale-{count}.log", "w")  # noqa: SIM115
-    workers = [start_worker(log, name=f"w{i}", SMARTTRADING_SIM_SPEED="0") for i in range(count)]
+    hosts = [Path(settings.VAR_DIR) / f"host-{count}-{i}" for i in range(count)]
+    for host in hosts:
+        host.mkdir(exist_ok=True)
+    workers = [
+        start_worker(log, name=f"w{i}", SMARTTRADING_SIM_SPEED="0", SMARTTRADING_VAR_DIR=str(host))
+        for i, host in enumerate(hosts)
+    ]
     try:
         wait_until(all_done, 180, "every parent to finish")
     finally:
@@ -145,6 +152,8 @@ def reset_execution_tables() -> None:
 
 
 def test_two_workers_share_sessions_and_get_what_one_worker_gets(demo, redis_server):
+    """Scale-out is plain Celery: two worker "hosts" (separate var directories) on one Redis and
+    one database step the same sessions and give exactly what one worker gives."""
     single = run_with_workers(1, redis_server)
     reset_execution_tables()
     double = run_with_workers(2, redis_server)
