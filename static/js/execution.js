@@ -151,6 +151,7 @@
     showBulk(all);
     document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {
       th.classList.toggle("sorted", th.dataset.sort === sort.key);
+      th.setAttribute("aria-sort", th.dataset.sort === sort.key ? (sort.dir > 0 ? "ascending" : "descending") : "none");
       th.dataset.dir = th.dataset.sort === sort.key ? (sort.dir > 0 ? "asc" : "desc") : "";
     });
   }
@@ -237,6 +238,11 @@
     },
   });
   document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {
+    th.tabIndex = 0;  // sortable from the keyboard: Enter or Space sorts as a click does
+    th.setAttribute("aria-sort", "none");
+    th.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); th.click(); }
+    });
     th.addEventListener("click", function () {
       sort = { key: th.dataset.sort, dir: sort.key === th.dataset.sort ? -sort.dir : (th.classList.contains("num") ? -1 : 1) };
       schedule();

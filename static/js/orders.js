@@ -27,7 +27,7 @@
   }
 
   function row(o) {
-    const tr = el("tr", { "data-id": o.id, class: "clickable" });
+    const tr = el("tr", { "data-id": o.id, class: "clickable", tabindex: "0", title: "Enter or click: its fills and allocations" });
     const cells = [
       [o.id], [exchangeTime(o.received_at), "time"], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
       [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.tick(o.limit_price, o), "num"], [o.strategy],
@@ -166,6 +166,10 @@
     }
     const tr = event.target.closest("tr[data-id]");
     if (tr) showAllocations(tr);
+  });
+  body.addEventListener("keydown", function (event) {  // a row opens from the keyboard as on a click
+    const tr = event.target.closest("tr[data-id]");
+    if (tr && event.target === tr && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); showAllocations(tr); }
   });
 
   // Traders follow their own orders live; a supervisor's blotter is as at page load.

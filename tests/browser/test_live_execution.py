@@ -45,6 +45,10 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     last = supervisor.locator("#parents thead th").last.bounding_box()
     assert last["x"] + last["width"] <= 1440, "the overview's last column is off screen"
     assert supervisor.locator("#venue-legend .swatch").count() == 5
+    # the headers sort from the keyboard too
+    supervisor.focus("#parents th[data-sort=quantity]")
+    supervisor.keyboard.press("Enter")
+    supervisor.wait_for_selector("#parents th[data-sort=quantity][aria-sort=descending]", timeout=5_000)
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-overview.png"), full_page=True)
 
     # then on the parent panel, fills stream in with no reload
@@ -275,7 +279,8 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     trader.wait_for_selector(row + " .status-cancelled", timeout=30_000)
     assert re.fullmatch(r"cancelled [0-9,]+ of 30,000; [0-9,]+ filled", trader.get_attribute(row + " .status", "title"))
     # (on hover, and in the row's detail: in the Status column it pushed the others off screen)
-    trader.click(row + " td.time")
+    trader.focus(row)  # (from the keyboard: a row opens on Enter as on a click)
+    trader.keyboard.press("Enter")
     trader.wait_for_selector("#orders tr.detail >> text=/cancelled [0-9,]+ of 30,000; [0-9,]+ filled/")
     last = trader.locator("#orders thead th").last.bounding_box()
     assert last["x"] + last["width"] <= 1440, "the blotter's last column is off screen"
