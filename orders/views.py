@@ -15,13 +15,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from smarttrading.spreadsheets import safe_cell
 from smarttrading.uploads import upload_refusal
 
+from .apis import RiskLimitsInput
 from .domain.intake import COLUMNS
 from .forms import OrderEntryForm, UploadForm
-from .models import OrderStatus, Source
+from .models import Account, Instrument, OrderStatus, Source
 from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
-from .selectors import order_list, order_search, upload_list
+from .selectors import RISK_LIMIT_FIELDS, order_list, order_search, risk_limits_payload, upload_list
 from .services.intake import order_create
+from .services.risk_limits import risk_limits_set
 from .services.uploads import upload_create
 
 ERRORS_SHOWN = 500
@@ -156,3 +158,45 @@ def upload_errors_csv(request, upload_id: int):
 
 def _new_reference() -> str:
     return f"WEB-{uuid.uuid4().hex[:10].upper()}"
+
+
+@login_required
+def risk_limits(request):
+    """Supervisors read every account's pre-trade limits and today's usage, and set them (audited,
+    as the API's PUT does: one validation for both)."""
+    if not has_role(request.user, SUPERVISOR):
+        raise PermissionDenied("supervisors only")
+    accounts = list(Account.objects.select_related("owner").order_by("code"))
+    errors, editing = {}, request.GET.get("edit", "")
+    if request.method == "POST":
+        account = get_object_or_404(Account, code=request.POST.get("account", ""))
+        submitted = {field: request.POST.get(field, "").strip() or None for field in RISK_LIMIT_FIELDS}
+        submitted["restricted_instruments"] = request.POST.getlist("restricted_instruments")
+        data = RiskLimitsInput(data=submitted)
+        if data.is_valid():
+            risk_limits_set(account=account, actor=f"user:{request.user.username}", **data.validated_data)
+            messages.success(request, f"Risk limits of {account.code} saved (audited)")
+            return redirect("orders:risk-limits")
+        errors, editing = data.errors, account.code
+    rows = [{"account": a, "limits": risk_limits_payload(a)} for a in accounts]
+    return render(
+        request,
+        "orders/risk_limits.html",
+        {
+            "rows": rows,
+            "fields": RISK_LIMIT_LABELS,
+            "instruments": Instrument.objects.order_by("symbol").values_list("symbol", flat=True),
+            "editing": editing,
+            "errors": errors,
+            "posted": request.POST if errors else None,
+        },
+    )
+
+
+RISK_LIMIT_LABELS = {  # (column, form label)
+    "max_order_quantity": ("Max qty", "Max order quantity (shares)"),
+    "max_order_notional": ("Max notional", "Max order notional"),
+    "collar_pct": ("Collar", "Price collar (% from the reference price)"),
+    "daily_gross_notional": ("Daily gross", "Daily gross notional"),
+    "max_orders_per_minute": ("Orders/min", "Max orders a minute"),
+}

@@ -149,6 +149,14 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     supervisor.locator("#bulk-count", has_text="none selected").wait_for(timeout=5_000)
     supervisor.screenshot(path=str(SCREENSHOTS / "execution-bulk-actions.png"), full_page=True)
 
+    # and the risk page lists every account's limits, fitting the screen, with an account's form open
+    supervisor.goto(live_stack + "/orders/risk/?edit=T1-GROWTH")
+    supervisor.wait_for_selector("form.risk-edit input[name=max_order_quantity]")
+    last = supervisor.locator("#risk-limits thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1440, "the risk table's last column is off screen"
+    assert supervisor.locator("#risk-limits tbody tr[data-account]").count() == 3
+    supervisor.screenshot(path=str(SCREENSHOTS / "risk-limits.png"), full_page=True)
+
 
 def test_overview_after_a_dropped_socket_shows_what_a_fresh_load_shows(live_stack, browser):
     # given a supervisor watching a parent work, with every status on screen

@@ -71,6 +71,7 @@ PAGES = [
     ("GET", "/execution/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/execution/{p1}/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/tca/", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/orders/risk/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/tca/parents/{p1}/", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/tca/parents/{p1}/report.csv", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/tca/reports/{job}/", (LOGIN, 403, 403, 200, 200)),
