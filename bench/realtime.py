@@ -18,7 +18,7 @@ import time
 from decimal import Decimal
 
 from bench.size import invariant, sized
-from bench.stack import VAR_DIR, django_stack, start_worker
+from bench.stack import VAR_DIR, django_stack, start_worker, stop_processes
 
 ON_SCHEDULE_LAG_STEPS = 2.0
 
@@ -90,10 +90,7 @@ def _keep_up(count: int, speed: float, window_s: float, warm_up_s: float) -> dic
         steps = sum(MarketSession.objects.filter(instrument__in=instruments).values_list("step_no", flat=True))
         elapsed = time.monotonic() - began
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=30)
+        stop_processes(workers)
         log.close()
         # this count's markets stop: the next count has the workers to itself
         MarketSession.objects.filter(instrument__in=instruments).update(status=MarketSession.Status.CLOSED)

@@ -4,6 +4,7 @@ Pure Python."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -37,3 +38,8 @@ def market_open(
         tick_size=tick_size,
     )
     return simulator, state
+
+
+def step_rng(seed: int, step_no: int) -> random.Random:
+    """Step ``step_no``'s generator: a session's step, its catch-up and its replay draw the same."""
+    return random.Random(f"{seed}:{step_no}")

@@ -34,7 +34,7 @@ from .engine.step import run_step
 from .market.clock import NS_PER_S
 from .market.incidents import VenueIncident
 from .market.venues import DARK, DEFAULT_VENUES, VenueSpec
-from .opening import market_open
+from .opening import market_open, step_rng
 
 
 class ReplayError(ValueError):
@@ -92,7 +92,7 @@ class MarketPath:
         return int.from_bytes(digest, "big")
 
     def step_rng(self, seed: int, step_no: int) -> random.Random:
-        return random.Random(f"{seed}:{step_no}" if self.pair is None else f"{seed}:path{self.pair}:{step_no}")
+        return step_rng(seed, step_no) if self.pair is None else random.Random(f"{seed}:path{self.pair}:{step_no}")
 
 
 RECORDED = MarketPath()

@@ -289,28 +289,8 @@ def _cost_risk_frontier(distributions: list[dict]) -> dict:
     widest = max(_f(d["stdev_bps"]) for d in distributions)
     return {
         "data": [
-            {
-                "type": "scatter",
-                "mode": "lines+markers+text",
-                "name": "TWAP → IS by urgency → market order",
-                "x": [_f(d["stdev_bps"]) for d in frontier],
-                "y": [_f(d["mean_bps"]) for d in frontier],
-                "text": [short_label(d["label"]) for d in frontier],
-                "textposition": "top right",
-                "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in frontier]},
-                "line": {"color": ACCENT},
-            },
-            {
-                "type": "scatter",
-                "mode": "markers+text",
-                "name": "other algorithms",
-                "x": [_f(d["stdev_bps"]) for d in others],
-                "y": [_f(d["mean_bps"]) for d in others],
-                "text": [short_label(d["label"]) for d in others],
-                "textposition": "bottom right",
-                "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in others]},
-                "marker": {"size": 9, "color": "#d29922"},
-            },
+            _risk_points(frontier, "TWAP → IS by urgency → market order", "top right", line={"color": ACCENT}),
+            _risk_points(others, "other algorithms", "bottom right", marker={"size": 9, "color": "#d29922"}),
         ],
         "layout": _layout(
             "Cost–risk frontier: expected shortfall against its standard deviation (bps)",
@@ -321,4 +301,19 @@ def _cost_risk_frontier(distributions: list[dict]) -> dict:
             margin={**LAYOUT["margin"], "b": 110},
             legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
         ),
+    }
+
+
+def _risk_points(distributions: list[dict], name: str, textposition: str, **style) -> dict:
+    """Algorithms as (standard deviation, mean ± standard error) points, labelled; a line when styled as one."""
+    return {
+        "type": "scatter",
+        "mode": ("lines+" if "line" in style else "") + "markers+text",
+        "name": name,
+        "x": [_f(d["stdev_bps"]) for d in distributions],
+        "y": [_f(d["mean_bps"]) for d in distributions],
+        "text": [short_label(d["label"]) for d in distributions],
+        "textposition": textposition,
+        "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in distributions]},
+        **style,
     }

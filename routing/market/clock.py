@@ -23,7 +23,7 @@ def to_ns(trading_date: date, moment: datetime) -> int:
 
 
 def add_weekdays(day: date, count: int) -> date:
-    """The ``count``-th weekday after ``day`` (a weekday); trading dates skip weekends only."""
+    """The ``count``-th weekday after ``day`` (any day); trading dates skip weekends only."""
     weeks, rest = divmod(count, 5)
     day += timedelta(weeks=weeks)
     for _ in range(rest):

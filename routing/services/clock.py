@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from ..market.clock import EXCHANGE_TZ, ExchangeClock
+from ..market.clock import EXCHANGE_TZ, ExchangeClock, add_weekdays
 from ..models import ExchangeClockSetting, MarketSession
 
 CLOCK_ROW = 1
@@ -57,12 +57,9 @@ def exchange_open(*, wall_ns: int | None = None) -> ExchangeClock:
     """Set the clock so that a trading date opens at 09:30 now: today's (exchange time), or the
     weekday after the latest session's, whichever is later, so no day is traded twice."""
     wall_ns = wall_now_ns() if wall_ns is None else wall_ns
-    first = _as_datetime(wall_ns).astimezone(EXCHANGE_TZ).date()
+    yesterday = _as_datetime(wall_ns).astimezone(EXCHANGE_TZ).date() - timedelta(days=1)
     latest = MarketSession.objects.order_by("-trading_date").values_list("trading_date", flat=True).first()
-    if latest is not None and latest >= first:
-        first = latest + timedelta(days=1)
-    while first.weekday() >= 5:
-        first += timedelta(days=1)
+    first = add_weekdays(max(yesterday, latest or yesterday), 1)  # the first weekday after both
     speed = settings.SIM_SPEED if settings.SIM_SPEED > 0 else 1.0
     ExchangeClockSetting.objects.update_or_create(
         pk=CLOCK_ROW, defaults={"opened_at": _as_datetime(wall_ns), "first_trading_date": first, "speed": speed}

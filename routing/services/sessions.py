@@ -4,7 +4,6 @@ steps, and kept to the desk's exchange clock when nothing works in them."""
 from __future__ import annotations
 
 import pickle
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,10 +19,10 @@ from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder
 
 from ..engine.step import run_step
 from ..locks import session_lock, sessions_lock
-from ..market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, ExchangeClock, to_datetime
+from ..market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, ExchangeClock, add_weekdays, to_datetime
 from ..market.incidents import day_incidents
 from ..models import MarketBar, MarketSession
-from ..opening import market_open
+from ..opening import market_open, step_rng
 from ..selectors import session_checkpoint, venue_specs
 from .clock import exchange_clock, wall_now_ns
 from .step_records import tape_rows, venue_statuses_record
@@ -38,13 +37,6 @@ def _first_trading_date():
     return timezone.now().astimezone(EXCHANGE_TZ).date()
 
 
-def _next_weekday(day):
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def _session_seed(instrument: Instrument, trading_date) -> int:
     return int(f"{settings.SIM_SEED}{trading_date:%Y%m%d}") ^ sum(
         ord(c) << (8 * i) for i, c in enumerate(instrument.symbol)
@@ -52,6 +44,10 @@ def _session_seed(instrument: Instrument, trading_date) -> int:
 
 
 def session_get_or_create(*, instrument: Instrument) -> MarketSession:
+    return _session_for(instrument, exchange_clock())
+
+
+def _session_for(instrument: Instrument, clock: ExchangeClock | None) -> MarketSession:
     """The instrument's current simulated day.
 
     With the exchange clock, that is the clock's trading date: a session of an earlier date
@@ -61,18 +57,17 @@ def session_get_or_create(*, instrument: Instrument) -> MarketSession:
     today's date, each later one the weekday after the last once it has closed.
     """
     latest = MarketSession.objects.filter(instrument=instrument).order_by("-trading_date").first()
-    clock = exchange_clock()
     if clock is None:
         if latest is not None and latest.status != MarketSession.Status.CLOSED:
             return latest
-        trading_date = _first_trading_date() if latest is None else _next_weekday(latest.trading_date)
+        trading_date = _first_trading_date() if latest is None else add_weekdays(latest.trading_date, 1)
     else:
         desk_date, _ = clock.now(wall_now_ns())
         if latest is not None and latest.status != MarketSession.Status.CLOSED:
             if latest.trading_date >= desk_date or _has_work(latest):
                 return latest
             MarketSession.objects.filter(pk=latest.pk).update(status=MarketSession.Status.CLOSED)
-        trading_date = desk_date if latest is None else max(desk_date, _next_weekday(latest.trading_date))
+        trading_date = desk_date if latest is None else max(desk_date, add_weekdays(latest.trading_date, 1))
     seed = _session_seed(instrument, trading_date)
     venues = venue_specs()
     simulator, state = market_open(
@@ -112,6 +107,10 @@ def _has_work(session: MarketSession) -> bool:
 
 
 def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_STEPS) -> int:
+    return _catch_up(session, exchange_clock(), max_steps)
+
+
+def _catch_up(session: MarketSession, clock: ExchangeClock | None, max_steps: int = CATCH_UP_MAX_STEPS) -> int:
     """Step a locked idle session forward to the exchange clock; returns the steps it ran.
 
     An instrument with nothing working still has a market: its background flow is simulated
@@ -120,7 +119,6 @@ def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_ST
     rebuilds the same market, and the next parent meets the market of the clock's time,
     not of the moment the instrument last traded. A session past its close closes.
     """
-    clock = exchange_clock()
     if clock is None or session.status != MarketSession.Status.IDLE:
         return 0
     target_ns = _clock_reading(clock, session)
@@ -137,9 +135,7 @@ def session_catch_up(session: MarketSession, *, max_steps: int = CATCH_UP_MAX_ST
         if end_ns > target_ns:
             break
         step_no = session.step_no + ran
-        outcome = run_step(
-            simulator, state, [], end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
-        )
+        outcome = run_step(simulator, state, [], end_ns=end_ns, rng=step_rng(session.seed, step_no), step_no=step_no)
         bars.extend(tape_rows(session, step_no, outcome.seconds, at, tick))
         statuses.extend(outcome.venue_statuses)
         ran += 1
@@ -171,15 +167,16 @@ def _clock_reading(clock: ExchangeClock, session: MarketSession) -> int:
 def sessions_keep_time() -> int:
     """Every instrument's session of the clock's date open, and each idle one stepped to the
     clock (beat, every second); returns the steps run. Nothing without a clock."""
-    if exchange_clock() is None:
+    clock = exchange_clock()
+    if clock is None:
         return 0
     for instrument in Instrument.objects.order_by("pk"):
-        session_get_or_create(instrument=instrument)
+        _session_for(instrument, clock)
     ran = 0
     idle = MarketSession.objects.filter(status=MarketSession.Status.IDLE).order_by("pk").values_list("pk", flat=True)
     for session_id in idle:
         with transaction.atomic():
-            ran += session_catch_up(session_lock(session_id))
+            ran += _catch_up(session_lock(session_id), clock)
     return ran
 
 
@@ -205,10 +202,11 @@ def market_now_lock(*, instruments: Iterable[Instrument]) -> dict[int, MarketNow
     the caller crosses orders or changes parents.
     """
     instruments = {i.pk: i for i in instruments}
-    ids = [session_get_or_create(instrument=i).pk for i in instruments.values()]
+    clock = exchange_clock()
+    ids = [_session_for(i, clock).pk for i in instruments.values()]
     markets = {}
     for session in sessions_lock(ids):
-        session_catch_up(session)  # an idle market is met at the clock's time, not where it last stopped
+        _catch_up(session, clock)  # an idle market is met at the clock's time, not where it last stopped
         tick = instruments[session.instrument_id].tick_size
         markets[session.instrument_id] = MarketNow(
             session=session,

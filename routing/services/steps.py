@@ -10,7 +10,6 @@ and only after commit publishes to websockets and enqueues the next step.
 from __future__ import annotations
 
 import pickle
-import random
 from functools import partial
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from ..engine.step import run_step
 from ..locks import parents_lock, session_lock
 from ..market.clock import NS_PER_S, to_datetime, to_ns
 from ..models import MarketSession
+from ..opening import step_rng
 from ..payloads import parent_payload
 from ..profiles import volume_profile
 from ..selectors import parent_plan, session_checkpoint
@@ -61,9 +61,7 @@ def session_advance(*, session_id: int, step_no: int) -> StepOutcome | None:
     if state.profile is None and any(plan.strategy == Strategy.VWAP for plan in plans):
         state.profile = volume_profile()
 
-    outcome = run_step(
-        simulator, state, plans, end_ns=end_ns, rng=random.Random(f"{session.seed}:{step_no}"), step_no=step_no
-    )
+    outcome = run_step(simulator, state, plans, end_ns=end_ns, rng=step_rng(session.seed, step_no), step_no=step_no)
     step_outcome_record(session, outcome, parents, at)
     _pending_release([p for p in parents if p.pk in withheld], state)  # what the step's fills freed
     amendments_overtaken(parent_ids=[p.pk for p in parents])
