@@ -168,7 +168,11 @@
     header.checked = shownIds.length > 0 && shownIds.every(function (id) { return selected.has(id); });
   }
   function schedule() { if (!pending) { pending = true; requestAnimationFrame(render); } }
-  function upsert(p) { parents.set(p.id, p); schedule(); }
+  function upsert(p) {
+    const shown = parents.get(p.id);
+    if (shown && p.revision < shown.revision) return;  // a late publish of an older state
+    parents.set(p.id, p); schedule();
+  }
 
   const faulted = new Map();  // session id -> session, while it is FAULTED
   function showFaults() {

@@ -144,6 +144,8 @@
     document.getElementById("fill-count").textContent = fmt.qty(fillCount) + " fill" + (fillCount === 1 ? "" : "s") +
       (fillCount > shown ? " · the latest " + fmt.qty(shown) + " shown" : "");
   }
+  // Publishes from a step and from a supervisor's control can cross on the way: keep the newest.
+  function isNewer(incoming) { return !parent || incoming.revision >= parent.revision; }
   openStream("/ws/execution/" + parentId + "/", {
     onSnapshot: function (m) {
       parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || [];
@@ -161,7 +163,7 @@
     },
     onMessage: function (m) {
       if (m.type === "fill") {
-        parent = m.parent;
+        if (isNewer(m.parent)) parent = m.parent;
         m.fills.forEach(function (f) { addFill(f); });
         fillCount += m.fills.length;
         showFillCount();
@@ -170,6 +172,7 @@
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
         renderStats(); drawProgress(); drawPrice();
       } else if (m.type === "parent") {
+        if (!isNewer(m.parents[0])) return;
         parent = m.parents[0];
         renderStats();
       } else if (m.type === "market") {

@@ -8,6 +8,7 @@ import pytest
 
 from orders.models import AuditEvent, Instrument, ParentOrder, ParentStatus
 from routing.models import Fill
+from routing.payloads import parent_payload
 from routing.services.sessions import session_get_or_create
 from smarttrading import streams
 
@@ -15,6 +16,13 @@ from ..integration.test_tca import submit_two_buys
 from .conftest import SCREENSHOTS, login
 
 pytestmark = [pytest.mark.browser]
+
+
+def publish_from_thread(group: str, message: dict) -> None:
+    """Publish as a step does, from a thread of its own: Playwright's event loop runs in this one."""
+    publisher = threading.Thread(target=streams.publish, args=(group, message))
+    publisher.start()
+    publisher.join()
 
 
 def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
@@ -103,6 +111,16 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     # when the supervisor pauses it, then resumes it, from the parent panel
     supervisor.click("#btn-pause")
     supervisor.wait_for_selector("#p-status.status-paused", timeout=10_000)
+    assert supervisor.is_disabled("#btn-pause") and supervisor.is_enabled("#btn-resume")
+
+    # and a step's publish of the state before the pause, arriving after it, changes nothing
+    paused = parent_payload(ParentOrder.objects.select_related("instrument").get(pk=supervisor.url.split("/")[-2]))
+    stale = {**paused, "status": "WORKING", "revision": paused["revision"] - 1}
+    marker = {**paused, "fees": "0.1234"}  # the same revision, so shown: it says the stale one was read first
+    publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [stale]})
+    publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [marker]})
+    supervisor.wait_for_selector("#p-fees >> text=0.1234", timeout=10_000)
+    assert supervisor.inner_text("#p-status") == "PAUSED"
     assert supervisor.is_disabled("#btn-pause") and supervisor.is_enabled("#btn-resume")
     supervisor.click("#btn-resume")
     supervisor.wait_for_selector("#p-status.status-working", timeout=10_000)
@@ -352,12 +370,7 @@ def test_a_venue_outage_shows_live_on_the_overview_and_on_a_fresh_load(live_stac
     session.scorecard = [{**row, "status": "DOWN"} if row["venue"] == "NYSE" else row for row in session.scorecard]
     session.save(update_fields=["scorecard"])
     AuditEvent.objects.create(kind="venue.status", actor="engine", detail=change)
-    # (from a thread of its own: Playwright's loop runs in this one)
-    publisher = threading.Thread(
-        target=streams.publish, args=(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": [change]})
-    )
-    publisher.start()
-    publisher.join()
+    publish_from_thread(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": [change]})
 
     # then its chip turns, live, and says since when; a fresh load says the same
     nyse = supervisor.locator('#venue-board [data-venue="NYSE"]')
