@@ -22,6 +22,16 @@ class Peer(quickfix.Application):
         self.received: queue.Queue = queue.Queue()
         self.arrived: dict[tuple[str, str], float] = {}
         self.logged_on = threading.Event()
+        self.initiator: quickfix.SocketInitiator | None = None
+
+    def send(self, client: str, msg_type: str, fields: list[tuple[int, str]]) -> None:
+        """Send on this initiator's own session: ``Session.sendToTarget`` looks sessions up in
+        a process-wide registry, where an earlier initiator's session of the same IDs stays."""
+        message = quickfix.Message()
+        message.getHeader().setField(quickfix.MsgType(msg_type))
+        for tag, value in fields:
+            message.setField(tag, value)
+        self.initiator.getSession(quickfix.SessionID("FIX.4.4", client, "SMARTTRADING")).send(message)
 
     def onCreate(self, session_id):
         pass
@@ -69,12 +79,5 @@ def peer_initiator(work_dir: Path, port: int, *clients: str) -> tuple[Peer, quic
     (work_dir / "peer.cfg").write_text("\n".join(lines))
     settings = quickfix.SessionSettings(str(work_dir / "peer.cfg"))
     peer = Peer()
-    return peer, quickfix.SocketInitiator(peer, quickfix.FileStoreFactory(settings), settings)
-
-
-def send(client: str, msg_type: str, fields: list[tuple[int, str]]) -> None:
-    message = quickfix.Message()
-    message.getHeader().setField(quickfix.MsgType(msg_type))
-    for tag, value in fields:
-        message.setField(tag, value)
-    quickfix.Session.sendToTarget(message, quickfix.SessionID("FIX.4.4", client, "SMARTTRADING"))
+    peer.initiator = quickfix.SocketInitiator(peer, quickfix.FileStoreFactory(settings), settings)
+    return peer, peer.initiator

@@ -53,7 +53,7 @@ def stored_exec_ids(store_dir: Path, session_key: str) -> set[str]:
     numbers below its next one: those it will send, or resend when asked. A message written
     to the body whose sequence number was never counted (a crash between the two writes) is
     not among them: its number will be reused, so it would never reach the client."""
-    prefix = store_dir / session_key.replace(":", "-").replace("->", "-")
+    prefix = _store_prefix(store_dir, session_key)
     seqnums, header, body = (Path(f"{prefix}.{part}") for part in ("seqnums", "header", "body"))
     if not (seqnums.exists() and header.exists() and body.exists()):
         return set()
@@ -70,6 +70,10 @@ def stored_exec_ids(store_dir: Path, session_key: str) -> set[str]:
                 if field.startswith(b"17="):
                     exec_ids.add(field[3:].decode())
     return exec_ids
+
+
+def _store_prefix(store_dir: Path, session_key: str) -> Path:
+    return store_dir / session_key.replace(":", "-").replace("->", "-")
 
 
 def settings_text(*, port: int, var_dir: Path, sessions: Iterable[dict]) -> str:

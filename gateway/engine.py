@@ -2,20 +2,23 @@
 sequence numbers, resends, validation against the data dictionaries, the message store) with
 a thin application.
 
-The engine's callbacks only store an inbound order message and return (the engine thread
-holds the GIL); a pump thread hands stored messages to the services, and sends the execution
-reports the outbox holds for each logged-on session, recording each delivery first.
+The engine's callbacks only put an inbound order message in an inbox and return (the engine
+thread holds the GIL); a pump thread hands the inbox to the services, which store each message
+with what it did, and sends the execution reports the outbox holds for each logged-on
+session, recording each delivery first.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from itertools import takewhile
 from pathlib import Path
 
 import quickfix as fix
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from . import config, services
@@ -24,9 +27,12 @@ from .models import FixSession
 log = logging.getLogger("gateway")
 PUMP_IDLE_S = 0.05
 STATUS_EVERY_S = 1.0  # how often the supervisors' page learns sequence numbers and logon state
-# Between status ticks the pump looks for new reports only this far below the last one it sent
-# (a report that committed later than others with higher ids); each tick looks from the cursor.
+# Each round the pump looks for reports past the last one it sent; a few times a second also
+# this far below it (a report that committed later than others with higher ids, which
+# PostgreSQL's concurrent writers allow), and each status tick from the session's cursor.
 RECENT_REPORTS = 5_000
+GAP_SCAN_EVERY_S = 0.25
+INBOUND_BATCH = 500  # messages a pump round takes from the inbox: a batch of orders is one transaction
 
 
 def _message(begin_string: str, msg_type: str, fields: list[tuple[int, str]]) -> fix.Message:
@@ -40,12 +46,24 @@ def _message(begin_string: str, msg_type: str, fields: list[tuple[int, str]]) ->
 
 
 class GatewayApplication(fix.Application):
+    """The engine's callbacks. They never touch the database (the engine's thread would open a
+    connection per callback, and hold the GIL while it waits): an order message goes to the
+    inbox, what the supervisors' page shows goes to ``seen``, and the pump does the rest."""
+
     def __init__(self, sessions: dict[str, FixSession]):
         super().__init__()
         self.sessions = sessions  # by QuickFIX SessionID string
         self.wake = threading.Event()
+        self.inbox: queue.SimpleQueue[services.Inbound] = queue.SimpleQueue()
+        self.seen: dict[str, dict] = {}  # by session: status fields for the pump to write
         self.echo_seen: dict[str, set[str]] = {}  # acceptance sessions: ClOrdIDs since logon
         self.lock = threading.Lock()
+
+    def _note(self, key: str, **status) -> None:
+        if key in self.sessions:
+            with self.lock:
+                self.seen.setdefault(key, {}).update(status)
+            self.wake.set()
 
     def onCreate(self, session_id):
         pass
@@ -54,26 +72,21 @@ class GatewayApplication(fix.Application):
         key = session_id.toString()
         with self.lock:
             self.echo_seen.pop(key, None)
-        session = self.sessions.get(key)
-        if session is not None:
-            services.session_status_update(session_id=session.pk, logged_on=True, last_logon_at=timezone.now())
-            connection.close()  # the engine's threads give their connection back (PostgreSQL's pool)
-        self.wake.set()
+        self._note(key, logged_on=True, last_logon_at=timezone.now())
 
     def onLogout(self, session_id):
-        session = self.sessions.get(session_id.toString())
-        if session is not None:
-            services.session_status_update(session_id=session.pk, logged_on=False)
-            connection.close()
+        self._note(session_id.toString(), logged_on=False)
 
     def toAdmin(self, message, session_id):
         pass
 
     def fromAdmin(self, message, session_id):
-        session = self.sessions.get(session_id.toString())
-        if session is not None:
-            services.session_status_update(session_id=session.pk, last_message_at=timezone.now())
-            connection.close()
+        key = session_id.toString()
+        self._note(key, last_message_at=timezone.now())
+        session = self.sessions.get(key)
+        reset = message.getHeader().getField(35) == "A" and message.isSetField(141) and message.getField(141) == "Y"
+        if reset and session is not None and session.kind == FixSession.Kind.OMS:
+            self.inbox.put(services.Inbound(session_key=key, raw=message.toString()))  # in order with orders
 
     def toApp(self, message, session_id):
         pass
@@ -87,10 +100,9 @@ class GatewayApplication(fix.Application):
             return
         if session.kind != FixSession.Kind.OMS or msg_type not in services.APPLICATION_TYPES:
             raise fix.UnsupportedMessageType()  # a drop copy is read-only: BusinessMessageReject
-        try:
-            services.inbound_record(session_id=session.pk, raw=message.toString())
-        finally:
-            connection.close()
+        # Counted received when this returns, stored when the pump commits what it did: a crash
+        # in between loses it from memory only, as the next start asks for a resend (_rewind).
+        self.inbox.put(services.Inbound(session_key=key, raw=message.toString()))
         self.wake.set()
 
     def _echo(self, message, msg_type: str, key: str, session_id) -> None:
@@ -143,7 +155,9 @@ class Gateway:
         self.stopping = threading.Event()
         self.pump = threading.Thread(target=self._pump, name="fix-pump", daemon=True)
         self.status_due = 0.0
+        self.gap_scan_due = 0.0
         self.last_sent: dict[str, int] = {}  # by session: the highest report id sent
+        self.pending: list[services.Inbound] = []  # taken from the inbox, not committed yet
 
     def start(self) -> None:
         for key, session in self.sessions.items():  # before the engine takes its store files
@@ -151,8 +165,26 @@ class Gateway:
             forgotten = services.deliveries_reconcile(session=session, stored_exec_ids=stored)
             if forgotten:
                 log.warning("%s: %d reports were not in the message store; they go out again", key, forgotten)
+            if session.kind == FixSession.Kind.OMS and not session.reset_on_logon:
+                self._rewind(session)
         self.acceptor.start()
         self.pump.start()
+
+    def _rewind(self, session: FixSession) -> None:
+        """Expect the client's next message right after the last one handled: what the engine
+        counted received but the pump never committed (a crash) is asked for again, and comes
+        back as a PossDup resend through the same intake."""
+        handled = services.inbound_seq(session=session)
+        engine = fix.Session.lookupSession(self.ids[session.key])  # the engine made it, not yet logged on
+        received = engine.getExpectedTargetNum()
+        if received > handled + 1:
+            engine.setNextTargetMsgSeqNum(handled + 1)
+            log.warning(
+                "%s: messages %d to %d were received but not handled; the client is asked to resend them",
+                session.key,
+                handled + 1,
+                received - 1,
+            )
 
     def stop(self) -> None:
         self.stopping.set()
@@ -170,10 +202,8 @@ class Gateway:
                 self._status()
             except Exception:  # the pump must outlive one bad message or a database hiccup
                 log.exception("FIX pump")
-                close_old_connections()
+                connection.close()  # the next round connects afresh
                 self.stopping.wait(1.0)
-            finally:
-                connection.close()
 
     def _send(self, key: str, outgoing: list[tuple[str, list, object, int | None]]) -> None:
         """Record, send, confirm: ``(MsgType, fields, report or None, order id)`` each."""
@@ -193,32 +223,41 @@ class Gateway:
         services.deliveries_confirm(deliveries)
 
     def _handle_inbound(self) -> None:
-        """Stored messages in arrival order; a run of one session's orders goes in as one batch."""
-        run: list = []
-        for message in [*services.inbound_pending(), None]:
-            if run and (message is None or message.msg_type != "D" or message.session_id != run[0].session_id):
-                self._new_orders(run)
-                run = []
-            if message is None:
+        """The inbox in arrival order, a batch a round; a run of one session's orders goes in
+        as one batch. A message leaves ``pending`` once what it did is committed."""
+        while len(self.pending) < INBOUND_BATCH:
+            try:
+                self.pending.append(self.application.inbox.get_nowait())
+            except queue.Empty:
                 break
-            if message.msg_type == "D":
-                run.append(message)
-                continue
-            replies = services.inbound_handle(message)
-            self._send(message.session.key, [(t, f, None, message.order_id) for t, f in replies])
-
-    def _new_orders(self, messages) -> None:
-        session = messages[0].session
-        replies = services.new_orders_handle(session, messages)
-        self._send(session.key, [(t, f, None, message.order_id) for message, (t, f) in replies])
+        while self.pending:
+            first = self.pending[0]
+            session = self.sessions[first.session_key]
+            if first.msg_type == "D":
+                key = first.session_key
+                run = list(takewhile(lambda m, key=key: m.msg_type == "D" and m.session_key == key, self.pending))
+                replies = services.new_orders_handle(session, run)
+            elif first.msg_type == "A":  # a logon that reset the client's sequence numbers
+                run, replies = [first], []
+                services.inbound_sequence_reset(session=session)
+            else:
+                run, replies = [first], services.inbound_handle(session, first)
+            del self.pending[: len(run)]
+            self._send(first.session_key, [(t, f, None, stored.order_id) for stored, (t, f) in replies])
 
     def _send_reports(self) -> None:
+        gap_scan = time.monotonic() >= self.gap_scan_due
+        if gap_scan:
+            self.gap_scan_due = time.monotonic() + GAP_SCAN_EVERY_S
         for key, session in self.sessions.items():
             if session.kind == FixSession.Kind.ECHO or not fix.Session.lookupSession(self.ids[key]).isLoggedOn():
                 continue
             copy = session.kind == FixSession.Kind.DROP_COPY
-            full_scan = time.monotonic() >= self.status_due
-            after = 0 if full_scan else max(0, self.last_sent.get(key, 0) - RECENT_REPORTS)
+            after = self.last_sent.get(key, 0)  # each round: what is new
+            if time.monotonic() >= self.status_due:
+                after = 0  # from the session's cursor
+            elif gap_scan:
+                after = max(0, after - RECENT_REPORTS)
             while reports := services.reports_due(session, after=after):
                 outgoing = []
                 for report in reports:
@@ -230,6 +269,10 @@ class Gateway:
                 self.last_sent[key] = max(self.last_sent.get(key, 0), *(int(r.exec_id) for r in reports))
 
     def _status(self) -> None:
+        with self.application.lock:
+            seen, self.application.seen = self.application.seen, {}
+        for key, status in seen.items():
+            services.session_status_update(session_id=self.sessions[key].pk, **status)
         if time.monotonic() < self.status_due:
             return
         self.status_due = time.monotonic() + STATUS_EVERY_S

@@ -40,6 +40,9 @@ class FixSession(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True, help_text="Any message in, heartbeats included")
     next_sender_seq = models.PositiveIntegerField(default=1)
     next_target_seq = models.PositiveIntegerField(default=1)
+    inbound_seq = models.PositiveIntegerField(
+        default=0, help_text="MsgSeqNum of the last application message in, as committed (0 after a reset)"
+    )
     report_cursor = models.PositiveBigIntegerField(
         default=0, help_text="Every report of the session up to this id has gone out (see reports_cursor_advance)"
     )
@@ -62,16 +65,13 @@ class FixSession(models.Model):
 
 
 class FixMessage(models.Model):
-    """An application message in or out. Inbound ones are stored before the engine takes them
-    as received, and handled from here, so a gateway crash loses none."""
+    """An application message in or out. An inbound one is stored in the transaction that acts
+    on it, with its session's ``inbound_seq``: a crash before that commit loses it from memory
+    only, as the gateway asks the client to resend from there (``gateway.engine``)."""
 
     class Direction(models.TextChoices):
         IN = "IN"
         OUT = "OUT"
-
-    class State(models.TextChoices):
-        PENDING = "PENDING"  # inbound, not handled yet
-        DONE = "DONE"
 
     session = models.ForeignKey(FixSession, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -80,15 +80,11 @@ class FixMessage(models.Model):
     cl_ord_id = models.CharField(max_length=64, blank=True)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="fix_messages")
     raw = models.TextField(help_text="As on the wire, SOH shown as |")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.DONE)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["state", "id"]),
-            models.Index(fields=["session", "msg_type", "cl_ord_id"]),
-        ]
+        indexes = [models.Index(fields=["session", "msg_type", "cl_ord_id"])]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.msg_type} #{self.seq_num} on {self.session_id}"

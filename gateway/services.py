@@ -4,7 +4,9 @@ track which execution report went out on which session."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,79 +31,105 @@ def shown(raw: str) -> str:
     return raw.replace(translate.SOH, "|")
 
 
-def inbound_record(*, session_id: int, raw: str) -> FixMessage:
-    """Keep an inbound application message before the engine counts it received."""
-    fields = dict(reversed(translate.parse(raw)))  # the first value of a repeated tag wins
-    return FixMessage.objects.create(
-        session_id=session_id,
+@dataclass(frozen=True)
+class Inbound:
+    """An application message as the engine handed it over: in memory until a handler stores it."""
+
+    session_key: str
+    raw: str  # SOH-separated, as on the wire
+
+    @cached_property
+    def fields(self) -> dict[int, str]:
+        return dict(reversed(translate.parse(self.raw)))  # a repeated tag: the first value wins
+
+    @property
+    def msg_type(self) -> str:
+        return self.fields.get(35, "")
+
+    @property
+    def seq_num(self) -> int:
+        return int(self.fields.get(34, 0))
+
+
+def _stored(session: FixSession, message: Inbound, order_id: int | None = None) -> FixMessage:
+    return FixMessage(
+        session=session,
         direction=FixMessage.Direction.IN,
-        msg_type=fields.get(35, ""),
-        seq_num=int(fields.get(34, 0)),
-        cl_ord_id=fields.get(11, "")[:64],
-        raw=shown(raw),
-        state=FixMessage.State.PENDING,
+        msg_type=message.msg_type,
+        seq_num=message.seq_num,
+        cl_ord_id=message.fields.get(11, "")[:64],
+        order_id=order_id,
+        raw=shown(message.raw),
     )
 
 
-def inbound_pending() -> list[FixMessage]:
-    return list(
-        FixMessage.objects.filter(state=FixMessage.State.PENDING).select_related("session").order_by("id")[:500]
-    )
+def _inbound_seq_advance(session: FixSession, messages: list[Inbound]) -> None:
+    """Stored with what they did: the gateway's restart asks the client to resend after it."""
+    FixSession.objects.filter(pk=session.pk).update(inbound_seq=messages[-1].seq_num)
 
 
-def inbound_handle(message: FixMessage) -> list[tuple[str, list]]:
-    """Act on one stored cancel, replace or status request; the replies to send now (rejects
-    and status answers; what it changed goes out from the outbox as execution reports)."""
-    session = message.session
-    fields = _fields(message)
-    handler = {"F": _cancel, "G": _replace, "H": _status}[message.msg_type]
-    with transaction.atomic():
-        replies = handler(session, message, fields)
-        message.state = FixMessage.State.DONE
-        message.save(update_fields=["state", "order"])
-    return replies
+def inbound_sequence_reset(*, session: FixSession) -> None:
+    """The client logged on with its sequence numbers reset: nothing before counts."""
+    FixSession.objects.filter(pk=session.pk).update(inbound_seq=0)
 
 
-def _fields(message: FixMessage) -> dict[int, str]:
-    return dict(reversed(translate.parse(message.raw.replace("|", translate.SOH))))  # a repeated tag: the first
+def inbound_seq(*, session: FixSession) -> int:
+    return FixSession.objects.values_list("inbound_seq", flat=True).get(pk=session.pk)
 
 
 @transaction.atomic
-def new_orders_handle(session: FixSession, messages: list[FixMessage]) -> list[tuple[FixMessage, tuple[str, list]]]:
-    """A run of stored NewOrderSingles of one session through intake as one batch (as an
-    upload is); the rejects to send now, each with the message it answers. The New (or
-    risk-Rejected) reports of the orders go out from the outbox."""
+def inbound_handle(session: FixSession, message: Inbound) -> list[tuple[FixMessage, tuple[str, list]]]:
+    """Store and act on one cancel, replace or status request; the replies to send now
+    (rejects and status answers; what it changed goes out from the outbox as execution
+    reports), each with the message it answers."""
+    stored = _stored(session, message)
+    stored.save()
+    handler = {"F": _cancel, "G": _replace, "H": _status}[message.msg_type]
+    replies = handler(session, stored, message.fields)
+    if stored.order_id is not None:
+        stored.save(update_fields=["order"])
+    _inbound_seq_advance(session, [message])
+    return [(stored, reply) for reply in replies]
+
+
+@transaction.atomic
+def new_orders_handle(session: FixSession, messages: list[Inbound]) -> list[tuple[FixMessage, tuple[str, list]]]:
+    """A run of NewOrderSingles of one session through intake as one batch (as an upload is),
+    stored with the orders they made; the rejects to send now, each with the message it
+    answers. The New (or risk-Rejected) reports of the orders go out from the outbox."""
     entitled = set(session.accounts.values_list("code", flat=True))
-    replies, rows, row_messages = [], [], []
-    for message in messages:
-        fields = _fields(message)
-        reject = _new_order_reject(session, message, fields)
+    refusals: dict[int, str] = {}  # by the message's index
+    rows, row_indexes = [], []
+    for index, message in enumerate(messages):
+        fields = message.fields
         account = fields.get(1, "")
         try:
             if account not in entitled:
                 raise Refused(f"account {account or '(none)'} may not be traded on this session")
             terms = translate.order_terms(fields)
         except Refused as refused:
-            replies.append((message, reject(str(refused))))
+            refusals[index] = str(refused)
             continue
         rows.append({**terms, "client_order_id": fields.get(11, ""), "account": account})
-        row_messages.append((message, fields))
+        row_indexes.append(index)
+    order_ids: dict[int, int] = {}
     if rows:
         submission = orders_submit(submitted_by=session.trader, rows=rows, source=Source.FIX, all_or_nothing=False)
         for problem in submission.problems:
-            message, fields = row_messages[problem.index]
-            text = "; ".join(f"{e.column}: {e.reason}" for e in problem.errors)
-            replies.append((message, _new_order_reject(session, message, fields)(text)))
-        for index, accepted in submission.accepted:
-            message, fields = row_messages[index]
-            message.order_id = accepted.order_id
-            if not accepted.created and "|97=Y|" not in message.raw:  # a PossResend repeat is not a second order
-                text = f"duplicate ClOrdID {accepted.client_order_id}: it is order {accepted.order_id}"
-                replies.append((message, _new_order_reject(session, message, fields)(text)))
-    for message in messages:
-        message.state = FixMessage.State.DONE
-    FixMessage.objects.bulk_update(messages, ["state", "order"])
-    return replies
+            refusals[row_indexes[problem.index]] = "; ".join(f"{e.column}: {e.reason}" for e in problem.errors)
+        for row_index, accepted in submission.accepted:
+            index = row_indexes[row_index]
+            order_ids[index] = accepted.order_id
+            if not accepted.created and messages[index].fields.get(97) != "Y":  # a PossResend repeat is no second order
+                refusals[index] = f"duplicate ClOrdID {accepted.client_order_id}: it is order {accepted.order_id}"
+    stored = FixMessage.objects.bulk_create(
+        [_stored(session, message, order_ids.get(index)) for index, message in enumerate(messages)]
+    )
+    _inbound_seq_advance(session, messages)
+    return [
+        (stored[index], _new_order_reject(session, stored[index], messages[index].fields)(text))
+        for index, text in sorted(refusals.items())
+    ]
 
 
 def _errors(exc: ValidationError) -> str:

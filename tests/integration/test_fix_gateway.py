@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
-from bench.fixpeer import Peer, peer_initiator, send
+from bench.fixpeer import Peer, peer_initiator
 from bench.stack import free_port
 from gateway.models import FixMessage, FixSession
 from gateway.translate import SOH
-from orders.models import Order, OrderStatus
+from orders.models import Account, Order, OrderStatus
 from routing.models import MarketSession
 from routing.selectors import allocations_for_booking
 from routing.services.aggregation import aggregation_window_run
@@ -85,7 +86,7 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
         time.sleep(0.5)  # both sessions
 
         # when: a NewOrderSingle for 20,000 XOM, TWAP, MEDIUM urgency (half an hour: it cannot fill before the amend)
-        send(
+        peer.send(
             "OMS1",
             "D",
             [
@@ -121,7 +122,7 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
         # and the OMS sizes up to 30,000 with a limit (a new parent), then cancels
         order = Order.objects.get(client_order_id="OMS-1")
         limit = f"{order.instrument.reference_price * 11 / 10:.2f}"
-        send(
+        peer.send(
             "OMS1",
             "G",
             [
@@ -138,7 +139,8 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
             ],
         )
         until(peer, seen, lambda c, f: c == "OMS1" and f.get(150) == "5", step=step, timeout_s=60)
-        send("OMS1", "F", [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())])
+        cancel = [(11, "OMS-1.2"), (41, "OMS-1.1"), (1, "T1-GROWTH"), (55, "XOM"), (54, "1"), (60, now())]
+        peer.send("OMS1", "F", cancel)
         done = until(peer, seen, lambda c, f: c == "OMS1" and f.get(39) in ("4", "2"), step=step, timeout_s=90)
         order = Order.objects.get(pk=order.pk)
         expected = set(order.reports.values_list("pk", flat=True))
@@ -194,3 +196,51 @@ def test_an_oms_trades_over_fix_and_reconciles_every_fill_from_its_reports(demo,
     copied = sum(int(r[32]) for r in copies if r[150] == "F" and r[37] == str(order.pk))
     assert int(booked[order.client_order_id]["quantity"]) == copied == order.filled_quantity
     assert SOH not in FixMessage.objects.filter(order=order).first().raw
+
+
+def order_fields(cl_ord_id: str) -> list[tuple[int, str]]:
+    fields = [(11, cl_ord_id), (1, "T1-GROWTH"), (21, "1"), (55, "XOM"), (54, "1"), (60, now())]
+    return [*fields, (38, "100"), (40, "1"), (59, "0")]
+
+
+def test_orders_the_engine_took_but_the_gateway_never_stored_come_back_as_resends(demo, redis_server, tmp_path):
+    # given an OMS session with one order handled
+    call_command("fix_demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    port = free_port()
+    log = open(tmp_path / "gateway.log", "w")  # noqa: SIM115
+    gateway = start_fix_gateway(log, port=port, var_dir=tmp_path / "gw")
+    peer, engine = peer_initiator(tmp_path, port, "OMS1")
+    engine.start()
+    seen: list = []
+    try:
+        assert peer.logged_on.wait(30), (tmp_path / "gateway.log").read_text()
+        time.sleep(1.0)  # the logon's own resend exchange (the initiator's early attempts) is over
+        peer.send("OMS1", "D", order_fields("CRASH-1"))
+        until(peer, seen, lambda c, f: f.get(11) == "CRASH-1" and f.get(150) == "0")
+
+        # when two more arrive while the database keeps the gateway from storing them, and the
+        # gateway dies before it could (the engine has counted them received)
+        with transaction.atomic():
+            list(Account.objects.select_for_update().order_by("id"))  # SQLite: the write lock itself
+            peer.send("OMS1", "D", order_fields("CRASH-2"))
+            peer.send("OMS1", "D", order_fields("CRASH-3"))
+            time.sleep(1.0)
+            gateway.kill()
+            gateway.wait()
+        assert not Order.objects.filter(client_order_id__in=["CRASH-2", "CRASH-3"]).exists()
+        gateway = start_fix_gateway(log, port=port, var_dir=tmp_path / "gw")
+
+        # then the restarted gateway asks for them again, and each becomes one order, acknowledged
+        for cl_ord_id in ("CRASH-2", "CRASH-3"):
+            until(peer, seen, lambda c, f, cl_ord_id=cl_ord_id: f.get(11) == cl_ord_id and f.get(150) == "0")
+    finally:
+        engine.stop()
+        stop([gateway])
+        log.close()
+    assert "received but not handled; the client is asked to resend them" in (tmp_path / "gateway.log").read_text()
+    for cl_ord_id in ("CRASH-1", "CRASH-2", "CRASH-3"):
+        assert Order.objects.filter(client_order_id=cl_ord_id).count() == 1
+        assert FixMessage.objects.filter(direction="IN", cl_ord_id=cl_ord_id).count() == 1
+    acks = [dict(f)[11] for _, f in seen if dict(f).get(150) == "0"]
+    assert sorted(acks) == ["CRASH-1", "CRASH-2", "CRASH-3"]
+    assert FixSession.objects.get(name="OMS1").inbound_seq > 0
