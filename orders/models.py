@@ -108,6 +108,22 @@ class RiskLimits(models.Model):
         return f"risk limits of {self.account_id}"
 
 
+class AccountDayUsage(models.Model):
+    """An account's gross notional accepted on one exchange day (buys plus sells), kept as
+    orders are accepted and amended: the daily limit's check reads one row, where summing the
+    day's orders grew with every order a batch came after."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="day_usage")
+    day = models.DateField(help_text="Exchange date the orders were received on")
+    gross_notional = models.DecimalField(default=Decimal(0), **MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="one_usage_row_per_account_day")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} on {self.day}: {self.gross_notional}"
+
+
 class ParentStatus(models.TextChoices):
     NEW = "NEW"  # created by aggregation, waiting for its market session to start it
     WORKING = "WORKING"

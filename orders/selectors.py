@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .domain.risk import RiskLimits, RiskUsage
-from .models import Account, Order, OrderStatus, Upload
+from .models import Account, AccountDayUsage, Order, OrderStatus, Upload
 from .models import RiskLimits as RiskLimitsRow
 from .roles import ANALYST, SUPERVISOR, has_role
 
@@ -73,20 +73,20 @@ def risk_limits_for(account_ids: Iterable[int]) -> dict[int, RiskLimits]:
 
 
 def risk_usage(account_ids: Iterable[int], *, now: datetime) -> dict[int, RiskUsage]:
-    """Accepted orders' notional since local midnight and their count over the last minute."""
+    """Accepted orders' notional since local midnight (the running daily total) and their
+    count over the last minute."""
     usage = {account_id: RiskUsage(Decimal(0), 0) for account_id in account_ids}
-    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    accepted = Order.objects.filter(account_id__in=usage).exclude(status=OrderStatus.REJECTED)
-    minute_ago = now - timedelta(minutes=1)
-    for row in (
-        accepted.filter(received_at__gte=min(midnight, minute_ago))
+    day_totals = AccountDayUsage.objects.filter(account_id__in=usage, day=timezone.localtime(now).date())
+    for account_id, notional in day_totals.values_list("account_id", "gross_notional"):
+        usage[account_id].gross_notional_today = notional
+    recent = (
+        Order.objects.filter(account_id__in=usage, received_at__gte=now - timedelta(minutes=1))
+        .exclude(status=OrderStatus.REJECTED)
         .values("account_id")
-        .annotate(
-            notional=Sum("risk_notional", filter=Q(received_at__gte=midnight)),
-            recent=Count("id", filter=Q(received_at__gte=minute_ago)),
-        )
-    ):
-        usage[row["account_id"]] = RiskUsage(row["notional"] or Decimal(0), row["recent"])
+        .annotate(count=Count("id"))
+    )
+    for row in recent:
+        usage[row["account_id"]].orders_last_minute = row["count"]
     return usage
 
 

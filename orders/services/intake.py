@@ -25,6 +25,7 @@ from ..locks import accounts_lock
 from ..models import Account, AuditEvent, Instrument, Order, OrderStatus, Upload
 from ..reports import ExecType, execution_reports_add
 from ..selectors import risk_limits_for, risk_usage
+from .risk_usage import day_usage_add
 
 KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
 QUERY_CHUNK = 2000  # ids per IN (...) clause
@@ -199,6 +200,8 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
     now = timezone.now()
     limits = risk_limits_for(account_ids)
     usage = risk_usage(account_ids, now=now)
+    used_before = {pk: usage[pk].gross_notional_today for pk in account_ids}
+    today = timezone.localtime(now).date()
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
     fresh: dict[tuple, tuple[str, str, str]] = {}  # (account id, client id) -> (status, reason, check)
@@ -245,6 +248,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             )
         )
     bulk_sql.insert_rows(Order, ORDER_INSERT_FIELDS, rows)
+    day_usage_add(deltas={pk: usage[pk].gross_notional_today - used for pk, used in used_before.items()}, day=today)
     ids = _order_ids(account_ids, [key[1] for key in fresh])
     actor = f"user:{submitted_by.username}"
     extra = {"upload": upload_id} if upload_id else {}

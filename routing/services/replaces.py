@@ -28,6 +28,7 @@ from orders.models import PARENT_LIVE_STATUSES, Amendment, Order
 from orders.reports import ExecType, execution_report, execution_reports_add
 from orders.selectors import risk_limits_for, risk_usage
 from orders.services.intake import intake_context, intake_market, intake_parse
+from orders.services.risk_usage import day_usage_add
 
 from ..locks import parent_lock
 from .releases import pending_releases
@@ -218,6 +219,7 @@ def _risk_checked(order: Order, request, context, *, growing: bool) -> None:
     breach, notional = risk_check(request, context.specs[order.instrument.symbol], limits, usage)
     if breach:
         raise ValidationError({"risk": f"{breach.reason} ({breach.check})"})
+    day_usage_add(deltas={account_id: notional - order.risk_notional}, day=timezone.localtime(order.received_at).date())
     order.risk_notional = notional
     order.save(update_fields=["risk_notional"])
 

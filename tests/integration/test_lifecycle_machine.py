@@ -8,17 +8,28 @@ services and the real engine, with the promises checked after every move.
 import contextlib
 import os
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from orders.models import Allocation, Amendment, ExecutionReport, Order, OrderStatus, ParentOrder, Source
+from orders.models import (
+    AccountDayUsage,
+    Allocation,
+    Amendment,
+    ExecutionReport,
+    Order,
+    OrderStatus,
+    ParentOrder,
+    Source,
+)
 from orders.services.intake import order_create
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.selectors import parent_reconciliation
@@ -190,6 +201,18 @@ class DeskDay(RuleBasedStateMachine):
                 assert (last[1], last[4]) == (status, 0)
             elif status in ("PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"):
                 assert last[4] == leaves
+
+    @invariant()
+    def each_accounts_daily_total_is_what_its_orders_of_the_day_add_up_to(self):
+        """The running total the daily limit reads, against the sum it replaced."""
+        summed: dict[tuple, Decimal] = {}
+        for account_id, received_at, notional in Order.objects.exclude(status=OrderStatus.REJECTED).values_list(
+            "account", "received_at", "risk_notional"
+        ):
+            key = (account_id, timezone.localtime(received_at).date())
+            summed[key] = summed.get(key, Decimal(0)) + notional
+        kept = {(row.account_id, row.day): row.gross_notional for row in AccountDayUsage.objects.all()}
+        assert {key: total for key, total in kept.items() if total} == {k: v for k, v in summed.items() if v}
 
     @invariant()
     def an_order_has_a_pending_amend_exactly_while_pending_replace(self):
