@@ -116,7 +116,8 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     # and a step's publish of the state before the pause, arriving after it, changes nothing
     paused = parent_payload(ParentOrder.objects.select_related("instrument").get(pk=supervisor.url.split("/")[-2]))
     stale = {**paused, "status": "WORKING", "revision": paused["revision"] - 1}
-    marker = {**paused, "fees": "0.1234"}  # the same revision, so shown: it says the stale one was read first
+    # then one newer than any write so far, so shown: it says the stale one was read first
+    marker = {**paused, "fees": "0.1234", "revision": time.time_ns() // 1000}
     publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [stale]})
     publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [marker]})
     supervisor.wait_for_selector("#p-fees >> text=0.1234", timeout=10_000)
