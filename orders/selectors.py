@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .domain.risk import RiskLimits, RiskUsage
@@ -74,19 +74,20 @@ def risk_limits_for(account_ids: Iterable[int]) -> dict[int, RiskLimits]:
 
 def risk_usage(account_ids: Iterable[int], *, now: datetime) -> dict[int, RiskUsage]:
     """Accepted orders' notional since local midnight (the running daily total) and their
-    count over the last minute."""
+    count over the last minute, in one query."""
     usage = {account_id: RiskUsage(Decimal(0), 0) for account_id in account_ids}
-    day_totals = AccountDayUsage.objects.filter(account_id__in=usage, day=timezone.localtime(now).date())
-    for account_id, notional in day_totals.values_list("account_id", "gross_notional"):
-        usage[account_id].gross_notional_today = notional
+    day_total = AccountDayUsage.objects.filter(account=OuterRef("pk"), day=timezone.localtime(now).date())
     recent = (
-        Order.objects.filter(account_id__in=usage, received_at__gte=now - timedelta(minutes=1))
+        Order.objects.filter(account=OuterRef("pk"), received_at__gte=now - timedelta(minutes=1))
         .exclude(status=OrderStatus.REJECTED)
-        .values("account_id")
+        .values("account")
         .annotate(count=Count("id"))
     )
-    for row in recent:
-        usage[row["account_id"]].orders_last_minute = row["count"]
+    rows = Account.objects.filter(pk__in=usage).annotate(
+        notional=Subquery(day_total.values("gross_notional")[:1]), recent=Subquery(recent.values("count"))
+    )
+    for account_id, notional, count in rows.values_list("pk", "notional", "recent"):
+        usage[account_id] = RiskUsage(notional or Decimal(0), count or 0)
     return usage
 
 

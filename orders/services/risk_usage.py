@@ -18,10 +18,13 @@ def day_usage_add(*, deltas: Mapping[int, Decimal], day: date) -> None:
     changed = {account_id: delta for account_id, delta in sorted(deltas.items()) if delta}
     if not changed:
         return
-    AccountDayUsage.objects.bulk_create(
-        [AccountDayUsage(account_id=account_id, day=day) for account_id in changed], ignore_conflicts=True
-    )
     for account_id, delta in changed.items():
-        AccountDayUsage.objects.filter(account_id=account_id, day=day).update(
-            gross_notional=F("gross_notional") + delta
-        )
+        if not _add(account_id, day, delta):  # the day's first order: make the row, then add
+            first = AccountDayUsage(account_id=account_id, day=day)
+            AccountDayUsage.objects.bulk_create([first], ignore_conflicts=True)
+            _add(account_id, day, delta)
+
+
+def _add(account_id: int, day: date, delta: Decimal) -> int:
+    rows = AccountDayUsage.objects.filter(account_id=account_id, day=day)
+    return rows.update(gross_notional=F("gross_notional") + delta)
