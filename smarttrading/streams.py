@@ -71,21 +71,33 @@ def redis_server_id() -> str:
 PUBLISH_TIMEOUT_S = 5.0
 
 
-@cache
-def _layer_loop() -> asyncio.AbstractEventLoop:
+class _LayerLoop:
     """One event loop a process for the channel layer, on a thread of its own. ``async_to_sync``
     ran each publish in a fresh loop, where channels-redis opened (and closed) a fresh Redis
     connection: 3.4 ms a publish, three publishes a step."""
-    loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="channel-layer", daemon=True).start()
-    return loop
+
+    def __init__(self):
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()  # a worker's threads publish at once
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="channel-layer", daemon=True).start()
+            return self.loop
+
+    def forget(self) -> None:
+        """In a forked child: neither the thread nor a lock's holder came along."""
+        self.loop, self.lock = None, threading.Lock()
 
 
-os.register_at_fork(after_in_child=_layer_loop.cache_clear)  # a forked worker has no such thread
+_layer_loop = _LayerLoop()
+os.register_at_fork(after_in_child=_layer_loop.forget)
 
 
 def _group_send(group: str, event: dict) -> None:
-    sent = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, event), _layer_loop())
+    sent = asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, event), _layer_loop.get())
     sent.result(timeout=PUBLISH_TIMEOUT_S)
 
 

@@ -200,8 +200,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
     now = timezone.now()
     limits = risk_limits_for(account_ids)
     usage = risk_usage(account_ids, now=now)
-    used_before = {pk: usage[pk].gross_notional_today for pk in account_ids}
-    today = timezone.localtime(now).date()
+    added: dict[int, Decimal] = dict.fromkeys(account_ids, Decimal(0))  # to each account's daily total
     upload_id = upload.pk if upload else None
     rows: list[tuple] = []
     fresh: dict[tuple, tuple[str, str, str]] = {}  # (account id, client id) -> (status, reason, check)
@@ -219,6 +218,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
         if not reason:
             usage[account_id].gross_notional_today += notional
             usage[account_id].orders_last_minute += 1
+            added[account_id] += notional
         status = order_transition(OrderStatus.NEW, OrderEvent.REJECTED if reason else OrderEvent.ACCEPTED)
         fresh[key] = (status, reason, check)
         fresh_requests[key] = request
@@ -248,7 +248,7 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             )
         )
     bulk_sql.insert_rows(Order, ORDER_INSERT_FIELDS, rows)
-    day_usage_add(deltas={pk: usage[pk].gross_notional_today - used for pk, used in used_before.items()}, day=today)
+    day_usage_add(deltas=added, day=timezone.localtime(now).date())
     ids = _order_ids(account_ids, [key[1] for key in fresh])
     actor = f"user:{submitted_by.username}"
     extra = {"upload": upload_id} if upload_id else {}
