@@ -82,6 +82,7 @@ class OrderOutput(serializers.Serializer):
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
     received_at = serializers.DateTimeField()
     instructions = serializers.JSONField(help_text="What the trader chose beyond urgency; {} is urgency's defaults")
+    revision = serializers.IntegerField(help_text="Its last write in µs: of two views of an order, the newer one")
 
 
 class AmendmentOutput(serializers.Serializer):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .domain import lifecycle, values
 
@@ -143,6 +145,24 @@ class Routing(models.TextChoices):
     SEQUENTIAL = "SEQUENTIAL", "Sequential (lit only, ranked venues)"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def revision(updated_at) -> int:
+    """A row's last write in microseconds since the epoch: what pages order publishes by."""
+    return (updated_at - _EPOCH) // timedelta(microseconds=1)
+
+
+class OrderQuerySet(models.QuerySet):
+    def bulk_save(self, orders, fields, batch_size=None) -> int:
+        """``bulk_update`` that stamps ``updated_at`` as ``save()`` would (``bulk_update`` leaves
+        auto_now fields alone): an order's revision moves with every write."""
+        now = timezone.now()
+        for order in orders:
+            order.updated_at = now
+        return self.bulk_update(orders, [*(f for f in fields if f != "updated_at"), "updated_at"], batch_size)
+
+
 class ParentOrder(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="parents")
     session = models.ForeignKey(
@@ -222,6 +242,13 @@ class ParentOrder(models.Model):
         return values.average_price(self.filled_notional, self.filled_quantity)
 
     @property
+    def revision(self) -> int:
+        """Its last write in microseconds: publishes from different processes can arrive out of
+        order (a step's, then a pause's), so a page keeps the newest revision it has seen. Every
+        write is made under the parent's row lock, so revisions follow the writes."""
+        return revision(self.updated_at)
+
+    @property
     def market_quantity(self) -> int:
         """What the parent has to execute in the market: its quantity net of internal crosses."""
         return self.quantity - self.crossed_quantity
@@ -293,6 +320,8 @@ class Order(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [
@@ -313,6 +342,15 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_order_id} {self.side} {self.quantity} {self.instrument_id}"
+
+    @property
+    def revision(self) -> int:
+        """Its last write in microseconds. Publishes and API answers from different processes can
+        reach a page out of order (a step's CANCELLED before the cancel request's own answer), so
+        a page keeps the newest revision it has seen. Every write is made under the order's or its
+        parent's row lock and stamps ``updated_at`` (``Order.objects.bulk_save``), so revisions follow
+        the writes."""
+        return revision(self.updated_at)
 
     @property
     def remaining_quantity(self) -> int:

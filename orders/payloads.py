@@ -48,6 +48,7 @@ def order_payload(order: Order) -> dict:
         "average_price": price_text(order.average_price),
         "parent": order.parent_id,
         "received_at": iso_time(order.received_at),
+        "revision": order.revision,
     }
 
 

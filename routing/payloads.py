@@ -5,7 +5,6 @@ Prices and quantities travel as strings or integers, never binary floats.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from orders.domain.values import performance_bps
@@ -43,19 +42,9 @@ def parent_payload(parent: ParentOrder) -> dict:
         "aggressiveness": str(parent.aggressiveness),
         "instructions": parent.instructions,
         "cancel_requested": parent.cancel_requested_at is not None,
-        "revision": parent_revision(parent),
+        "revision": parent.revision,
         **_live_figures(parent),
     }
-
-
-def parent_revision(parent: ParentOrder) -> int:
-    """The parent's last write in microseconds: publishes from different processes can arrive
-    out of order (a step's, then a pause's), so a page keeps the newest revision it has seen.
-    Every write is made under the parent's row lock, so revisions follow the writes."""
-    return (parent.updated_at - _EPOCH) // timedelta(microseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _live_figures(parent: ParentOrder) -> dict:

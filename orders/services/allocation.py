@@ -53,6 +53,6 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
     for order in changed:
         order.status = after_fill(order.status, remaining=order.remaining_quantity, cancelled=order.cancelled_quantity)
-    Order.objects.bulk_update(changed, ["filled_quantity", "filled_notional", "status", "updated_at"], 500)
+    Order.objects.bulk_save(changed, ["filled_quantity", "filled_notional", "status"], 500)
     orders_publish(changed)
     return changed

@@ -136,7 +136,7 @@ def parent_close(
                 transition=[was, order.status],
             )
         )
-    Order.objects.bulk_update(open_orders, ["status", "cancelled_quantity", "updated_at"])
+    Order.objects.bulk_save(open_orders, ["status", "cancelled_quantity"])
     AuditEvent.objects.bulk_create(audit)
     execution_reports_add(execution_report(order, ENDING_REPORTS[order.status], text=reason) for order in open_orders)
     amendments_overtaken(parent_ids=[parent.pk])

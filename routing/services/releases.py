@@ -72,7 +72,7 @@ def pending_releases(parent: ParentOrder, *, open_children: int, actor: str = EN
     if changed:
         changed = list({o.pk: o for o in changed}.values())
         fields = ["status", "quantity", "cancelled_quantity", "client_order_id", "parent", "limit_price", "strategy"]
-        Order.objects.bulk_update(changed, [*fields, "urgency", "instructions", "updated_at"])
+        Order.objects.bulk_save(changed, [*fields, "urgency", "instructions"])
         parent.save(update_fields=["quantity", "updated_at"])
         AuditEvent.objects.bulk_create(audit)
         execution_reports_add(reports)

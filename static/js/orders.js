@@ -61,6 +61,8 @@
   function upsert(o) {
     const existing = body.querySelector('tr[data-id="' + o.id + '"]');
     if (!existing && !following) return;  // a later page or a search: only its own rows change
+    // Older than what is shown: a cancel's own answer can arrive after the step that ended it.
+    if (existing && shown[o.id] && o.revision < shown[o.id].revision) return;
     shown[o.id] = o;
     const fresh = row(o);
     if (existing) {

@@ -5,8 +5,9 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 
-from orders.models import AuditEvent, Instrument, ParentOrder, ParentStatus
+from orders.models import AuditEvent, Instrument, Order, OrderStatus, ParentOrder, ParentStatus
 from routing.models import Fill
 from routing.payloads import parent_payload
 from routing.services.sessions import session_get_or_create
@@ -23,6 +24,27 @@ def publish_from_thread(group: str, message: dict) -> None:
     publisher = threading.Thread(target=streams.publish, args=(group, message))
     publisher.start()
     publisher.join()
+
+
+def wait_in_thread(condition, timeout_s: float = 30) -> bool:
+    """Poll the database from a thread of its own (Playwright's event loop runs in this one)."""
+    met = []
+
+    def poll():
+        deadline = time.monotonic() + timeout_s
+        try:
+            while time.monotonic() < deadline:
+                if condition():
+                    met.append(True)
+                    return
+                time.sleep(0.05)
+        finally:
+            connection.close()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    poller.join()
+    return bool(met)
 
 
 def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
@@ -295,15 +317,32 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     supervisor.wait_for_selector("#parents .status-working", timeout=15_000)
     trader.wait_for_selector("#orders tr:has-text('CXL-T1-GROWTH') .status-partially_filled", timeout=30_000)
 
-    # when the trader cancels the big one from the blotter, and confirms what the dialog names
+    # when the trader cancels the big one from the blotter, and confirms what the dialog names,
+    # and (as on a busy server) the request's own answer, PENDING_CANCEL, comes back only after
+    # the step that ended the order has streamed CANCELLED
+    def answer_late(route):
+        answer = route.fetch()
+        ended = wait_in_thread(
+            lambda: Order.objects.get(client_order_id="CXL-T1-GROWTH").status == OrderStatus.CANCELLED
+        )
+        assert ended, "the cancel never completed"
+        time.sleep(1)  # the stream's CANCELLED reaches the page first
+        route.fulfill(response=answer)
+
+    trader.route("**/api/v1/orders/*/cancel/", answer_late)
     asked = []
     trader.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
-    trader.click("#orders tr:has-text('CXL-T1-GROWTH') button[data-cancel]")
+    with trader.expect_response("**/api/v1/orders/*/cancel/", timeout=40_000) as answered:
+        trader.click("#orders tr:has-text('CXL-T1-GROWTH') button[data-cancel]")
     assert asked == ["Cancel CXL-T1-GROWTH: BUY 30,000 SPY? What has filled stays filled."]
+    assert answered.value.json()["status"] == "PENDING_CANCEL"
 
-    # then it ends cancelled, saying how much it gave up and how much it got
+    # then it ends cancelled, saying how much it gave up and how much it got: the older answer
+    # does not take the row back to PENDING_CANCEL
     row = "#orders tr:has-text('CXL-T1-GROWTH')"
     trader.wait_for_selector(row + " .status-cancelled", timeout=30_000)
+    trader.wait_for_timeout(300)  # the answer's handler has run
+    assert trader.locator(row + " .status").inner_text() == "CANCELLED"
     assert re.fullmatch(r"cancelled [0-9,]+ of 30,000; [0-9,]+ filled", trader.get_attribute(row + " .status", "title"))
     # (on hover, and in the row's detail: in the Status column it pushed the others off screen)
     trader.focus(row)  # (from the keyboard: a row opens on Enter as on a click)

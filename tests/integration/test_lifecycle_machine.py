@@ -54,6 +54,7 @@ class DeskDay(RuleBasedStateMachine):
         self.users = {u.username: u for u in User.objects.filter(username__in=["trader1", "trader2"])}
         self.submitted = 0
         self.steps_seen: dict[int, int] = {}
+        self.orders_seen: dict[int, tuple] = {}
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -213,6 +214,19 @@ class DeskDay(RuleBasedStateMachine):
             summed[key] = summed.get(key, Decimal(0)) + notional
         kept = {(row.account_id, row.day): row.gross_notional for row in AccountDayUsage.objects.all()}
         assert {key: total for key, total in kept.items() if total} == {k: v for k, v in summed.items() if v}
+
+    @invariant()
+    def an_order_that_changed_has_a_newer_revision(self):
+        """Pages keep the newest of an order's payloads by its revision: every change of what they
+        show must move it forward, or a late, older payload would be kept over the change."""
+        shown = ("status", "quantity", "filled_quantity", "cancelled_quantity", "client_order_id", "parent_id")
+        for order in Order.objects.only(*shown, "updated_at"):
+            now = tuple(getattr(order, field) for field in shown)
+            seen = self.orders_seen.get(order.pk)
+            if seen is not None and seen[0] != now:
+                SEEN["order changed"] += 1
+                assert order.revision > seen[1], f"order {order.pk} changed {seen[0]} -> {now} at the same revision"
+            self.orders_seen[order.pk] = (now, order.revision)
 
     @invariant()
     def an_order_has_a_pending_amend_exactly_while_pending_replace(self):

@@ -8,7 +8,7 @@ import pytest
 
 from routing.algorithms.schedules import ScheduleSpec, TwapSchedule
 from routing.engine.children import DONE_CANCELED, DONE_FILLED, LIVE
-from routing.engine.state import AGGRESSIVE, PARALLEL, PASSIVE, ExecutionState, ParentPlan, ParentState
+from routing.engine.state import AGGRESSIVE, DARK, PARALLEL, PASSIVE, ExecutionState, ParentPlan, ParentState
 from routing.engine.step import Step
 from routing.engine.tactics import FINISH_NS, decide
 from routing.engine.tactics.passive import work_passive
@@ -129,6 +129,27 @@ def test_in_the_finish_window_the_rest_is_taken_and_nothing_waits_at_the_touch(m
     decide(step, parent, sim.clock_ns)
     settle(sim, step)
     assert parent.filled == 2_000
+
+
+def test_a_dark_peg_beyond_what_a_pending_cancel_leaves_is_cancelled(market):
+    # given: a parent of 2,000 behind its schedule, with 1,000 resting as a midpoint peg in a pool
+    sim, state, step = market
+    parent = parent_in(state)
+    pool = next(iter(sim.pools))
+    step.send(parent, venue=pool, tactic=DARK, quantity=1_000, price_half_ticks=None, order_type="MIDPOINT")
+    settle(sim, step)
+    (peg,) = parent.children.values()
+    assert peg.status == LIVE
+
+    # when: a pending cancel leaves the engine 500 to work, halfway through the horizon
+    parent.plan = replace(parent.plan, quantity=500)
+    decide(step, parent, sim.clock_ns + 300 * NS_PER_S)
+
+    # then: the peg is being cancelled: the parent never works for more than it has
+    assert peg.cancel_sent
+    settle(sim, step)
+    assert peg.status == DONE_CANCELED
+    assert parent.filled + parent.open_quantity() <= parent.plan.quantity
 
 
 def test_a_cancel_that_races_a_fill_leaves_the_child_filled(market):
