@@ -526,12 +526,23 @@ UPLOAD_FINISHED_STATUSES = (Upload.Status.DONE, Upload.Status.REFUSED, Upload.St
 
 
 class UploadError(models.Model):
-    """One problem with one row of an upload: row number (the header is row 1), column and reason."""
+    """One problem with one row of an upload: row number (the header is row 1), column and reason.
+
+    A row with errors is skipped; a valid row the pre-trade risk checks refused became a
+    REJECTED order, and is listed too, so the error report names every row to fix."""
+
+    class Outcome(models.TextChoices):
+        SKIPPED = "SKIPPED", "skipped"
+        REJECTED = "REJECTED", "rejected by risk checks"
 
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="errors")
     row = models.PositiveIntegerField()
     column = models.CharField(max_length=32, blank=True)
     reason = models.CharField(max_length=300)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.SKIPPED)
+    order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.CASCADE, help_text="The REJECTED order a refused row became"
+    )
 
     class Meta:
         ordering = ["row", "id"]

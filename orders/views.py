@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from smarttrading.spreadsheets import safe_cell
 from smarttrading.uploads import upload_refusal
 
 from .apis import RiskLimitsInput
-from .domain.intake import COLUMNS
+from .domain.intake import COLUMNS, REQUIRED_COLUMNS
 from .forms import OrderEntryForm, UploadForm
 from .models import Account, Instrument, OrderStatus, Source
 from .payloads import upload_payload
@@ -120,20 +120,57 @@ def upload(request):
             return redirect("orders:upload-detail", upload_id=created.pk)
     uploads = upload_list(user=request.user).filter(uploaded_by=request.user)[:15]
     limits = {"max_bytes": settings.MAX_UPLOAD_BYTES, "max_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
-    return render(
-        request, "orders/upload.html", {"form": form, "uploads": uploads, "header": ",".join(COLUMNS), **limits}
-    )
+    columns = [(name, name in REQUIRED_COLUMNS, FILE_COLUMNS[name]) for name in COLUMNS]
+    return render(request, "orders/upload.html", {"form": form, "uploads": uploads, "columns": columns, **limits})
+
+
+# What each column of an order file takes, as the upload page explains it.
+FILE_COLUMNS = {
+    "client_order_id": "your id for the order, unique per account: a repeat returns the order already accepted",
+    "instrument": "symbol, e.g. AAPL",
+    "side": "BUY or SELL",
+    "quantity": "shares, a whole number of lots",
+    "limit_price": "a multiple of the tick; empty for a market order",
+    "strategy": "TWAP, VWAP, POV or IS; empty: LOW urgency → VWAP, MEDIUM → TWAP, HIGH → IS",
+    "urgency": "LOW, MEDIUM (the default) or HIGH",
+    "account": "one of your accounts' codes",
+    "start_time": "not before, exchange time HH:MM (New York)",
+    "end_time": "done by, exchange time HH:MM",
+    "max_participation": "share of all volume, 0.01 to 0.50 (or 1% to 50%)",
+    "aggressiveness": "0 waits at the touch … 1 crosses as soon as behind",
+    "exclude_venues": "venue codes never to send to, separated by spaces or semicolons",
+}
+TEMPLATE_ROWS = (
+    {"client_order_id": "ORD-0001", "instrument": "AAPL", "side": "BUY", "quantity": "500", "limit_price": "190.25"}
+    | {"urgency": "LOW", "account": "T1-GROWTH"},
+    {"client_order_id": "ORD-0002", "instrument": "MSFT", "side": "SELL", "quantity": "200", "strategy": "TWAP"}
+    | {"account": "T1-GROWTH", "start_time": "10:00", "end_time": "11:30", "max_participation": "0.15"}
+    | {"exclude_venues": "DARKY"},
+)
+
+
+@login_required
+def upload_template_csv(request):
+    """An order file to start from: every column, two example rows."""
+    _require_trader(request.user)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="orders-template.csv"'
+    writer = csv.DictWriter(response, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(TEMPLATE_ROWS)
+    return response
 
 
 @login_required
 def upload_detail(request, upload_id: int):
     _require_trader(request.user)
     found = get_object_or_404(upload_list(user=request.user), pk=upload_id)
-    errors = found.errors.all()[:ERRORS_SHOWN]
+    errors = found.errors.all()
+    context = {"upload": found, "payload": upload_payload(found), "errors_shown": ERRORS_SHOWN}
     return render(
         request,
         "orders/upload_detail.html",
-        {"upload": found, "payload": upload_payload(found), "errors": errors, "errors_shown": ERRORS_SHOWN},
+        {**context, "errors": errors[:ERRORS_SHOWN], "errors_total": errors.count()},
     )
 
 
@@ -144,12 +181,14 @@ class _Echo:
 
 @login_required
 def upload_errors_csv(request, upload_id: int):
-    """The whole row error report, for fixing the file and uploading the rows again."""
+    """The whole row error report, for fixing the file and uploading the rows again: the rows
+    skipped for errors and the rows the risk checks rejected (each with the order it became)."""
     found = get_object_or_404(upload_list(user=request.user), pk=upload_id)
     writer = csv.writer(_Echo())
-    rows = found.errors.values_list("row", "column", "reason").iterator()
+    rows = found.errors.values_list("row", "column", "reason", "outcome", "order").iterator()
+    header = ("row", "column", "reason", "outcome", "order")
     response = StreamingHttpResponse(
-        (writer.writerow([safe_cell(v) for v in r]) for r in chain([("row", "column", "reason")], rows)),
+        (writer.writerow([safe_cell("" if v is None else v) for v in r]) for r in chain([header], rows)),
         content_type="text/csv",
     )
     response["Content-Disposition"] = f'attachment; filename="upload-{found.pk}-errors.csv"'

@@ -119,6 +119,7 @@ class Accepted:
     # Why a repeat is refused: it reuses the client_order_id for different terms (empty for a
     # true repeat, which is a safe retry and returns the original).
     conflict: str = ""
+    reject_check: str = ""  # the risk check a new order failed (its stable name)
 
 
 def _terms(instrument: str, side: str, quantity: int, limit_price) -> tuple:
@@ -304,8 +305,8 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             status, reason, _ = fresh[key]
             results.append(Accepted(ids[key], request.client_order_id, status, reason, False, conflict))
         else:
-            status, reason, _ = fresh[key]
-            results.append(Accepted(ids[key], request.client_order_id, status, reason, True))
+            status, reason, check = fresh[key]
+            results.append(Accepted(ids[key], request.client_order_id, status, reason, True, reject_check=check))
             first_terms[key] = _terms(request.instrument, request.side.value, request.quantity, request.limit_price)
     order_ids_publish({submitted_by.pk: list(ids.values())})
     return results

@@ -31,6 +31,16 @@ CHUNK_ROWS = 5_000
 MAX_ATTEMPTS = 3
 
 
+# The column a refused row should change, by the risk check that refused it.
+RISK_CHECK_COLUMNS = {
+    "price_collar": "limit_price",
+    "max_order_quantity": "quantity",
+    "max_order_notional": "quantity",
+    "restricted_instrument": "instrument",
+    "reference_price": "instrument",
+}
+
+
 def upload_create(*, uploaded_by, file_name: str, content: bytes, mode: str) -> Upload:
     """Store the file as received and queue its processing."""
     from ..tasks import upload_process
@@ -150,9 +160,21 @@ def _upload_run(upload: Upload) -> Upload:
             if refused:
                 transaction.set_rollback(True)
             else:  # one transaction with the orders: a redelivered task resumes from created_rows
-                UploadError.objects.bulk_create(conflicts, ignore_conflicts=True)
+                refusals = [
+                    UploadError(
+                        upload=upload,
+                        row=row_numbers[start + i],
+                        column=RISK_CHECK_COLUMNS.get(r.reject_check, ""),
+                        reason=r.reject_reason[:300],
+                        outcome=UploadError.Outcome.REJECTED,
+                        order_id=r.order_id,
+                    )
+                    for i, r in enumerate(results)
+                    if r.created and r.reject_reason
+                ]
+                UploadError.objects.bulk_create([*conflicts, *refusals], ignore_conflicts=True)
                 created = [r for r in results if r.created]
-                rejected = sum(1 for r in created if r.reject_reason)
+                rejected = len(refusals)
                 Upload.objects.filter(pk=upload.pk).update(
                     updated_at=timezone.now(),
                     created_rows=start + len(chunk),
@@ -173,7 +195,8 @@ def _upload_run(upload: Upload) -> Upload:
         _publish(upload)
 
     # Counted from the stored errors: a task resumed after a crash re-validates from zero.
-    error_rows = UploadError.objects.filter(upload=upload).values("row").distinct().count()
+    skipped = UploadError.objects.filter(upload=upload, outcome=UploadError.Outcome.SKIPPED)
+    error_rows = skipped.values("row").distinct().count()
     if error_rows != upload.error_rows:
         _progress(upload, error_rows=error_rows)
     parts = [f"{upload.accepted:,} orders accepted"]

@@ -68,6 +68,7 @@ PAGES = [
     ("GET", "/orders/upload/", (LOGIN, 200, 200, 403, 403)),
     ("GET", "/orders/upload/{u1}/", (LOGIN, 200, 404, 403, 403)),
     ("GET", "/orders/upload/{u1}/errors.csv", (LOGIN, 200, 404, 200, 404)),
+    ("GET", "/orders/upload/template.csv", (LOGIN, 200, 200, 403, 403)),
     ("GET", "/execution/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/execution/{p1}/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/tca/", (LOGIN, 403, 403, 200, 200)),

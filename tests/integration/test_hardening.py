@@ -62,9 +62,9 @@ def test_the_upload_error_report_escapes_formula_cells(trader1, users):
 
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines() == [
-        "row,column,reason",
-        '2,client_order_id,"\'=HYPERLINK(""http://x"")"',
-        "3,quantity,'-2+3",
+        "row,column,reason,outcome,order",
+        '2,client_order_id,"\'=HYPERLINK(""http://x"")",SKIPPED,',
+        "3,quantity,'-2+3,SKIPPED,",
     ]
 
 

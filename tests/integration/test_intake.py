@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from orders.domain.intake import COLUMNS
 from orders.models import AuditEvent, Order, OrderStatus, Source, Upload, UploadError
 from orders.services.uploads import upload_process
 from smarttrading.asgi import application
@@ -135,6 +136,51 @@ class TestUploadService:
         assert upload.message == (
             "2 orders accepted; 1 already known (client_order_id repeats); 2 rows with errors skipped"
         )
+
+    def test_a_row_the_price_collar_refuses_is_in_the_error_report_with_the_order_it_became(self, users, client):
+        # given: a file whose second order's limit is far outside AAPL's 20% collar around 190.00
+        text = HEADER + "C-1,AAPL,BUY,100,,,,T1-GROWTH\nC-2,AAPL,BUY,100,400.00,,,T1-GROWTH\n"
+
+        # when: it is processed
+        upload = upload_process(upload_id=make_upload(users["trader1"], text).pk)
+
+        # then: the row is a REJECTED order, and the report names its row, column and reason
+        rejected = Order.objects.get(client_order_id="C-2")
+        assert rejected.status == OrderStatus.REJECTED
+        assert (upload.accepted, upload.rejected, upload.error_rows) == (1, 1, 0)
+        reason = "limit 400.00 is outside the 20% price collar around the reference 190.00"
+        assert list(UploadError.objects.values_list("row", "column", "reason", "outcome", "order")) == [
+            (3, "limit_price", reason, "REJECTED", rejected.pk)
+        ]
+        assert upload.message == "1 orders accepted; 1 rejected by pre-trade risk checks"
+        client.force_login(users["trader1"])
+        report = b"".join(client.get(f"/orders/upload/{upload.pk}/errors.csv").streaming_content).decode()
+        assert report.splitlines() == [
+            "row,column,reason,outcome,order",
+            f"3,limit_price,{reason},REJECTED,{rejected.pk}",
+        ]
+        page = client.get(f"/orders/upload/{upload.pk}/").content.decode()
+        assert f"rejected as order {rejected.pk}" in page and "Every row was valid" not in page
+
+    def test_the_downloadable_template_is_a_valid_order_file_with_every_column(self, users, client):
+        # given: the template the upload page offers
+        client.force_login(users["trader1"])
+        response = client.get("/orders/upload/template.csv")
+        assert response["Content-Disposition"] == 'attachment; filename="orders-template.csv"'
+        header = response.content.decode().splitlines()[0]
+        assert header.split(",") == list(COLUMNS)
+
+        # when: it is uploaded as it is
+        upload = upload_process(upload_id=make_upload(users["trader1"], response.content).pk)
+
+        # then: both example orders are accepted, one of them with its own window and venues
+        assert (upload.accepted, upload.rejected, upload.error_rows) == (2, 0, 0)
+        assert Order.objects.get(client_order_id="ORD-0002").instructions == {
+            "start_time": "10:00:00",
+            "end_time": "11:30:00",
+            "max_participation": "0.1500",
+            "exclude_venues": ["DARKY"],
+        }
 
     def test_a_client_order_id_reused_for_a_different_order_is_an_error_of_its_row(self, users):
         text = HEADER + "R-1,AAPL,BUY,100,,,,T1-GROWTH\nR-2,AAPL,BUY,100,,,,T1-GROWTH\nR-1,AAPL,SELL,100,,,,T1-GROWTH\n"
