@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 from smarttrading import streams
 
-from .models import Order
-from .payloads import order_payload
+from .models import ORDER_WORKING_STATUSES, Order
+from .payloads import order_payloads
 
 # Beyond this many changed orders a user's stream gets one "orders_changed" and resyncs.
 BROADCAST_ORDERS_MAX = 200
@@ -24,7 +24,7 @@ def orders_publish(orders: Iterable[Order]) -> None:
         if len(changed) > BROADCAST_ORDERS_MAX:
             streams.publish_on_commit(group, {"type": "orders_changed", "count": len(changed)})
         else:
-            streams.publish_on_commit(group, {"type": "order", "orders": [order_payload(o) for o in changed]})
+            streams.publish_on_commit(group, {"type": "order", "orders": order_payloads(changed)})
 
 
 def order_ids_publish(ids_by_owner: Mapping[int, list[int]]) -> None:
@@ -34,4 +34,14 @@ def order_ids_publish(ids_by_owner: Mapping[int, list[int]]) -> None:
             streams.publish_on_commit(group, {"type": "orders_changed", "count": len(ids)})
             continue
         orders = Order.objects.filter(pk__in=ids).select_related("account", "instrument").order_by("id")
-        streams.publish_on_commit(group, {"type": "order", "orders": [order_payload(o) for o in orders]})
+        streams.publish_on_commit(group, {"type": "order", "orders": order_payloads(orders)})
+
+
+def parent_orders_publish(parent_ids) -> None:
+    """Parents paused or resumed: the owners of their working orders see them held, or working again."""
+    by_owner: dict[int, list[int]] = defaultdict(list)
+    for owner_id, order_id in Order.objects.filter(
+        parent__in=list(parent_ids), status__in=ORDER_WORKING_STATUSES
+    ).values_list("account__owner_id", "pk"):
+        by_owner[owner_id].append(order_id)
+    order_ids_publish(by_owner)

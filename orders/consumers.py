@@ -1,7 +1,7 @@
 from smarttrading import streams
 from smarttrading.consumers import StreamConsumer
 
-from .payloads import order_payload
+from .payloads import order_payloads
 from .roles import TRADER, has_role
 from .selectors import order_list
 
@@ -17,4 +17,4 @@ class OrdersConsumer(StreamConsumer):
 
     def snapshot(self) -> dict:
         orders = order_list(user=self.scope["user"]).filter(account__owner=self.scope["user"]).order_by("-id")[:200]
-        return {"orders": [order_payload(o) for o in orders]}
+        return {"orders": order_payloads(orders)}

@@ -200,6 +200,9 @@ class ParentOrder(models.Model):
     paused_at = models.DateTimeField(
         null=True, blank=True, help_text="Simulated time it was paused: a resume gives the paused time back"
     )
+    paused_reason = models.CharField(
+        max_length=120, blank=True, default="", help_text="Why it is paused, as its orders' owners are told"
+    )
     start = models.DateTimeField(null=True, blank=True, help_text="Simulated time the parent started")
     end = models.DateTimeField(null=True, blank=True, help_text="Simulated time it must be done by")
     finished = models.DateTimeField(

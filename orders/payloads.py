@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from .domain.values import quantize_price
-from .models import Order
+from .models import ORDER_WORKING_STATUSES, Order, ParentOrder, ParentStatus
 
 
 def price_text(value: Decimal | None) -> str | None:
@@ -29,7 +29,20 @@ def _local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)  # the exchange's zone; nothing activates another
 
 
-def order_payload(order: Order) -> dict:
+def order_payloads(orders) -> list[dict]:
+    """Payloads of many orders, each in a paused parent saying why it is held (one query)."""
+    orders = list(orders)
+    parent_ids = {o.parent_id for o in orders if o.parent_id is not None and o.status in ORDER_WORKING_STATUSES}
+    paused = dict(
+        ParentOrder.objects.filter(pk__in=parent_ids, status=ParentStatus.PAUSED).values_list("pk", "paused_reason")
+    )
+    return [
+        order_payload(o, held=paused.get(o.parent_id) if o.status in ORDER_WORKING_STATUSES else None) for o in orders
+    ]
+
+
+def order_payload(order: Order, *, held: str | None = None) -> dict:
+    """``held``: why its parent is paused ("" when it does not say), None while it works."""
     return {
         "id": order.pk,
         "client_order_id": order.client_order_id,
@@ -49,6 +62,7 @@ def order_payload(order: Order) -> dict:
         "parent": order.parent_id,
         "received_at": iso_time(order.received_at),
         "revision": order.revision,
+        "held": None if held is None else held or "paused",
     }
 
 

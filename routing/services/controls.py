@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orders.broadcasts import parent_orders_publish
 from orders.models import PARENT_LIVE_STATUSES, AuditEvent, Instrument, ParentOrder, ParentStatus
 from smarttrading import streams
 
@@ -19,6 +20,11 @@ from ..models import KillSwitch
 from ..payloads import parent_payload
 from .parents import parent_close, parent_paused, parent_resumed
 from .sessions import MarketNow, market_now_lock, session_wake
+
+# Why a parent is paused, as its orders' owners read it on their blotters.
+PAUSED_BY_SUPERVISOR = "paused by a supervisor"
+CANCELLED_BY_SUPERVISOR = "being cancelled by a supervisor"
+KILL_SWITCH = "kill switch engaged"
 
 
 class ControlRefused(Exception):
@@ -37,6 +43,7 @@ def _control_audit(kind: str, parent: ParentOrder, actor: str, market: MarketNow
     message = {"type": "parent", "parents": [parent_payload(parent)]}
     streams.publish_on_commit(streams.EXECUTION_GROUP, message)
     streams.publish_on_commit(streams.parent_group(parent.pk), message)
+    parent_orders_publish([parent.pk])
 
 
 @transaction.atomic
@@ -46,7 +53,7 @@ def parent_pause(*, parent_id: int, actor: str) -> ParentOrder:
     if parent.status not in (ParentStatus.NEW, ParentStatus.WORKING):
         raise ControlRefused(f"a {parent.status} parent cannot be paused")
     was = parent.status
-    parent.save(update_fields=[*parent_paused(parent, market.now), "updated_at"])
+    parent.save(update_fields=[*parent_paused(parent, market.now, reason=PAUSED_BY_SUPERVISOR), "updated_at"])
     _control_audit("parent.paused", parent, actor, market, transition=[was, parent.status])
     return parent
 
@@ -69,7 +76,7 @@ def parent_resume(*, parent_id: int, actor: str, end_time: time | None = None) -
                 f"and not past the close {market.close.astimezone(EXCHANGE_TZ):%H:%M}"
             )
     detail = parent_resumed(parent, market.now, market.close, end=end)
-    parent.save(update_fields=["status", "end", "paused_at", "updated_at"])
+    parent.save(update_fields=["status", "end", "paused_at", "paused_reason", "updated_at"])
     _control_audit("parent.resumed", parent, actor, market, **detail)
     session_wake(instrument=parent.instrument)
     return parent
@@ -93,8 +100,8 @@ def parent_cancel(*, parent_id: int, actor: str) -> ParentOrder:
         streams.publish_on_commit(streams.parent_group(parent.pk), message)
     else:
         was = parent.status
-        parent.status = ParentStatus.PAUSED
-        parent.save(update_fields=["status", "cancel_requested_at", "updated_at"])
+        parent.status, parent.paused_reason = ParentStatus.PAUSED, CANCELLED_BY_SUPERVISOR
+        parent.save(update_fields=["status", "paused_reason", "cancel_requested_at", "updated_at"])
         _control_audit("parent.cancel_requested", parent, actor, market, transition=[was, parent.status])
         session_wake(instrument=parent.instrument)
     return parent
@@ -161,15 +168,16 @@ def kill_switch_set(*, engaged: bool, actor: str, reason: str = "") -> KillSwitc
                     detail={"transition": [parent.status, ParentStatus.PAUSED], "reason": "kill switch"},
                 )
             )
-            parent_paused(parent, now)
+            parent_paused(parent, now, reason=KILL_SWITCH)
             parent.updated_at = switch.changed_at  # bulk_update leaves auto_now fields alone
-        ParentOrder.objects.bulk_update(paused, ["status", "paused_at", "updated_at"])
+        ParentOrder.objects.bulk_update(paused, ["status", "paused_at", "paused_reason", "updated_at"])
         AuditEvent.objects.bulk_create(audit)
         if paused:
             message = {"type": "parent", "parents": [parent_payload(p) for p in paused]}
             streams.publish_on_commit(streams.EXECUTION_GROUP, message)
             for parent in paused:
                 streams.publish_on_commit(streams.parent_group(parent.pk), message)
+            parent_orders_publish([p.pk for p in paused])
         for market in markets.values():
             session_wake(instrument=market.session.instrument)
     streams.publish_on_commit(

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orders.broadcasts import parent_orders_publish
 from orders.models import AuditEvent, ParentStatus
 from smarttrading import streams
 
@@ -92,7 +93,7 @@ def session_resume(*, session_id: int, actor: str) -> MarketSession:
         close = to_datetime(session.trading_date, CLOSE_NS)
         for parent in parents_lock(paused):
             parent_resumed(parent, now, close)
-            parent.save(update_fields=["status", "end", "paused_at", "updated_at"])
+            parent.save(update_fields=["status", "end", "paused_at", "paused_reason", "updated_at"])
             resumed.append(parent)
     detail = {"session": session.pk, "instrument": session.instrument.symbol, "resumed_parents": len(resumed)}
     AuditEvent.objects.bulk_create(
@@ -119,7 +120,7 @@ def _live_parents_pause(session: MarketSession, *, reason: str) -> list:
     now = to_datetime(session.trading_date, session.sim_time_ns)
     for parent in parents:
         was = parent.status
-        parent.save(update_fields=[*parent_paused(parent, now), "updated_at"])
+        parent.save(update_fields=[*parent_paused(parent, now, reason=reason), "updated_at"])
         AuditEvent.objects.create(
             kind="parent.paused",
             actor=ENGINE,
@@ -136,3 +137,4 @@ def _publish(session: MarketSession, parents: list) -> None:
         streams.publish_on_commit(streams.EXECUTION_GROUP, message)
         for parent in parents:
             streams.publish_on_commit(streams.parent_group(parent.pk), message)
+        parent_orders_publish([p.pk for p in parents])

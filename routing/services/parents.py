@@ -143,11 +143,12 @@ def parent_close(
     orders_publish(open_orders)
 
 
-def parent_paused(parent: ParentOrder, now) -> list[str]:
-    """Mark a parent paused at simulated ``now``; the fields to save."""
+def parent_paused(parent: ParentOrder, now, *, reason: str) -> list[str]:
+    """Mark a parent paused at simulated ``now``, saying why; the fields to save."""
     parent.status = ParentStatus.PAUSED
     parent.paused_at = now
-    return ["status", "paused_at"]
+    parent.paused_reason = reason
+    return ["status", "paused_at", "paused_reason"]
 
 
 def parent_resumed(parent: ParentOrder, now, close, *, end=None) -> dict:
@@ -163,6 +164,7 @@ def parent_resumed(parent: ParentOrder, now, close, *, end=None) -> dict:
         detail |= {"paused_s": (now - parent.paused_at).total_seconds(), "end": end.isoformat()}
         parent.end = end
     parent.paused_at = None
+    parent.paused_reason = ""
     return detail
 
 

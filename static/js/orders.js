@@ -42,6 +42,8 @@
         // The reason is on hover and in the row's detail: in the column it pushed the others off screen.
         const note = o.reject_reason || cancelNote(o);
         if (note) { badge.title = note; badge.classList.add("noted"); }
+        // Its parent is paused (a supervisor, the kill switch, a faulted session): nothing works it now.
+        if (o.held) td.appendChild(el("span", { class: "held", title: "not working now: " + o.held, "aria-label": "held", role: "img" }));
         tr.appendChild(td);
       } else {
         tr.appendChild(el("td", c[1] ? { class: c[1] } : {}, c[0]));
@@ -63,6 +65,8 @@
     if (!existing && !following) return;  // a later page or a search: only its own rows change
     // Older than what is shown: a cancel's own answer can arrive after the step that ended it.
     if (existing && shown[o.id] && o.revision < shown[o.id].revision) return;
+    // The API's answers do not say whether its parent holds it; the stream does.
+    if (!("held" in o) && shown[o.id]) o = Object.assign({}, o, { held: shown[o.id].held });
     shown[o.id] = o;
     const fresh = row(o);
     if (existing) {
@@ -88,7 +92,8 @@
       .then(function (o) {
         const detail = el("tr", { class: "detail" });
         const td = el("td", { colspan: COLUMNS });
-        const note = o.reject_reason ? "Rejected: " + o.reject_reason : cancelNote(o);
+        const held = shown[o.id] && shown[o.id].held;
+        const note = o.reject_reason ? "Rejected: " + o.reject_reason : cancelNote(o) || (held ? "Held, not working now: " + held : "");
         if (note) td.appendChild(el("p", { class: o.reject_reason ? "error" : "muted" }, note));
         if (!o.allocations.length) td.appendChild(el("p", { class: "muted" }, "No allocations yet."));
         else {

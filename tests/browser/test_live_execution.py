@@ -157,8 +157,18 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     supervisor.wait_for_selector("#parents .status-paused", timeout=15_000)
     supervisor.screenshot(path=str(SCREENSHOTS / "kill-switch.png"), full_page=True)
 
-    # then the trader's next order is rejected with the reason, and the banner shows there too
+    # then the trader sees, without a reload, that the kill switch holds the working order
+    held = "#orders tr:has-text('SELL') .held"
+    trader.wait_for_selector(held, timeout=10_000)
+    assert trader.get_attribute(held, "title") == "not working now: kill switch engaged"
+    card = trader.locator("section.card", has=trader.locator("#orders")).bounding_box()
+    actions = trader.locator("#orders tr:has-text('SELL') td.actions").bounding_box()
+    assert actions["x"] + actions["width"] <= card["x"] + card["width"], "the row's buttons run out of the card"
+    trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-held.png"), full_page=True)
+
+    # and the trader's next order is rejected with the reason, and the banner shows there too
     trader.reload()
+    trader.wait_for_selector(held, timeout=10_000)  # (from the snapshot too)
     assert trader.is_visible("#kill-banner")
     trader.select_option("select[name=account]", "T1-GROWTH")
     trader.select_option("select[name=instrument]", "MSFT")
@@ -180,6 +190,7 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     resume_all.click()
     supervisor.wait_for_selector("#parents .status-working", timeout=10_000)
     assert resume_all.is_hidden()
+    trader.wait_for_selector(held, state="detached", timeout=10_000)  # working again
     supervisor.check("#parents tbody tr[data-id] input[data-select]")
     supervisor.locator("#bulk-count", has_text="1 selected").wait_for(timeout=5_000)
     asked = []
