@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -102,9 +103,31 @@ class AmendmentOutput(serializers.Serializer):
     done_at = serializers.DateTimeField(allow_null=True)
 
 
+class VenueFillsOutput(serializers.Serializer):
+    venue = serializers.CharField()
+    quantity = serializers.IntegerField()
+    fills = serializers.IntegerField(help_text="Allocations from that venue")
+    average_price = serializers.DecimalField(max_digits=18, decimal_places=6)
+
+
 class OrderDetailOutput(OrderOutput):
     allocations = AllocationOutput(many=True)
+    venues = serializers.SerializerMethodField(help_text="Its allocations by venue, most shares first")
     amendments = AmendmentOutput(many=True, help_text="Its amends, oldest first: the client_order_id history")
+
+    @extend_schema_field(VenueFillsOutput(many=True))
+    def get_venues(self, order) -> list:
+        by_venue: dict[str, list] = {}
+        for allocation in order.allocations.all():  # prefetched
+            venue = by_venue.setdefault(allocation.venue, [0, 0, Decimal(0)])
+            venue[0] += allocation.quantity
+            venue[1] += 1
+            venue[2] += allocation.quantity * allocation.price
+        rows = [
+            {"venue": code, "quantity": q, "fills": n, "average_price": quantize_price(notional / q)}
+            for code, (q, n, notional) in sorted(by_venue.items(), key=lambda item: (-item[1][0], item[0]))
+        ]
+        return VenueFillsOutput(rows, many=True).data
 
 
 class OrderInput(serializers.Serializer):

@@ -96,17 +96,31 @@
         const note = o.reject_reason ? "Rejected: " + o.reject_reason : cancelNote(o) || (held ? "Held, not working now: " + held : "");
         if (note) td.appendChild(el("p", { class: o.reject_reason ? "error" : "muted" }, note));
         if (!o.allocations.length) td.appendChild(el("p", { class: "muted" }, "No allocations yet."));
-        else {
-          const list = el("ul", { class: "allocations" });
-          o.allocations.forEach(function (a) {
-            list.appendChild(el("li", {}, fmt.qty(a.quantity) + " @ " + fmt.avg(a.price, o) + " on " + a.venue + " (parent " + a.parent + ")"));
-          });
-          td.appendChild(list);
-          td.appendChild(el("p", { class: "muted" }, "Notional " + fmt.price(o.filled_notional, 2)));
-        }
+        else td.appendChild(allocationsByVenue(o));
         detail.appendChild(td);
         tr.after(detail);
       });
+  }
+
+  // Hundreds of fills read as one line per venue: shares, fills, average price, share of the order's fills.
+  function allocationsByVenue(o) {
+    const table = el("table", { class: "data compact allocations" });
+    const head = el("tr");
+    ["Venue", "Shares", "Fills", "Avg price", "Share"].forEach(function (h, i) { head.appendChild(el("th", i ? { class: "num" } : {}, h)); });
+    table.appendChild(el("thead")).appendChild(head);
+    const rows = table.appendChild(el("tbody"));
+    function line(cells, attrs) {
+      const tr = el("tr", attrs || {});
+      cells.forEach(function (c, i) { tr.appendChild(el("td", i ? { class: "num" } : {}, c)); });
+      rows.appendChild(tr);
+    }
+    o.venues.forEach(function (v) {
+      line([v.venue, fmt.qty(v.quantity), fmt.qty(v.fills), fmt.avg(v.average_price, o), (100 * v.quantity / o.filled_quantity).toFixed(1) + "%"]);
+    });
+    line(["All venues", fmt.qty(o.filled_quantity), fmt.qty(o.allocations.length), fmt.avg(o.average_price, o), "100%"], { class: "total" });
+    const caption = table.appendChild(el("caption", {}, "Notional " + fmt.money(o.filled_notional)));
+    caption.style.captionSide = "bottom";
+    return table;
   }
 
   function nextReference(id) {

@@ -52,6 +52,8 @@
     tick: function (s, item) { return fmt.price(s, item.price_places); },
     mid: function (s, item) { return fmt.price(s, item.price_places + 1); },
     avg: function (s, item) { return fmt.price(s, item.price_places + 2); },
+    // Money to the cent with separators, from its decimal string (display only).
+    money: function (s) { return Number(s).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); },
   };
   window.el = function (tag, attrs, text) {
     const node = document.createElement(tag);

@@ -359,6 +359,12 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     trader.focus(row)  # (from the keyboard: a row opens on Enter as on a click)
     trader.keyboard.press("Enter")
     trader.wait_for_selector("#orders tr.detail >> text=/cancelled [0-9,]+ of 30,000; [0-9,]+ filled/")
+    # and what it got, one line per venue, adding up to its filled shares
+    filled = trader.inner_text(row + " td:nth-child(11)")
+    assert trader.inner_text("#orders tr.detail table.allocations tr.total td:nth-child(2)") == filled
+    venue_shares = trader.locator("#orders tr.detail table.allocations tbody tr:not(.total) td:nth-child(2)")
+    assert sum(int(t.replace(",", "")) for t in venue_shares.all_inner_texts()) == int(filled.replace(",", ""))
+    assert re.fullmatch(r"\d+\.\d{4}", trader.inner_text("#orders tr.detail table.allocations tr.total td:nth-child(4)"))
     last = trader.locator("#orders thead th").last.bounding_box()
     assert last["x"] + last["width"] <= 1440, "the blotter's last column is off screen"
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-cancelled.png"), full_page=True)

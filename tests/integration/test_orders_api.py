@@ -246,3 +246,31 @@ def test_supervisors_pause_resume_and_cancel_many_parents_at_once(demo, client):
     client.force_login(User.objects.get(username="trader1"))
     trader = client.post("/api/v1/parents/bulk/", {"action": "pause", "all": True}, content_type="application/json")
     assert trader.status_code == 403
+
+
+def test_an_orders_detail_sums_its_allocations_by_venue_exactly(trader1):
+    # given: an order its parent has executed on several venues
+    from decimal import Decimal
+
+    from orders.domain.values import quantize_price
+    from orders.models import Allocation
+
+    from .test_tca import executed_parent
+
+    executed_parent()
+    order = Order.objects.get(client_order_id="TCA-0")
+    expected: dict[str, list] = {}
+    for venue, quantity, price in Allocation.objects.filter(order=order).values_list("venue", "quantity", "price"):
+        line = expected.setdefault(venue, [0, 0, Decimal(0)])
+        line[0], line[1], line[2] = line[0] + quantity, line[1] + 1, line[2] + quantity * price
+
+    # when: its detail is read
+    venues = trader1.get(f"/api/v1/orders/{order.pk}/").json()["venues"]
+
+    # then: one line per venue, most shares first, at the exact average, adding up to the order
+    assert len(venues) >= 2
+    assert [v["quantity"] for v in venues] == sorted((v["quantity"] for v in venues), reverse=True)
+    assert {v["venue"]: (v["quantity"], v["fills"], v["average_price"]) for v in venues} == {
+        venue: (q, n, f"{quantize_price(notional / q):.6f}") for venue, (q, n, notional) in expected.items()
+    }
+    assert sum(v["quantity"] for v in venues) == order.filled_quantity
