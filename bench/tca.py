@@ -2,7 +2,7 @@
 
 ``tca_parent_10k_fills_s``: the full report (every figure, as the JSON API returns it) of one parent
 with 10,000 children and fills, 100 orders and a whole day of one-second bars;
-``tca_parent_10k_fills_csv_s`` then writes its tables as CSV.
+``tca_parent_10k_fills_csv_s`` then writes its tables as CSVs (the zip download).
 ``tca_comparison_1h_parent_s``: replaying every algorithm through a one-hour parent's window, on
 the recorded path and on 20 further paths (antithetic pairs), in as many processes as cores.
 ``tca_day_1000_parents_s``: the desk report of a day of 1,000 parents over the five
@@ -26,7 +26,7 @@ TICK = Decimal("0.01")
 
 def tca_benchmarks() -> dict:
     database = django_stack()
-    from tca.downloads import Document, document_csv, report_tables
+    from tca.downloads import Document, document_zip, report_tables
     from tca.payloads import parent_report_payload
     from tca.reports import desk_report, parent_report
     from tca.selectors import TcaFilters, parents_for
@@ -38,7 +38,7 @@ def tca_benchmarks() -> dict:
     payload = parent_report_payload(parent_report(big))
     single = time.perf_counter() - start
     start = time.perf_counter()
-    document_csv(Document(f"tca-parent-{big.pk}", "TCA", "", payload["signs"], report_tables(payload)))
+    document_zip(Document(f"tca-parent-{big.pk}", "TCA", "", payload["signs"], report_tables(payload)))
     csv_s = time.perf_counter() - start
 
     instruments, per_instrument = sized(5, 1), sized(200, 10)

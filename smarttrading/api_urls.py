@@ -40,14 +40,14 @@ urlpatterns = [
     path("aggregate/", execution_apis.AggregateApi.as_view(), name="aggregate"),
     path("tca/parents/<int:parent_id>/", tca_apis.ParentTcaApi.as_view(), name="tca-parent"),
     re_path(
-        r"^tca/parents/(?P<parent_id>\d+)/report\.(?P<kind>csv|xlsx|html)$",
+        r"^tca/parents/(?P<parent_id>\d+)/report\.(?P<kind>zip|xlsx|html)$",
         tca_apis.ParentTcaDownloadApi.as_view(),
         name="tca-parent-report",
     ),
     path("tca/parents/<int:parent_id>/comparison/", tca_apis.ParentComparisonApi.as_view(), name="tca-comparison"),
     path("tca/reports/", tca_apis.DeskReportCreateApi.as_view(), name="tca-reports"),
     re_path(
-        r"^tca/reports/(?P<job_id>\d+)/report\.(?P<kind>csv|xlsx|html)$",
+        r"^tca/reports/(?P<job_id>\d+)/report\.(?P<kind>zip|xlsx|html)$",
         tca_apis.DeskReportDownloadApi.as_view(),
         name="tca-report-download",
     ),

@@ -8,14 +8,14 @@ from orders.models import ParentOrder
 from routing.selectors import parent_schedule
 
 from .charts import comparison_charts, parent_charts
-from .downloads import Document, desk_tables, document_csv, document_html, document_xlsx, report_tables
+from .downloads import Document, desk_tables, document_html, document_xlsx, document_zip, report_tables
 from .figures import ParentReport
 from .models import TcaJob
 from .payloads import SIGN_CONVENTIONS, desk_in_order, parent_report_payload
 from .reports import parent_report
 
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
 }
@@ -102,8 +102,8 @@ def desk_document(job: TcaJob) -> Document:
 
 
 def document_response(doc: Document, kind: str) -> HttpResponse:
-    """The document as an attachment: csv, xlsx or html."""
-    render = {"csv": document_csv, "xlsx": document_xlsx, "html": document_html}[kind]
+    """The document as an attachment: zip (a CSV per table), xlsx or html."""
+    render = {"zip": document_zip, "xlsx": document_xlsx, "html": document_html}[kind]
     response = HttpResponse(render(doc), content_type=CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{doc.name}.{kind}"'
     return response

@@ -7,8 +7,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("reports/", views.desk_report_create, name="job-create"),
     path("reports/<int:job_id>/", views.job, name="job"),
-    re_path(r"^reports/(?P<job_id>\d+)/report\.(?P<kind>csv|xlsx|html)$", views.job_download, name="job-download"),
+    re_path(r"^reports/(?P<job_id>\d+)/report\.(?P<kind>zip|xlsx|html)$", views.job_download, name="job-download"),
     path("parents/<int:parent_id>/", views.parent, name="parent"),
     path("parents/<int:parent_id>/compare/", views.parent_compare, name="compare"),
-    re_path(r"^parents/(?P<parent_id>\d+)/report\.(?P<kind>csv|xlsx|html)$", views.parent_download, name="download"),
+    re_path(r"^parents/(?P<parent_id>\d+)/report\.(?P<kind>zip|xlsx|html)$", views.parent_download, name="download"),
 ]

@@ -364,7 +364,9 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     assert trader.inner_text("#orders tr.detail table.allocations tr.total td:nth-child(2)") == filled
     venue_shares = trader.locator("#orders tr.detail table.allocations tbody tr:not(.total) td:nth-child(2)")
     assert sum(int(t.replace(",", "")) for t in venue_shares.all_inner_texts()) == int(filled.replace(",", ""))
-    assert re.fullmatch(r"\d+\.\d{4}", trader.inner_text("#orders tr.detail table.allocations tr.total td:nth-child(4)"))
+    assert re.fullmatch(
+        r"\d+\.\d{4}", trader.inner_text("#orders tr.detail table.allocations tr.total td:nth-child(4)")
+    )
     last = trader.locator("#orders thead th").last.bounding_box()
     assert last["x"] + last["width"] <= 1440, "the blotter's last column is off screen"
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-cancelled.png"), full_page=True)

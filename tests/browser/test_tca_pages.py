@@ -36,7 +36,7 @@ def test_analyst_reads_compares_and_downloads_tca(live_stack, browser):
     analyst.screenshot(path=str(SCREENSHOTS / "tca-parent.png"), full_page=True)
     with analyst.expect_download() as download:
         analyst.click("a.button >> text=CSV")
-    assert download.value.suggested_filename == f"tca-parent-{parent.pk}.csv"
+    assert download.value.suggested_filename == f"tca-parent-{parent.pk}.zip"
 
     # when they replay the other algorithms, the page follows the reports worker and
     # shows the comparison when it is done, without a manual reload

@@ -74,7 +74,7 @@ PAGES = [
     ("GET", "/tca/", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/orders/risk/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/tca/parents/{p1}/", (LOGIN, 403, 403, 200, 200)),
-    ("GET", "/tca/parents/{p1}/report.csv", (LOGIN, 403, 403, 200, 200)),
+    ("GET", "/tca/parents/{p1}/report.zip", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/tca/reports/{job}/", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/fix/", (LOGIN, 403, 403, 200, 403)),
     ("GET", "/admin/", (LOGIN, LOGIN, LOGIN, 200, LOGIN)),

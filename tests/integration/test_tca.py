@@ -2,6 +2,8 @@
 
 import csv
 import io
+import zipfile
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -127,14 +129,41 @@ def test_tca_api_and_downloads(demo, analyst, trader1):
     assert body["signs"]["performance_bps"].startswith("positive = better")
     assert len(body["fills"]) == Fill.objects.filter(parent=parent).count()
 
-    response = analyst.get(f"{url}report.csv")
-    assert response["Content-Disposition"] == f'attachment; filename="tca-parent-{parent.pk}.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert ["# Children"] in rows and ["# Fills"] in rows
+    # a CSV per table, each rectangular: one header, rows as wide as it
+    response = analyst.get(f"{url}report.zip")
+    assert response["Content-Disposition"] == f'attachment; filename="tca-parent-{parent.pk}.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    folder = f"tca-parent-{parent.pk}/"
+    assert archive.namelist() == [
+        folder + name
+        for name in (
+            *("README.txt", "01-summary.csv", "02-shortfall.csv", "03-venues.csv", "04-children.csv"),
+            *("05-children-total.csv", "06-orders.csv", "07-fills.csv"),
+        )
+    ]
+    fills = list(csv.reader(io.StringIO(archive.read(folder + "07-fills.csv").decode())))
+    assert len(fills) == 1 + len(body["fills"]) and {len(row) for row in fills} == {len(fills[0])}
+    children = list(csv.reader(io.StringIO(archive.read(folder + "04-children.csv").decode())))
+    assert "TOTAL" not in {row[0] for row in children}  # the total is a table of its own
+    assert "positive = better" in archive.read(folder + "README.txt").decode()
 
+    # a workbook of typed cells: times as times, figures as numbers in their formats
     book = load_workbook(io.BytesIO(analyst.get(f"{url}report.xlsx").content))
     assert book.sheetnames[:2] == ["Summary", "Shortfall"]
-    assert book["Fills"].max_row == 1 + len(body["fills"])
+    fills_sheet = book["Fills"]
+    assert fills_sheet.max_row == 1 + len(body["fills"])
+    head = [c.value for c in fills_sheet[1]]
+    first = {name: cell for name, cell in zip(head, fills_sheet[2], strict=True)}
+    assert isinstance(first["time"].value, datetime) and first["time"].number_format == "yyyy-mm-dd hh:mm:ss.000"
+    sent = datetime.fromisoformat(body["fills"][0]["time"]).replace(tzinfo=None)  # exchange wall time
+    assert abs(first["time"].value - sent) < timedelta(milliseconds=1)  # Excel keeps milliseconds
+    assert (first["quantity"].number_format, first["price"].number_format) == ("#,##0", "#,##0.0000")
+    summary = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=2)}
+    assert isinstance(summary["trading_date"].value, datetime) and summary["trading_date"].number_format == "yyyy-mm-dd"
+    assert summary["fill_rate"].number_format == "0.00%"
+    assert summary["performance vs arrival (bps, + better)"].number_format == "0.00"
+    children_sheet = book["Children"]
+    assert sum(row[5].value for row in children_sheet.iter_rows(min_row=2)) == body["children_total"]["quantity"]
 
     html = analyst.get(f"/tca/parents/{parent.pk}/report.html").content.decode()
     assert "Plotly.newPlot" in html and "<script src=" not in html  # plotly.js is inline: works offline
@@ -237,7 +266,7 @@ def test_desk_report_job_over_the_api_builds_every_parent_and_downloads(demo, an
     assert created.status_code == 202
     job = created.json()
     assert (job["status"], job["kind"], job["filters"]) == ("QUEUED", "DESK", {"algorithm": parent.strategy})
-    assert analyst.get(f"/api/v1/tca/reports/{job['id']}/report.csv").status_code == 404  # not built yet
+    assert analyst.get(f"/api/v1/tca/reports/{job['id']}/report.zip").status_code == 404  # not built yet
 
     # and the reports worker runs it
     tca_job_run(job_id=job["id"])
@@ -248,8 +277,8 @@ def test_desk_report_job_over_the_api_builds_every_parent_and_downloads(demo, an
     desk = body["result"]["desk"]
     assert [p["parent"] for p in desk["parents"]] == [parent.pk]
     assert desk["by_algorithm"][parent.strategy]["quantity"] == 2_000
-    rows = list(csv.reader(io.StringIO(analyst.get(f"/api/v1/tca/reports/{job['id']}/report.csv").content.decode())))
-    assert ["# By venue"] in rows and ["# Parents"] in rows
+    archive = zipfile.ZipFile(io.BytesIO(analyst.get(f"/api/v1/tca/reports/{job['id']}/report.zip").content))
+    assert [name.split("/")[1] for name in archive.namelist()][-2:] == ["05-by-day.csv", "06-parents.csv"]
     book = load_workbook(io.BytesIO(analyst.get(f"/tca/reports/{job['id']}/report.xlsx").content))
     assert book.sheetnames == ["Totals", "By algorithm", "By venue", "By instrument", "By day", "Parents", "Signs"]
     assert book["Parents"]["A2"].value == parent.pk
