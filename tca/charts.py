@@ -105,31 +105,40 @@ def markout_curves(groups: dict[str, GroupFigures], title: str = "Mark-outs (bps
 
 
 def performance_by_group(groups: dict[str, GroupFigures], title: str) -> dict:
+    """Two costs per group on one sign (+ = cost): against the interval VWAP, and the shortfall."""
     names = [name for name, g in groups.items() if g.quantity]
-    vwap = [_f(groups[n].vs_interval_vwap.performance_bps) for n in names]
+    vwap = [_cost(groups[n].vs_interval_vwap.performance_bps) for n in names]
     shortfall = [_f(groups[n].shortfall.total_bps) for n in names]
     return {
         "data": [
-            {"type": "bar", "name": "vs interval VWAP (bps, + better)", "x": names, "y": vwap,
-             "marker": {"color": [GOOD if (v or 0) >= 0 else BAD for v in vwap]}},
-            {"type": "bar", "name": "shortfall (bps, + cost)", "x": names, "y": shortfall,
+            {"type": "bar", "name": "vs interval VWAP", "x": names, "y": vwap,
+             "marker": {"color": [BAD if (v or 0) > 0 else GOOD for v in vwap]}},
+            {"type": "bar", "name": "implementation shortfall", "x": names, "y": shortfall,
              "marker": {"color": NEUTRAL}},
         ],
-        "layout": _layout(title, barmode="group"),
+        "layout": _layout(f"{title} (bps, + = cost)", barmode="group", yaxis={"title": {"text": "bps, + = cost"}}),
     }  # fmt: skip
 
 
 def venue_costs(groups: dict[str, GroupFigures]) -> dict:
+    """Each venue's cost in bps of what it traded, stacked: price against the child's interval
+    VWAP, then fees (a rebate below zero); the bar's end is the venue's all-in cost."""
     names = [name for name, g in groups.items() if g.quantity]
+    fees = [_f(groups[n].fees / groups[n].notional * 10_000) if groups[n].notional else None for n in names]
     return {
         "data": [
-            {"type": "bar", "name": "vs child VWAP (bps, + better)", "x": names,
-             "y": [_f(groups[n].vs_child_vwap.performance_bps) for n in names]},
-            {"type": "bar", "name": "fees per share (cents, + paid)", "x": names,
-             "y": [_f(groups[n].fees / groups[n].quantity * 100) for n in names]},
+            {"type": "bar", "name": "price vs child VWAP", "x": names,
+             "y": [_cost(groups[n].vs_child_vwap.performance_bps) for n in names]},
+            {"type": "bar", "name": "fees (rebates below zero)", "x": names, "y": fees},
         ],
-        "layout": _layout("Cost by venue", barmode="group"),
+        "layout": _layout("Cost by venue (bps of notional, + = cost)", barmode="relative",
+                          yaxis={"title": {"text": "bps, + = cost"}}),
     }  # fmt: skip
+
+
+def _cost(performance_bps) -> float | None:
+    """A performance (+ = better) as a cost (+ = cost), so a chart reads one sign."""
+    return None if performance_bps is None else -_f(performance_bps)
 
 
 def performance_distribution(desk: DeskReport) -> dict:

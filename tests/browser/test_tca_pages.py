@@ -13,7 +13,7 @@ from .conftest import SCREENSHOTS, login
 pytestmark = [pytest.mark.browser]
 
 
-def test_analyst_reads_compares_and_downloads_tca(live_stack, browser):
+def test_analyst_reads_compares_and_downloads_tca(live_stack, browser, tmp_path):
     # given a parent the live worker has executed to the end
     parent = submit_two_buys()
     deadline = time.monotonic() + 120
@@ -74,3 +74,22 @@ def test_analyst_reads_compares_and_downloads_tca(live_stack, browser):
     with analyst.expect_download() as download:
         analyst.click("a.button >> text=XLSX")
     assert download.value.suggested_filename.startswith("tca-desk-report-")
+
+    # and its HTML report, opened from disk with no network, unpacks plotly.js and draws every chart
+    with analyst.expect_download() as download:
+        analyst.click("a.button >> text=HTML report")
+    report = tmp_path / download.value.suggested_filename
+    download.value.save_as(report)
+    assert report.stat().st_size < 2_500_000, "the self-contained report carries plotly.js compressed"
+    offline = browser.new_context(offline=True, viewport={"width": 1440, "height": 900})
+    try:
+        page = offline.new_page()
+        page.goto(report.as_uri())
+        charts = page.locator(".chart")
+        assert charts.count() >= 2
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart')].every(c => c.querySelector('.main-svg'))", timeout=20_000
+        )
+        page.screenshot(path=str(SCREENSHOTS / "tca-desk-report-html.png"))
+    finally:
+        offline.close()
