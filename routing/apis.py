@@ -36,6 +36,7 @@ from .selectors import (
     market_quote,
     parent_audit_for,
     parent_list,
+    parent_members,
     session_list,
 )
 from .services.aggregation import aggregation_window_run
@@ -171,6 +172,34 @@ class ChildOutput(serializers.Serializer):
     status = serializers.CharField()
     reason = serializers.CharField()
     sim_time = serializers.DateTimeField()
+
+
+class MemberOrderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_order_id = serializers.CharField()
+    source = serializers.CharField()
+    account = serializers.CharField(source="account.code")
+    price_places = serializers.IntegerField(source="instrument.price_places")
+    quantity = serializers.IntegerField()
+    limit_price = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    status = serializers.CharField()
+    crossed = serializers.SerializerMethodField(help_text="Filled by internal crosses at the mid")
+    filled_quantity = serializers.IntegerField()
+    average_price = AveragePriceField()
+    received_at = serializers.DateTimeField()
+    revision = serializers.IntegerField()
+
+    def get_crossed(self, order) -> int:
+        return order.crossed or 0
+
+
+class ParentOrdersApi(APIView):
+    """The parent's member orders as they stand: the parent panel refreshes its table from it."""
+
+    @extend_schema(responses=MemberOrderOutput(many=True))
+    def get(self, request, parent_id: int):
+        parent = _visible_parent(request, parent_id)
+        return Response(MemberOrderOutput(parent_members(user=request.user, parent=parent), many=True).data)
 
 
 class ParentChildrenApi(APIView):

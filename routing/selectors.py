@@ -41,6 +41,17 @@ def parent_list(*, user) -> QuerySet[ParentOrder]:
     return parents.filter(orders__account__owner=user).distinct()
 
 
+def parent_members(*, user, parent: ParentOrder) -> QuerySet[Order]:
+    """A parent's member orders as ``user`` may see them (a trader only their own), oldest
+    first, each with what it got from internal crosses."""
+    members = (
+        parent.orders.select_related("account", "instrument")
+        .annotate(crossed=Sum("allocations__quantity", filter=Q(allocations__venue=Allocation.INTERNAL_VENUE)))
+        .order_by("received_at", "id")
+    )
+    return members if sees_all_orders(user) else members.filter(account__owner=user)
+
+
 ANOTHER_TRADER = "user:another trader"
 
 

@@ -2,14 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, render
 
 from orders.domain.instructions import Instructions
-from orders.models import Allocation, ParentOrder, ParentStatus, Strategy
+from orders.models import ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
-from .selectors import faulted_sessions, venue_board
+from .selectors import faulted_sessions, parent_members, venue_board
 
 
 def _supervisor_only(request):
@@ -36,10 +35,6 @@ def overview(request):
 def parent_panel(request, parent_id: int):
     _supervisor_only(request)
     parent = get_object_or_404(ParentOrder.objects.select_related("instrument"), pk=parent_id)
-    members = (
-        parent.orders.select_related("account")
-        .annotate(crossed=Sum("allocations__quantity", filter=Q(allocations__venue=Allocation.INTERNAL_VENUE)))
-        .order_by("received_at", "id")
-    )
+    members = parent_members(user=request.user, parent=parent)
     chosen = Instructions.from_json(parent.instructions)
     return render(request, "routing/parent.html", {"parent": parent, "members": members, "chosen": chosen})

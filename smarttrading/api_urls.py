@@ -28,6 +28,7 @@ urlpatterns = [
     path("parents/", execution_apis.ParentListApi.as_view(), name="parents"),
     path("parents/bulk/", execution_apis.ParentBulkApi.as_view(), name="parents-bulk"),
     path("parents/<int:parent_id>/", execution_apis.ParentDetailApi.as_view(), name="parent"),
+    path("parents/<int:parent_id>/orders/", execution_apis.ParentOrdersApi.as_view(), name="parent-orders"),
     path("parents/<int:parent_id>/children/", execution_apis.ParentChildrenApi.as_view(), name="parent-children"),
     path("parents/<int:parent_id>/fills/", execution_apis.ParentFillsApi.as_view(), name="parent-fills"),
     path("parents/<int:parent_id>/audit/", execution_apis.ParentAuditApi.as_view(), name="parent-audit"),

@@ -171,10 +171,12 @@
         executed.push({ time: last.time, filled: m.parent.filled_quantity });
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
         renderStats(); drawProgress(); drawPrice();
+        membersChanged();
       } else if (m.type === "parent") {
         if (!isNewer(m.parents[0])) return;
         parent = m.parents[0];
         renderStats();
+        membersChanged();
       } else if (m.type === "market") {
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
         renderStats(); drawPrice();
@@ -212,6 +214,34 @@
         tr.after(detail);
       });
   }
+  // Member orders follow the parent: re-read at most every MEMBERS_EVERY_MS while it moves,
+  // each row updated in place (an open audit stays open), newer rows never overwritten.
+  const MEMBERS_EVERY_MS = 2000;
+  let membersDue = null, membersReadAt = 0;
+  const memberRevision = {};
+  function membersChanged() {
+    if (!members || membersDue) return;
+    membersDue = setTimeout(readMembers, Math.max(0, membersReadAt + MEMBERS_EVERY_MS - Date.now()));
+  }
+  function readMembers() {
+    membersReadAt = Date.now();
+    fetch("/api/v1/parents/" + parentId + "/orders/", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (orders) { orders.forEach(updateMember); })
+      .finally(function () { membersDue = null; });
+  }
+  function updateMember(o) {
+    const tr = members.querySelector('tr[data-order="' + o.id + '"]');
+    if (!tr || (memberRevision[o.id] || 0) > o.revision) return;
+    memberRevision[o.id] = o.revision;
+    const cells = tr.children;
+    const badge = el("span", { class: "status status-" + o.status.toLowerCase() }, o.status);
+    cells[4].replaceChildren(badge);
+    cells[5].textContent = fmt.qty(o.crossed);
+    cells[6].textContent = fmt.qty(o.filled_quantity);
+    cells[7].textContent = o.average_price === null ? "" : Number(o.average_price).toFixed(4);
+  }
+
   if (members) {
     members.addEventListener("click", function (event) {
       const tr = event.target.closest("tr[data-order]");

@@ -83,6 +83,8 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
 
     # then on the parent panel, fills stream in with no reload
     supervisor.click("#parents tbody tr[data-id] a")
+    member_filled = "#members tbody tr[data-order] td:nth-child(7)"
+    at_load = supervisor.inner_text(member_filled)
     supervisor.wait_for_selector("#fills tbody tr[data-fill]", timeout=20_000)
     supervisor.evaluate("window.__sameDocument = true")
     seen = supervisor.locator("#fills tbody tr[data-fill]").count()
@@ -98,6 +100,13 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert shown <= counted <= Fill.objects.filter(parent_id=parent_id).count()
     supervisor.wait_for_timeout(1500)
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel.png"), full_page=True)
+    # and its member order follows the fills allocated to it
+    deadline = time.monotonic() + 20
+    while supervisor.inner_text(member_filled) == at_load and time.monotonic() < deadline:
+        supervisor.wait_for_timeout(250)
+    now_filled = int(supervisor.inner_text(member_filled).replace(",", ""))
+    assert now_filled > int(at_load.replace(",", "")), "the member orders stayed as at page load"
+    assert now_filled <= Order.objects.get(parent_id=parent_id).filled_quantity
     # and a member order's audit folds out under it
     supervisor.click("#members tbody tr[data-order]")
     supervisor.wait_for_selector("#members table.audit tbody tr td:text('order.aggregated')", timeout=10_000)

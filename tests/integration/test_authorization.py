@@ -93,6 +93,7 @@ API = [
     ("GET", "/api/v1/parents/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/children/", (DENIED, 200, 404, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/orders/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/fills/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/audit/", (DENIED, 200, 404, 200, 200)),
     ("POST", "/api/v1/parents/{p2}/pause/", (DENIED, 403, 403, 200, 403)),
@@ -233,8 +234,9 @@ def test_a_trader_reads_only_their_own_orders_in_a_shared_parents_audit(demo, tr
     (parent,) = aggregation_window_run(actor="user:supervisor1")
     order_cancel(order_id=mine["trader1"].pk, cancelled_by=User.objects.get(username="trader1"))
 
-    # when: trader2 reads the parent's audit trail
+    # when: trader2 reads the parent's audit trail and its member orders
     events = trader2.get(f"/api/v1/parents/{parent.pk}/audit/").json()
+    members = trader2.get(f"/api/v1/parents/{parent.pk}/orders/").json()
 
     # then: nothing of trader1's order, and no trader1 by name; the supervisor sees it all
     assert {e["order"] for e in events} == {None, mine["trader2"].pk}
@@ -242,3 +244,9 @@ def test_a_trader_reads_only_their_own_orders_in_a_shared_parents_audit(demo, tr
     everything = supervisor.get(f"/api/v1/parents/{parent.pk}/audit/").json()
     assert {e["order"] for e in everything} == {None, mine["trader1"].pk, mine["trader2"].pk}
     assert any(e["actor"] == "user:trader1" for e in everything)
+    assert [m["client_order_id"] for m in members] == ["SHARED-trader2"]
+    everyone = supervisor.get(f"/api/v1/parents/{parent.pk}/orders/").json()
+    assert [(m["client_order_id"], m["status"]) for m in everyone] == [
+        ("SHARED-trader1", "CANCELLED"),
+        ("SHARED-trader2", "WORKING"),
+    ]
