@@ -60,13 +60,46 @@
     return tr;
   }
 
-  function upsert(o) {
+  // A toast when an order of the live stream ends filled, rejected or cancelled, or first fills.
+  const toasts = document.getElementById("toasts");
+  const sound = document.getElementById("sound");
+  if (sound) {
+    sound.checked = localStorage.getItem("blotter-sound") === "on";
+    sound.addEventListener("change", function () { localStorage.setItem("blotter-sound", sound.checked ? "on" : "off"); });
+  }
+  function tone(kind) {
+    if (!sound || !sound.checked || !window.AudioContext) return;
+    const audio = new AudioContext(), osc = audio.createOscillator(), gain = audio.createGain();
+    osc.frequency.value = kind === "bad" ? 330 : 880;
+    gain.gain.setValueAtTime(0.08, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(); osc.stop(audio.currentTime + 0.25);
+  }
+  function announce(before, o) {
+    if (!toasts || (before ? before.status === o.status : o.status !== "REJECTED")) return;
+    const what = o.side + " " + fmt.qty(o.quantity) + " " + o.instrument;
+    let text = null, kind = "good";
+    if (o.status === "FILLED") text = o.client_order_id + " filled: " + what + " at " + fmt.avg(o.average_price, o);
+    else if (o.status === "REJECTED") { text = o.client_order_id + " rejected: " + o.reject_reason; kind = "bad"; }
+    else if (o.status === "CANCELLED") { text = o.client_order_id + " " + cancelNote(o); kind = "bad"; }
+    else if (o.status === "PARTIALLY_FILLED" && !before.filled_quantity) text = o.client_order_id + " first fill: " + fmt.qty(o.filled_quantity) + " of " + what;
+    if (!text) return;
+    const toast = el("div", { class: "toast toast-" + kind, role: "status" }, text);
+    toasts.appendChild(toast);
+    while (toasts.children.length > 4) toasts.removeChild(toasts.firstChild);
+    setTimeout(function () { toast.remove(); }, 8000);
+    tone(kind);
+  }
+
+  function upsert(o, fromStream) {
     const existing = body.querySelector('tr[data-id="' + o.id + '"]');
     if (!existing && !following) return;  // a later page or a search: only its own rows change
     // Older than what is shown: a cancel's own answer can arrive after the step that ended it.
     if (existing && shown[o.id] && o.revision < shown[o.id].revision) return;
     // The API's answers do not say whether its parent holds it; the stream does.
     if (!("held" in o) && shown[o.id]) o = Object.assign({}, o, { held: shown[o.id].held });
+    if (fromStream) announce(shown[o.id], o);
     shown[o.id] = o;
     const fresh = row(o);
     if (existing) {
@@ -197,18 +230,18 @@
   if (!table.dataset.stream) return;
   const stream = openStream(table.dataset.stream, {
     onSnapshot: function (m) {
-      if (!following) { m.orders.forEach(upsert); return; }
+      if (!following) { m.orders.forEach(function (o) { upsert(o); }); return; }
       body.innerHTML = "";
       if (!m.orders.length) {
         const tr = el("tr", { class: "empty" });
         tr.appendChild(el("td", { colspan: COLUMNS }, EMPTY));
         body.appendChild(tr);
       }
-      m.orders.slice().reverse().forEach(upsert);
+      m.orders.slice().reverse().forEach(function (o) { upsert(o); });
       body.querySelectorAll("tr.flash").forEach(function (tr) { tr.classList.remove("flash"); });
     },
     onMessage: function (m) {
-      if (m.type === "order") m.orders.forEach(upsert);
+      if (m.type === "order") m.orders.forEach(function (o) { upsert(o, true); });
       else if (m.type === "orders_changed") stream.resync();
     },
   });

@@ -37,6 +37,18 @@
       traces.push({ x: [xs[0], xs[xs.length - 1]], y: [parent.average_price, parent.average_price], name: "Our average",
         mode: "lines", line: { color: "#3fb950", dash: "dot" } });
     }
+    // Our fills on the price, one marker each, sized by shares, coloured by venue
+    Object.keys(fillsByVenue).sort().forEach(function (venue) {
+      const points = fillsByVenue[venue];
+      traces.push({
+        x: points.map(function (f) { return localTime(f.time); }), y: points.map(function (f) { return f.price; }),
+        name: "Fills on " + venue, mode: "markers", type: "scatter",
+        marker: { color: FILL_COLOURS[venue] || "#c9d1d9", size: points.map(function (f) { return Math.min(14, 4 + Math.sqrt(f.quantity) / 4); }),
+          line: { color: "#0d1117", width: 1 } },
+        text: points.map(function (f) { return fmt.qty(f.quantity) + " @ " + fmt.mid(f.price, parent) + " on " + venue + (f.liquidity === "M" ? " (maker)" : " (taker)"); }),
+        hoverinfo: "text+x",
+      });
+    });
     Plotly.react("chart-price", traces, Object.assign({}, layout, { yaxis: { gridcolor: "#30363d", title: "price", tickformat: ".2f" } }), config);
   }
   function renderStats() {
@@ -125,7 +137,23 @@
         });
     });
   });
+  const FILL_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#2ea043" };
+  const FILL_MARKERS_MAX = 2000;  // the chart keeps the latest; the count above says how many in all
+  let fillsByVenue = {}, fillMarkers = 0;
+  function markFill(f) {
+    (fillsByVenue[f.venue] = fillsByVenue[f.venue] || []).push(f);
+    if (++fillMarkers > FILL_MARKERS_MAX) {  // drop the oldest
+      let oldest = null;
+      Object.keys(fillsByVenue).forEach(function (v) {
+        const first = fillsByVenue[v][0];
+        if (first && (!oldest || first.time < fillsByVenue[oldest][0].time)) oldest = v;
+      });
+      fillsByVenue[oldest].shift();
+      fillMarkers--;
+    }
+  }
   function addFill(f) {
+    markFill(f);
     const empty = tape.querySelector("tr.empty");
     if (empty) empty.remove();
     const tr = el("tr", { "data-fill": f.id, class: "flash" });
@@ -152,6 +180,7 @@
       fillCount = m.fill_count === undefined ? m.fills.length : m.fill_count;
       renderVenues(m.venues || []); renderReconciliation(m.reconciliation); renderScorecard(m.scorecard || []);
       tape.innerHTML = "";
+      fillsByVenue = {}; fillMarkers = 0;
       if (!m.fills.length) {
         const tr = el("tr", { class: "empty" });
         tr.appendChild(el("td", { colspan: 7 }, "No fills yet: the first child goes out at the next step."));

@@ -93,6 +93,13 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert supervisor.evaluate("window.__sameDocument") is True
     assert supervisor.locator("#chart-progress .main-svg").count() > 0
     assert supervisor.locator("#chart-price .main-svg").count() > 0
+    # and our fills are on the price chart, a marker each, by venue
+    markers = supervisor.evaluate(
+        "document.getElementById('chart-price').data"
+        ".filter(t => t.name.startsWith('Fills on')).reduce((n, t) => n + t.x.length, 0)"
+    )
+    assert 0 < markers <= Fill.objects.filter(parent__instrument__symbol="AAPL").count()
+    assert supervisor.locator("#chart-price .scatterlayer .points path").count() >= markers
     # the count is of every fill so far (the snapshot carries only the latest), never more than recorded
     counted = int(supervisor.inner_text("#fill-count").split()[0].replace(",", ""))
     shown = supervisor.locator("#fills tbody tr[data-fill]").count()
@@ -363,6 +370,9 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     trader.wait_for_selector(row + " .status-cancelled", timeout=30_000)
     trader.wait_for_timeout(300)  # the answer's handler has run
     assert trader.locator(row + " .status").inner_text() == "CANCELLED"
+    # and a toast said so as it happened
+    toast = trader.wait_for_selector("#toasts .toast-bad >> text=/^CXL-T1-GROWTH cancelled/", timeout=5_000)
+    assert re.fullmatch(r"CXL-T1-GROWTH cancelled [0-9,]+ of 30,000; [0-9,]+ filled", toast.inner_text())
     assert re.fullmatch(r"cancelled [0-9,]+ of 30,000; [0-9,]+ filled", trader.get_attribute(row + " .status", "title"))
     # (on hover, and in the row's detail: in the Status column it pushed the others off screen)
     trader.focus(row)  # (from the keyboard: a row opens on Enter as on a click)
