@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .domain.risk import RiskLimits, RiskUsage
+from .domain.values import performance_bps
 from .models import Account, AccountDayUsage, Order, OrderStatus, Upload
 from .models import RiskLimits as RiskLimitsRow
 from .roles import ANALYST, SUPERVISOR, has_role
@@ -48,6 +50,55 @@ def order_search(orders: QuerySet[Order], query: str) -> QuerySet[Order]:
     named = Q(instrument__symbol__iexact=query) | Q(account__code__iexact=query)
     named |= Q(status__iexact=query.replace(" ", "_"))
     return orders.filter(Q(client_order_id__icontains=query) | named)
+
+
+# The blotter's sortable columns: the parameter each header sends, and the ordering it means.
+BLOTTER_SORTS = {
+    "id": "id",
+    "received": "received_at",
+    "instrument": "instrument__symbol",
+    "quantity": "quantity",
+    "status": "status",
+    "filled": "filled_quantity",
+}
+BLOTTER_DEFAULT_SORT = "-id"
+
+
+def blotter_ordering(sort: str) -> tuple[str, list[str]]:
+    """The sort asked for (``-`` first: descending) if the blotter knows it, else newest first;
+    the queryset ordering, with the id breaking ties so pages never overlap."""
+    key = sort.removeprefix("-")
+    if key not in BLOTTER_SORTS:
+        sort, key = BLOTTER_DEFAULT_SORT, "id"
+    descending = "-" if sort.startswith("-") else ""
+    return sort, [f"{descending}{BLOTTER_SORTS[key]}", f"{descending}id"]
+
+
+def blotter_totals(orders: QuerySet[Order]) -> dict:
+    """What the filtered blotter adds up to over every page: orders, shares asked, filled, notional."""
+    return orders.aggregate(
+        orders=Count("id"),
+        quantity=Coalesce(Sum("quantity"), 0),
+        filled=Coalesce(Sum("filled_quantity"), 0),
+        notional=Coalesce(Sum("filled_notional"), Decimal(0), output_field=DecimalField()),
+    )
+
+
+def blotter_export_rows(orders: QuerySet[Order]):
+    """Every filtered order for the export, with its first and last fill (exchange time) and
+    its slippage against its arrival mid (bps, + = better), in id order, streamed. An order
+    that came before its market opened is measured from its parent's arrival mid."""
+    annotated = orders.annotate(
+        first_fill=Min("allocations__created_at"),
+        last_fill=Max("allocations__created_at"),
+        arrival=Coalesce("arrival_price", "parent__arrival_price"),
+    ).order_by("id")
+    for order in annotated.iterator(chunk_size=2000):
+        average = order.average_price
+        slippage = None
+        if average is not None and order.arrival:
+            slippage = performance_bps(order.side, average, order.arrival).quantize(Decimal("0.01"))
+        yield order, slippage
 
 
 def upload_list(*, user) -> QuerySet[Upload]:

@@ -11,17 +11,29 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from smarttrading.spreadsheets import safe_cell
 from smarttrading.uploads import upload_refusal
 
 from .apis import RiskLimitsInput
 from .domain.intake import COLUMNS, REQUIRED_COLUMNS
+from .exports import blotter_csv, blotter_xlsx
 from .forms import OrderEntryForm, UploadForm
 from .models import Account, Instrument, OrderStatus, Source
 from .payloads import upload_payload
 from .roles import ANALYST, SUPERVISOR, TRADER, has_role, role_of
-from .selectors import RISK_LIMIT_FIELDS, order_list, order_search, risk_limits_payload, upload_list
+from .selectors import (
+    BLOTTER_DEFAULT_SORT,
+    RISK_LIMIT_FIELDS,
+    blotter_export_rows,
+    blotter_ordering,
+    blotter_totals,
+    order_list,
+    order_search,
+    risk_limits_payload,
+    upload_list,
+)
 from .services.intake import order_create
 from .services.risk_limits import risk_limits_set
 from .services.uploads import upload_create
@@ -88,9 +100,52 @@ def blotter(request):
                     messages.success(request, f"Order {order.client_order_id} {verb}: {summary}")
                 return redirect("orders:blotter")
     query = request.GET.get("q", "").strip()[:64]
-    orders = order_search(order_list(user=request.user), query).order_by("-id")
-    page = Paginator(orders, BLOTTER_PAGE_ROWS).get_page(request.GET.get("page"))
-    return render(request, "orders/blotter.html", {"form": form, "page": page, "query": query, "can_enter": can_enter})
+    sort, ordering = blotter_ordering(request.GET.get("sort", ""))
+    found = order_search(order_list(user=request.user), query)
+    page = Paginator(found.order_by(*ordering), BLOTTER_PAGE_ROWS).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": query, "can_enter": can_enter, "sort": sort}
+    context["live"] = page.number == 1 and not query and sort == BLOTTER_DEFAULT_SORT
+    context["totals"] = blotter_totals(found)
+    context["headers"] = [_header(sort, *column) for column in BLOTTER_HEADERS]
+    return render(request, "orders/blotter.html", context)
+
+
+# The blotter's columns: label, the sort key its header sends (None: not sortable), numeric.
+BLOTTER_HEADERS = [
+    ("ID", "id", False), ("Received", "received", False), ("Client ID", None, False), ("Account", None, False),
+    ("Instr.", "instrument", False), ("Side", None, False), ("Qty", "quantity", True), ("Limit", None, True),
+    ("Strategy", None, False), ("Status", "status", False), ("Filled", "filled", True),
+    ("Avg price", None, True), ("Parent", None, False),
+]  # fmt: skip
+
+
+def _header(sort: str, label: str, key: str | None, numeric: bool) -> dict:
+    """A header as the template draws it: a click sorts its column descending first, then ascending."""
+    header = {"label": label, "numeric": numeric, "next": None, "aria_sort": None}
+    if key is not None:
+        header["next"] = key if sort == f"-{key}" else f"-{key}"
+        if sort.removeprefix("-") == key:
+            header["aria_sort"] = "descending" if sort.startswith("-") else "ascending"
+    return header
+
+
+@login_required
+def blotter_export(request, kind: str):
+    """The blotter's search, every page of it, as CSV or XLSX."""
+    if not (has_role(request.user, TRADER) or has_role(request.user, SUPERVISOR)):
+        raise PermissionDenied("traders and supervisors only")
+    query = request.GET.get("q", "").strip()[:64]
+    rows = blotter_export_rows(order_search(order_list(user=request.user), query))
+    name = f"orders-{timezone.localdate():%Y-%m-%d}"
+    if kind == "csv":
+        response = StreamingHttpResponse(blotter_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(blotter_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_trader(user) -> None:

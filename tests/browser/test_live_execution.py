@@ -390,6 +390,17 @@ def test_a_trader_cancels_a_working_order_and_sees_what_it_got(live_stack, brows
     assert last["x"] + last["width"] <= 1440, "the blotter's last column is off screen"
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter-cancelled.png"), full_page=True)
 
+    # and the blotter sorts by a header, adds up every order, and exports what it shows
+    trader.reload()
+    assert trader.inner_text("#blotter-totals td:first-child").startswith("Totals · 2 orders")
+    assert trader.inner_text("#blotter-totals td:nth-child(2)") == "32,000"
+    trader.click("#orders thead a.sort >> text=Qty")
+    trader.wait_for_selector("#orders th[aria-sort=descending] >> text=Qty")
+    assert trader.locator("#orders tbody tr[data-id] td:nth-child(7)").all_inner_texts() == ["30,000", "2,000"]
+    with trader.expect_download() as download:
+        trader.click(".exports a >> text=XLSX")
+    assert download.value.suggested_filename.endswith(".xlsx")
+
 
 def test_a_trader_enters_instructions_and_amends_a_working_order_from_the_blotter(live_stack, browser):
     # given an order with its own window and cap, working in a parent
