@@ -107,6 +107,10 @@ def blotter(request):
     context["live"] = page.number == 1 and not query and sort == BLOTTER_DEFAULT_SORT
     context["totals"] = blotter_totals(found)
     context["headers"] = [_header(sort, *column) for column in BLOTTER_HEADERS]
+    if can_enter:  # the reference each instrument's limits are collared around, for the quote panel
+        context["references"] = {
+            i.symbol: str(i.reference_price.quantize(i.tick_size)) for i in Instrument.objects.all()
+        }
     return render(request, "orders/blotter.html", context)
 
 

@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -121,6 +122,16 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
 
     # and the trader's blotter shows the fills allocated back, live
     trader.wait_for_selector("#orders .status-partially_filled, #orders .status-filled", timeout=20_000)
+    # and the order entry shows the instrument's live quote: NBBO, spread, depth and the reference
+    trader.wait_for_selector("#q-ladder tr.level-bid", timeout=10_000)
+    assert trader.inner_text("#q-symbol") == "AAPL"
+    bid, ask = Decimal(trader.inner_text("#q-bid")), Decimal(trader.inner_text("#q-ask"))
+    assert bid < ask
+    ladder_bids = [Decimal(p) for p in trader.locator("#q-ladder tr.level-bid td:nth-child(2)").all_inner_texts()]
+    ladder_asks = [Decimal(p) for p in trader.locator("#q-ladder tr.level-ask td:nth-child(2)").all_inner_texts()]
+    assert ladder_bids == sorted(ladder_bids, reverse=True) and ladder_asks == sorted(ladder_asks, reverse=True)
+    assert max(ladder_bids) <= bid < ask <= min(ladder_asks)
+    assert trader.inner_text("#q-reference").startswith("Reference 190.00")
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter.png"), full_page=True)
 
     analyst = login(browser, live_stack, "analyst1")
