@@ -6,7 +6,9 @@ with 10,000 children and fills, 100 orders and a whole day of one-second bars;
 ``tca_comparison_1h_parent_s``: replaying every algorithm through a one-hour parent's window, on
 the recorded path and on 20 further paths (antithetic pairs), in as many processes as cores.
 ``tca_day_1000_parents_s``: the desk report of a day of 1,000 parents over the five
-demo instruments (each with its day of one-second bars), 20 fills and 5 orders each.
+demo instruments (each with its day of one-second bars), 20 fills and 5 orders each;
+``tca_day_1000_parents_kept_s`` the same once the reports worker has kept each finished parent's
+desk contribution (``tca_contributions_keep_1000_s`` to keep them all), as the TCA index reads it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def tca_benchmarks() -> dict:
     from tca.downloads import Document, document_zip, report_tables
     from tca.payloads import parent_report_payload
     from tca.reports import desk_report, parent_report
+    from tca.payloads import desk_payload
     from tca.selectors import TcaFilters, parents_for
+    from tca.services import parent_contributions_keep
 
     rng = random.Random(11)
     fills = sized(10_000, 200)
@@ -48,12 +52,24 @@ def tca_benchmarks() -> dict:
     day = time.perf_counter() - start
     invariant(len(desk.parents) == instruments * per_instrument, "the desk report has every parent of the day")
     invariant(payload["filled_quantity"] == fills * 100, "the parent report counts every fill")
+    # the same day again once the reports worker has kept each finished parent's contribution
+    start = time.perf_counter()
+    while parent_contributions_keep(limit=1_000):
+        pass
+    keep = time.perf_counter() - start
+    start = time.perf_counter()
+    kept = desk_report(parents_for(TcaFilters(date_from=DAY, date_to=DAY)))
+    day_kept = time.perf_counter() - start
+    invariant(desk_payload(kept) == desk_payload(desk), "the kept contributions add up to the same desk report")
     comparison = _comparison_seconds()
     return {
         "tca_database": database,
         "tca_parent_10k_fills_s": round(single, 3),
         "tca_parent_10k_fills_csv_s": round(csv_s, 3),
         "tca_day_1000_parents_s": round(day, 2),
+        "tca_day_1000_parents_kept_s": round(day_kept, 3),
+        "tca_day_kept_speedup": round(day / day_kept, 1),
+        "tca_contributions_keep_1000_s": round(keep, 2),
         "tca_comparison_1h_parent_s": round(comparison, 2),
     }
 

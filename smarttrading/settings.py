@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-keep-time": {"task": "routing.tasks.sessions_keep_time", "schedule": 1.0, "options": {"expires": 2}},
     "uploads-watchdog": {"task": "orders.tasks.uploads_watchdog", "schedule": 30.0},
     "tca-jobs-watchdog": {"task": "tca.tasks.tca_jobs_watchdog", "schedule": 30.0},
+    # finished parents' desk contributions kept, so the TCA index adds up stored figures
+    "tca-contributions": {"task": "tca.tasks.parent_contributions_keep", "schedule": 15.0, "options": {"expires": 30}},
 }
 # An upload or a TCA job silent this long lost its worker or its queue (a Redis restart):
 # the watchdogs hand it to a worker again; one begun three times and never finished ends FAILED.

@@ -51,3 +51,15 @@ class TcaJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
+
+
+class ParentTcaSummary(models.Model):
+    """A finished parent's contribution to desk reports (``tca.figures.DeskContribution``),
+    kept by the reports worker so the TCA index and desk reports add up stored figures instead
+    of reading every fill again. Current while ``parent_updated_at`` is the parent's."""
+
+    parent = models.OneToOneField(ParentOrder, primary_key=True, on_delete=models.CASCADE, related_name="tca_summary")
+    parent_updated_at = models.DateTimeField(help_text="The parent's last write when this was computed")
+    version = models.PositiveSmallIntegerField(help_text="The shape of the figures it holds")
+    contribution = models.BinaryField(help_text="The pickled DeskContribution")
+    computed_at = models.DateTimeField(auto_now=True)

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from orders.models import ParentOrder
 
-from .figures import DeskReport, DeskTally, ParentReport, parent_figures
-from .selectors import Tapes, parent_facts
+from .figures import DeskContribution, DeskReport, DeskTally, ParentReport, parent_figures
+from .selectors import Tapes, kept_contributions, parent_facts
 
 
 def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentReport:
@@ -16,12 +16,15 @@ def parent_report(parent: ParentOrder, *, tapes: Tapes | None = None) -> ParentR
 
 
 def desk_report(parents: Iterable[ParentOrder], *, progress=None) -> DeskReport:
-    """Many parents added up; each parent's report is let go once it is counted."""
+    """Many parents added up: a finished parent's kept contribution where it is current, else
+    its report, let go once it is counted."""
     tapes = Tapes()
     tally = DeskTally()
     parents = list(parents)
+    kept = kept_contributions(parents)
     for index, parent in enumerate(parents):
-        tally.add(parent_report(parent, tapes=tapes))
+        contribution = kept.get(parent.pk)
+        tally.add_contribution(contribution or DeskContribution.of(parent_report(parent, tapes=tapes)))
         if progress is not None:
             progress(index + 1, len(parents))
     return tally.report()

@@ -3,20 +3,31 @@ as plain rows for ``tca.figures``; the parents a desk report covers."""
 
 from __future__ import annotations
 
+import pickle
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 
 from orders.domain.values import average_price
 from orders.models import PARENT_FINISHED_STATUSES, Allocation, InternalCross, Order, ParentOrder
 from routing.market.clock import NS_PER_S, to_datetime, to_ns
 from routing.models import ChildOrder, Fill, MarketBar, MarketSession
 
-from .figures import ChildFacts, CrossFacts, DayTape, ExecutionFacts, FillFacts, OrderFacts, ParentFacts
+from .figures import (
+    ChildFacts,
+    CrossFacts,
+    DayTape,
+    DeskContribution,
+    ExecutionFacts,
+    FillFacts,
+    OrderFacts,
+    ParentFacts,
+)
 from .metrics import MARKOUT_HORIZONS_S
+from .models import ParentTcaSummary
 from .tape import Tape, TapeBar
 
 MARKOUT_TAIL = timedelta(seconds=max(MARKOUT_HORIZONS_S) + 1)
@@ -190,3 +201,28 @@ def parents_for(filters: TcaFilters):
     if filters.date_to:
         parents = parents.filter(start__lt=to_datetime(filters.date_to, 24 * 3600 * NS_PER_S))
     return parents.order_by("-start", "-id")
+
+
+# Bumped when DeskContribution (or the figures in it) changes shape: older rows are recomputed.
+CONTRIBUTION_VERSION = 1
+
+
+def kept_contributions(parents) -> dict[int, DeskContribution]:
+    """The stored desk contributions still current for these parents (the parent has not been
+    written since), by parent id; the others are for the caller to compute."""
+    updated = {p.pk: p.updated_at for p in parents if p.status in PARENT_FINISHED_STATUSES}
+    rows = ParentTcaSummary.objects.filter(parent__in=list(updated), version=CONTRIBUTION_VERSION)
+    kept = {}
+    for parent_id, parent_updated_at, blob in rows.values_list("parent", "parent_updated_at", "contribution"):
+        if parent_updated_at == updated[parent_id]:
+            kept[parent_id] = pickle.loads(blob)  # written by parent_contributions_keep, never from outside
+    return kept
+
+
+def parents_to_summarize(limit: int):
+    """Finished parents whose desk contribution is missing or older than their last write, oldest first."""
+    current = ParentTcaSummary.objects.filter(
+        parent=OuterRef("pk"), parent_updated_at=OuterRef("updated_at"), version=CONTRIBUTION_VERSION
+    )
+    finished = ParentOrder.objects.filter(status__in=PARENT_FINISHED_STATUSES).select_related("instrument", "session")
+    return finished.exclude(Exists(current)).order_by("id")[:limit]

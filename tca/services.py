@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -38,11 +39,12 @@ from .counterfactual import (
     replay_figures,
     shortfall_distributions,
 )
-from .figures import parent_figures
-from .models import TcaJob
+from .figures import DeskContribution, parent_figures
+from .metrics import MARKOUT_HORIZONS_S
+from .models import ParentTcaSummary, TcaJob
 from .payloads import comparison_payload, desk_payload, job_payload
 from .reports import desk_report
-from .selectors import TcaFilters, parent_facts, parents_for
+from .selectors import CONTRIBUTION_VERSION, TcaFilters, parent_facts, parents_for, parents_to_summarize
 
 logger = logging.getLogger(__name__)
 
@@ -258,3 +260,38 @@ def _caveats(parent: ParentOrder, session: MarketSession) -> list[str]:
             + "): the replay runs the final quantity from the start, uninterrupted"
         )
     return caveats
+
+
+SUMMARIES_PER_RUN = 200  # one run's share of a backlog: the next beat tick takes the rest
+
+
+def _settled(parent: ParentOrder) -> bool:
+    """Its market has run past the last mark-out of its last fill (or closed): its figures are final."""
+    session = parent.session
+    if session is None or parent.finished is None or session.status != MarketSession.Status.RUNNING:
+        return True
+    last_markout_ns = to_ns(session.trading_date, parent.finished) + max(MARKOUT_HORIZONS_S) * NS_PER_S
+    return session.sim_time_ns >= last_markout_ns
+
+
+def parent_contributions_keep(*, limit: int = SUMMARIES_PER_RUN) -> int:
+    """Compute and keep the desk contribution of finished parents that lack a current one;
+    how many were kept. Each is written with the parent's ``updated_at`` as read, so a parent
+    written meanwhile (a late fill before it closed) is simply taken again next time."""
+    kept = 0
+    for parent in parents_to_summarize(limit):
+        if not _settled(parent):
+            continue
+        report = parent_figures(parent_facts(parent))
+        if not report.complete:  # its benchmarks may still move: nothing to keep yet
+            continue
+        ParentTcaSummary.objects.update_or_create(
+            parent=parent,
+            defaults={
+                "parent_updated_at": parent.updated_at,
+                "version": CONTRIBUTION_VERSION,
+                "contribution": pickle.dumps(DeskContribution.of(report), protocol=pickle.HIGHEST_PROTOCOL),
+            },
+        )
+        kept += 1
+    return kept

@@ -13,3 +13,8 @@ def tca_job_run(job_id: int) -> None:
 @shared_task
 def tca_jobs_watchdog() -> None:
     services.tca_jobs_watchdog()
+
+
+@shared_task
+def parent_contributions_keep() -> None:
+    services.parent_contributions_keep()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db.models import Sum
 from openpyxl import load_workbook
 
-from orders.models import ParentStatus, Source
+from orders.models import ParentOrder, ParentStatus, Source
 from orders.services.intake import order_create
 from routing.market.clock import to_ns
 from routing.models import Fill, MarketBar, MarketSession
@@ -343,3 +343,31 @@ def test_ids_that_look_like_numbers_stay_text_in_the_workbook(demo, analyst, cli
     assert row[head.index("client_order_id")] == client_order_id
     assert row[head.index("quantity")] == 1_000
     assert isinstance(row[head.index("average_price")], float)
+
+
+def test_a_finished_parents_kept_contribution_gives_the_same_desk_report(demo):
+    # given: a parent executed to the end, and the desk report read from its fills
+    from tca.models import ParentTcaSummary
+    from tca.payloads import desk_payload
+    from tca.selectors import kept_contributions
+    from tca.services import parent_contributions_keep
+
+    parent = executed_parent()
+    fresh = desk_payload(desk_report(parents_for(TcaFilters())))
+    assert kept_contributions([parent]) == {}
+
+    # when: the reports worker keeps finished parents' contributions
+    assert parent_contributions_keep() == 1
+    assert parent_contributions_keep() == 0  # current: nothing to do again
+
+    # then: the desk report built from the kept one is the same, figure for figure
+    parent.refresh_from_db()
+    assert list(kept_contributions([parent])) == [parent.pk]
+    assert desk_payload(desk_report(parents_for(TcaFilters()))) == fresh
+
+    # and once the parent is written again, the kept one is stale until it is kept anew
+    ParentOrder.objects.filter(pk=parent.pk).update(updated_at=parent.updated_at + timedelta(seconds=1))
+    parent.refresh_from_db()
+    assert kept_contributions([parent]) == {}
+    assert parent_contributions_keep() == 1
+    assert ParentTcaSummary.objects.get(parent=parent).parent_updated_at == parent.updated_at
