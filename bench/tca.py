@@ -29,9 +29,8 @@ TICK = Decimal("0.01")
 def tca_benchmarks() -> dict:
     database = django_stack()
     from tca.downloads import Document, document_zip, report_tables
-    from tca.payloads import parent_report_payload
+    from tca.payloads import desk_payload, parent_report_payload
     from tca.reports import desk_report, parent_report
-    from tca.payloads import desk_payload
     from tca.selectors import TcaFilters, parents_for
     from tca.services import parent_contributions_keep
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -114,6 +115,10 @@ class OrderDetailOutput(OrderOutput):
     allocations = AllocationOutput(many=True)
     venues = serializers.SerializerMethodField(help_text="Its allocations by venue, most shares first")
     amendments = AmendmentOutput(many=True, help_text="Its amends, oldest first: the client_order_id history")
+
+    def to_representation(self, order):
+        prefetch_related_objects([order], "allocations", "amendments")  # one query each, for every field reading them
+        return super().to_representation(order)
 
     @extend_schema_field(VenueFillsOutput(many=True))
     def get_venues(self, order) -> list:

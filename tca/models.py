@@ -63,3 +63,19 @@ class ParentTcaSummary(models.Model):
     version = models.PositiveSmallIntegerField(help_text="The shape of the figures it holds")
     contribution = models.BinaryField(help_text="The pickled DeskContribution")
     computed_at = models.DateTimeField(auto_now=True)
+
+
+class SavedFilters(models.Model):
+    """An analyst's named set of TCA filters, one click from the TCA page."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tca_saved_filters")
+    name = models.CharField(max_length=60)
+    filters = models.JSONField(help_text="The filters as a query: date_from, date_to, instrument, algorithm, trader")
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="one_saved_filters_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -41,7 +41,7 @@ from .counterfactual import (
 )
 from .figures import DeskContribution, parent_figures
 from .metrics import MARKOUT_HORIZONS_S
-from .models import ParentTcaSummary, TcaJob
+from .models import ParentTcaSummary, SavedFilters, TcaJob
 from .payloads import comparison_payload, desk_payload, job_payload
 from .reports import desk_report
 from .selectors import CONTRIBUTION_VERSION, TcaFilters, parent_facts, parents_for, parents_to_summarize
@@ -295,3 +295,18 @@ def parent_contributions_keep(*, limit: int = SUMMARIES_PER_RUN) -> int:
         )
         kept += 1
     return kept
+
+
+def saved_filters_save(*, owner, name: str, filters: TcaFilters) -> SavedFilters:
+    """Keep ``filters`` under ``name`` for ``owner``; a name already used is saved over."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "give the set a name"})
+    if len(name) > 60:
+        raise ValidationError({"name": "at most 60 characters"})
+    saved, _ = SavedFilters.objects.update_or_create(owner=owner, name=name, defaults={"filters": filters.as_query()})
+    return saved
+
+
+def saved_filters_delete(*, owner, saved_id: int) -> None:
+    SavedFilters.objects.filter(owner=owner, pk=saved_id).delete()

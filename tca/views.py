@@ -3,6 +3,8 @@ background, one parent's report with its algorithm comparison, downloads."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,11 +22,11 @@ from smarttrading.dates import TradingDateFormField
 from .charts import comparison_charts, desk_charts, parent_charts
 from .documents import desk_document, document_response, latest_comparison, parent_document
 from .metrics import MARKOUT_HORIZONS_S
-from .models import TcaJob
+from .models import SavedFilters, TcaJob
 from .payloads import SIGN_CONVENTIONS, desk_in_order, desk_payload, parent_report_payload
 from .reports import desk_report, parent_report
 from .selectors import TcaFilters, parents_for, trader_usernames
-from .services import comparison_request, desk_report_request
+from .services import comparison_request, desk_report_request, saved_filters_delete, saved_filters_save
 
 PAGE_PARENTS = 50  # the page's quick look; a desk report covers every parent
 
@@ -79,6 +81,10 @@ def index(request):
     total = parents.count()
     desk = desk_report(parents[:PAGE_PARENTS])
     jobs = TcaJob.objects.filter(kind=TcaJob.Kind.DESK).select_related("requested_by")[:8]
+    saved = [
+        {"id": s.pk, "name": s.name, "query": urlencode(s.filters), "current": s.filters == filters.as_query()}
+        for s in SavedFilters.objects.filter(owner=request.user)
+    ]
     return render(
         request,
         "tca/index.html",
@@ -93,8 +99,35 @@ def index(request):
                 else f"Quick look: the latest {PAGE_PARENTS} of {total} parents"
             ),
             "jobs": jobs,
+            "saved": saved,
         },
     )
+
+
+@login_required
+@require_POST
+def saved_filters_create(request):
+    """Save the filters shown under a name; back to the TCA page with them applied."""
+    _require_analyst(request)
+    form = FiltersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The filters are not valid: " + form.errors.as_text())
+        return redirect("tca:index")
+    try:
+        saved = saved_filters_save(owner=request.user, name=request.POST.get("name", ""), filters=form.filters())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.message_dict["name"]))
+        return redirect(f"{reverse('tca:index')}?{urlencode(form.filters().as_query())}")
+    messages.success(request, f"Saved “{saved.name}”.")
+    return redirect(f"{reverse('tca:index')}?{urlencode(saved.filters)}")
+
+
+@login_required
+@require_POST
+def saved_filters_remove(request, saved_id: int):
+    _require_analyst(request)
+    saved_filters_delete(owner=request.user, saved_id=saved_id)
+    return redirect("tca:index")
 
 
 @login_required

@@ -371,3 +371,37 @@ def test_a_finished_parents_kept_contribution_gives_the_same_desk_report(demo):
     assert kept_contributions([parent]) == {}
     assert parent_contributions_keep() == 1
     assert ParentTcaSummary.objects.get(parent=parent).parent_updated_at == parent.updated_at
+
+
+def test_an_analyst_saves_named_filter_sets_and_applies_them_in_one_click(demo, analyst, users):
+    # given: an analyst looking at one instrument and one algorithm
+    query = {"instrument": "XOM", "algorithm": "IS"}
+
+    # when: they save the filters under a name, then save other filters under the same name
+    first = analyst.post("/tca/filters/", {**query, "name": "  XOM   urgent "})
+    analyst.post("/tca/filters/", {**query, "date_from": "2026-12-01", "name": "XOM urgent"})
+
+    # then: one set of that name, holding the later filters, one link away, and marked while applied
+    assert first.status_code == 302 and first["Location"] == "/tca/?instrument=XOM&algorithm=IS"
+    (saved,) = analyst.get("/tca/").context["saved"]
+    assert (saved["name"], saved["query"]) == ("XOM urgent", "date_from=2026-12-01&instrument=XOM&algorithm=IS")
+    applied = analyst.get("/tca/?" + saved["query"])
+    assert applied.context["saved"][0]["current"] is True
+    assert str(applied.context["form"].filters().date_from) == "2026-12-01"
+
+    # and a nameless set is refused with the reason, another analyst sees none, and × forgets it
+    refused = analyst.post("/tca/filters/", {**query, "name": "   "}, follow=True)
+    assert "give the set a name" in refused.content.decode()
+    from django.test import Client
+
+    from orders.roles import ANALYST
+
+    other = User.objects.create_user("analyst2")
+    other.groups.add(*users["analyst1"].groups.filter(name=ANALYST))
+    viewer = Client()
+    viewer.force_login(other)
+    assert viewer.get("/tca/").context["saved"] == []
+    assert viewer.post(f"/tca/filters/{saved['id']}/delete/").status_code == 302  # not theirs: nothing happens
+    assert len(analyst.get("/tca/").context["saved"]) == 1
+    analyst.post(f"/tca/filters/{saved['id']}/delete/")
+    assert analyst.get("/tca/").context["saved"] == []
