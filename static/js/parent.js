@@ -43,7 +43,7 @@
       traces.push({
         x: points.map(function (f) { return localTime(f.time); }), y: points.map(function (f) { return f.price; }),
         name: "Fills on " + venue, mode: "markers", type: "scatter",
-        marker: { color: FILL_COLOURS[venue] || "#c9d1d9", size: points.map(function (f) { return Math.min(14, 4 + Math.sqrt(f.quantity) / 4); }),
+        marker: { color: FILL_COLOURS[venue] || "#c9d1d9", size: points.map(function (f) { return Math.min(16, 6 + Math.sqrt(f.quantity) / 4); }),
           line: { color: "#0d1117", width: 1 } },
         text: points.map(function (f) { return fmt.qty(f.quantity) + " @ " + fmt.mid(f.price, parent) + " on " + venue + (f.liquidity === "M" ? " (maker)" : " (taker)"); }),
         hoverinfo: "text+x",

@@ -107,6 +107,9 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     parent_id = int(supervisor.url.rstrip("/").split("/")[-1])
     assert shown <= counted <= Fill.objects.filter(parent_id=parent_id).count()
     supervisor.wait_for_timeout(1500)
+    card = supervisor.locator("section.card", has=supervisor.locator("#scorecard")).bounding_box()
+    scorecard = supervisor.locator("#scorecard").bounding_box()
+    assert scorecard["x"] + scorecard["width"] <= card["x"] + card["width"], "the scorecard runs out of its card"
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-panel.png"), full_page=True)
     # and its member order follows the fills allocated to it
     deadline = time.monotonic() + 20

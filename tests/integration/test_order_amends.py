@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from orders.models import Allocation, Amendment, AuditEvent, Order, OrderStatus, ParentOrder, ParentStatus, Source
@@ -267,10 +268,20 @@ def test_on_a_real_worker_amends_up_and_down_while_working_complete_and_reconcil
         wait_until(open_child.exists, 60, "a child order out at a venue")
 
         # when: one order is cut to 5,000 more than it has, the other raised to 3,000, while the worker steps
-        target = Order.objects.get(pk=down.pk).filled_quantity + 5_000
-        cut = order_replace(
-            order_id=down.pk, requested_by=trader, client_order_id="W-DOWN.1", source=Source.API, quantity=target
-        )
+        # (the worker keeps filling between the read and the amend: a cut it overtook is refused, so read again)
+        for attempt in range(5):
+            target = Order.objects.get(pk=down.pk).filled_quantity + 5_000
+            try:
+                cut = order_replace(
+                    order_id=down.pk,
+                    requested_by=trader,
+                    client_order_id="W-DOWN.1",
+                    source=Source.API,
+                    quantity=target,
+                )
+                break
+            except ValidationError as refused:
+                assert "already filled" in str(refused) and attempt < 4, refused
         raised = order_replace(
             order_id=up.pk, requested_by=trader, client_order_id="W-UP.1", source=Source.API, quantity=3_000
         )
