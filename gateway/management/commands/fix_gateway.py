@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -39,3 +40,5 @@ class Command(BaseCommand):
         while not stop.wait(0.5):
             pass
         gateway.stop()
+        self.stdout.flush()
+        os._exit(0)  # past the engine's own teardown (see Gateway.stop)
