@@ -82,7 +82,7 @@ def index(request):
     desk = desk_report(parents[:PAGE_PARENTS])
     jobs = TcaJob.objects.filter(kind=TcaJob.Kind.DESK).select_related("requested_by")[:8]
     saved = [
-        {"id": s.pk, "name": s.name, "query": urlencode(s.filters), "current": s.filters == filters.as_query()}
+        {"id": s.pk, "name": s.name, "query": _query(s.filters), "current": s.filters == filters.as_query()}
         for s in SavedFilters.objects.filter(owner=request.user)
     ]
     return render(
@@ -119,7 +119,12 @@ def saved_filters_create(request):
         messages.error(request, " ".join(exc.message_dict["name"]))
         return redirect(f"{reverse('tca:index')}?{urlencode(form.filters().as_query())}")
     messages.success(request, f"Saved “{saved.name}”.")
-    return redirect(f"{reverse('tca:index')}?{urlencode(saved.filters)}")
+    return redirect(f"{reverse('tca:index')}?{_query(saved.filters)}")
+
+
+def _query(stored: dict) -> str:
+    """Saved filters as a query string in the filters' own order (PostgreSQL's jsonb sorts keys)."""
+    return urlencode(TcaFilters.from_query(stored).as_query())
 
 
 @login_required
