@@ -66,14 +66,16 @@ def _local(value):
     return None if value is None else timezone.localtime(value).replace(tzinfo=None, microsecond=0)
 
 
-class _Echo:
+class Echo:
+    """A file for ``csv.writer`` that hands each line back: CSV streamed a line at a time."""
+
     def write(self, value):
         return value
 
 
 def blotter_csv(rows: Iterable[tuple[Order, Decimal | None]]) -> Iterator[str]:
     """Streamed CSV lines: the header, then an order a line, every cell escaped."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     for order, slippage in rows:
         yield writer.writerow([safe_cell("" if v is None else v) for v in _values(order, slippage)])

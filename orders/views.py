@@ -18,7 +18,7 @@ from smarttrading.uploads import upload_refusal
 
 from .apis import RiskLimitsInput
 from .domain.intake import COLUMNS, REQUIRED_COLUMNS
-from .exports import blotter_csv, blotter_xlsx
+from .exports import Echo, blotter_csv, blotter_xlsx
 from .forms import OrderEntryForm, UploadForm
 from .models import Account, Instrument, OrderStatus, Source
 from .payloads import upload_payload
@@ -233,17 +233,12 @@ def upload_detail(request, upload_id: int):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def upload_errors_csv(request, upload_id: int):
     """The whole row error report, for fixing the file and uploading the rows again: the rows
     skipped for errors and the rows the risk checks rejected (each with the order it became)."""
     found = get_object_or_404(upload_list(user=request.user), pk=upload_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     rows = found.errors.values_list("row", "column", "reason", "outcome", "order").iterator()
     header = ("row", "column", "reason", "outcome", "order")
     response = StreamingHttpResponse(
