@@ -23,15 +23,12 @@ from django.utils import timezone
 
 from . import config, services
 from .models import FixSession
+from .outbox import ReportCursor
 
 log = logging.getLogger("gateway")
 PUMP_IDLE_S = 0.05
 STATUS_EVERY_S = 1.0  # how often the supervisors' page learns sequence numbers and logon state
-# Each round the pump looks for reports past the last one it sent; a few times a second also
-# this far below it (a report that committed later than others with higher ids, which
-# PostgreSQL's concurrent writers allow), and each status tick from the session's cursor.
-RECENT_REPORTS = 5_000
-GAP_SCAN_EVERY_S = 0.25
+SETTLED_S = 30.0  # a report id skipped this long ago never commits: no transaction here lasts this long
 INBOUND_BATCH = 500  # messages a pump round takes from the inbox: a batch of orders is one transaction
 
 
@@ -155,8 +152,8 @@ class Gateway:
         self.stopping = threading.Event()
         self.pump = threading.Thread(target=self._pump, name="fix-pump", daemon=True)
         self.status_due = 0.0
-        self.gap_scan_due = 0.0
-        self.last_sent: dict[str, int] = {}  # by session: the highest report id sent
+        self.cursors: dict[str, ReportCursor] = {}  # by session: how far its reports are read
+        self.account_ids: dict[str, frozenset[int]] = {}  # by session: the accounts it is entitled to
         self.pending: list[services.Inbound] = []  # taken from the inbox, not committed yet
 
     def start(self) -> None:
@@ -167,6 +164,8 @@ class Gateway:
                 log.warning("%s: %d reports were not in the message store; they go out again", key, forgotten)
             if session.kind == FixSession.Kind.OMS and not session.reset_on_logon:
                 self._rewind(session)
+            self.cursors[key] = ReportCursor(read_to=services.report_cursor(session=session), settled_s=SETTLED_S)
+        self._entitlements()
         self.acceptor.start()
         self.pump.start()
 
@@ -215,7 +214,7 @@ class Gateway:
             return
         session = self.sessions[key]
         messages = [_message(session.begin_string, msg_type, fields) for msg_type, fields, _, _ in outgoing]
-        deliveries = services.outbound_record(
+        report_ids = services.outbound_record(
             session=session,
             messages=[
                 (msg_type, message.toString(), report, order_id)
@@ -224,7 +223,7 @@ class Gateway:
         )
         for message in messages:
             fix.Session.sendToTarget(message, self.ids[key])
-        services.deliveries_confirm(deliveries)
+        services.deliveries_confirm(session=session, report_ids=report_ids)
 
     def _handle_inbound(self) -> None:
         """The inbox in arrival order, a batch a round; a run of one session's orders goes in
@@ -250,27 +249,31 @@ class Gateway:
             self._send(first.session_key, [(t, f, None, stored.order_id) for stored, (t, f) in replies])
 
     def _send_reports(self) -> None:
-        gap_scan = time.monotonic() >= self.gap_scan_due
-        if gap_scan:
-            self.gap_scan_due = time.monotonic() + GAP_SCAN_EVERY_S
+        """Each logged-on session's reports past its cursor, and in its holes, as they commit."""
         for key, session in self.sessions.items():
             if session.kind == FixSession.Kind.ECHO or not fix.Session.lookupSession(self.ids[key]).isLoggedOn():
                 continue
-            copy = session.kind == FixSession.Kind.DROP_COPY
-            after = self.last_sent.get(key, 0)  # each round: what is new
-            if time.monotonic() >= self.status_due:
-                after = 0  # from the session's cursor
-            elif gap_scan:
-                after = max(0, after - RECENT_REPORTS)
-            while reports := services.reports_due(session, after=after):
+            cursor, copy = self.cursors[key], session.kind == FixSession.Kind.DROP_COPY
+            holes = cursor.hole_ranges()
+            while True:
+                read = services.reports_read(
+                    session, account_ids=self.account_ids[key], after=cursor.read_to, holes=holes
+                )
                 outgoing = []
-                for report in reports:
+                for report in read.due:
                     msg_type, fields = services.translate.execution_report(
                         report, begin_string=session.begin_string, copy=copy
                     )
                     outgoing.append((msg_type, fields, report, report.order_id))
                 self._send(key, outgoing)
-                self.last_sent[key] = max(self.last_sent.get(key, 0), *(int(r.exec_id) for r in reports))
+                cursor.read(read.ids, holes_found=read.holes_found, now=time.monotonic())
+                if read.complete:
+                    break
+                holes = []
+
+    def _entitlements(self) -> None:
+        for key, session in self.sessions.items():
+            self.account_ids[key] = services.session_account_ids(session=session)
 
     def _status(self) -> None:
         with self.application.lock:
@@ -282,11 +285,11 @@ class Gateway:
         self.status_due = time.monotonic() + STATUS_EVERY_S
         for key, session in self.sessions.items():
             engine = fix.Session.lookupSession(self.ids[key])
-            if session.kind != FixSession.Kind.ECHO:
-                services.reports_cursor_advance(session)
             services.session_status_update(
                 session_id=session.pk,
                 logged_on=engine.isLoggedOn(),
                 next_sender_seq=engine.getExpectedSenderNum(),
                 next_target_seq=engine.getExpectedTargetNum(),
+                report_cursor=self.cursors[key].durable,
             )
+        self._entitlements()

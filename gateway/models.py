@@ -44,7 +44,7 @@ class FixSession(models.Model):
         default=0, help_text="MsgSeqNum of the last application message in, as committed (0 after a reset)"
     )
     report_cursor = models.PositiveBigIntegerField(
-        default=0, help_text="Every report of the session up to this id has gone out (see reports_cursor_advance)"
+        default=0, help_text="Every report of the session up to this id has gone out (see gateway.outbox)"
     )
 
     class Meta:
@@ -105,4 +105,4 @@ class ReportDelivery(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "report"], name="one_delivery_per_report")]
 
     def __str__(self) -> str:
-        return f"report {self.report_id} -> {self.session_id} #{self.seq_num}"
+        return f"report {self.report_id} -> session {self.session_id}"

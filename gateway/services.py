@@ -5,7 +5,6 @@ track which execution report went out on which session."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from orders.models import ExecutionReport, Order, Source
 from orders.services.intake import orders_submit
 from routing.services.cancels import order_cancel
 from routing.services.replaces import UNCHANGED, order_replace
+from smarttrading import bulk_sql
 
 from . import translate
 from .models import FixMessage, FixSession, ReportDelivery
@@ -49,6 +49,9 @@ class Inbound:
     @property
     def seq_num(self) -> int:
         return int(self.fields.get(34, 0))
+
+
+MESSAGE_FIELDS = ("session", "direction", "msg_type", "seq_num", "cl_ord_id", "order", "raw", "at")
 
 
 def _stored(session: FixSession, message: Inbound, order_id: int | None = None) -> FixMessage:
@@ -122,9 +125,17 @@ def new_orders_handle(session: FixSession, messages: list[Inbound]) -> list[tupl
             order_ids[index] = accepted.order_id
             if not accepted.created and messages[index].fields.get(97) != "Y":  # a PossResend repeat is no second order
                 refusals[index] = f"duplicate ClOrdID {accepted.client_order_id}: it is order {accepted.order_id}"
-    stored = FixMessage.objects.bulk_create(
-        [_stored(session, message, order_ids.get(index)) for index, message in enumerate(messages)]
+    stored = [_stored(session, message, order_ids.get(index)) for index, message in enumerate(messages)]
+    now = timezone.now()
+    bulk_sql.insert_rows(
+        FixMessage,
+        MESSAGE_FIELDS,
+        ((session.pk, m.direction, m.msg_type, m.seq_num, m.cl_ord_id, m.order_id, m.raw, now) for m in stored),
     )
+    if refusals:  # a reject's ExecID names the message it answers: the pump alone writes them, so ours are the last
+        latest = FixMessage.objects.filter(session=session, direction=FixMessage.Direction.IN).order_by("-id")
+        for message, pk in zip(stored, reversed(latest.values_list("pk", flat=True)[: len(stored)]), strict=True):
+            message.pk = pk
     _inbound_seq_advance(session, messages)
     return [
         (stored[index], _new_order_reject(session, stored[index], messages[index].fields)(text))
@@ -242,48 +253,99 @@ def _status(session: FixSession, message: FixMessage, fields) -> list:
     return [translate.execution_report(view, begin_string=session.begin_string)]
 
 
-def _reports_of(session: FixSession, cursor: int):
-    """The session's reports past ``cursor``: an OMS session's, of the orders that came in
-    over FIX for its accounts; a drop copy's, of every order of its accounts."""
-    reports = ExecutionReport.objects.filter(pk__gt=cursor, order__account__in=session.accounts.all())
-    return reports.filter(order__source=Source.FIX) if session.kind == FixSession.Kind.OMS else reports
+_REPORT_COLUMNS = (
+    "id",
+    "exec_type",
+    "order_status",
+    "order_id",
+    "client_order_id",
+    "orig_client_order_id",
+    "order_quantity",
+    "limit_price",
+    "last_quantity",
+    "last_price",
+    "last_market",
+    "cum_quantity",
+    "leaves_quantity",
+    "average_price",
+    "text",
+    "created_at",
+    "order__account_id",
+    "order__account__code",
+    "order__instrument__symbol",
+    "order__side",
+    "order__source",
+)
 
 
-def reports_due(session: FixSession, *, after: int = 0, limit: int = 200) -> list[ReportView]:
-    """The session's execution reports not handed to the engine yet, oldest first, past its
-    cursor (or past ``after``, when the caller knows how far it has sent)."""
-    cursor = max(after, FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk))
-    sent = ReportDelivery.objects.filter(session=session, report_id__gt=cursor).values("report")
-    rows = (
-        _reports_of(session, cursor)
-        .exclude(pk__in=sent)
-        .select_related("order__account", "order__instrument")
-        .order_by("id")[:limit]
+@dataclass(frozen=True)
+class ReportsRead:
+    ids: list[int]  # every report id read past ``after``, the session's or not, in order
+    holes_found: list[int]  # the holes looked for that have committed since
+    due: list[ReportView]  # the session's reports among them not delivered yet, oldest first
+    complete: bool  # the read was not cut at its limit: nothing lies past ``ids`` yet
+
+
+def reports_read(
+    session: FixSession, *, account_ids: frozenset[int], after: int, holes: list[tuple[int, int]], limit: int = 500
+) -> ReportsRead:
+    """The execution reports past ``after`` and in the ``holes`` (inclusive id ranges), read by
+    primary key so a round costs what is new; of them, the session's not yet delivered: an
+    OMS session's are the reports of the orders that came in over FIX for its accounts, a
+    drop copy's those of every order of its accounts (``account_ids``)."""
+    rows = list(ExecutionReport.objects.filter(pk__gt=after).order_by("id").values(*_REPORT_COLUMNS)[:limit])
+    found = []
+    if holes:
+        in_holes = Q()
+        for first, last in holes:
+            in_holes |= Q(pk__range=(first, last))
+        found = list(ExecutionReport.objects.filter(in_holes).values(*_REPORT_COLUMNS))
+    oms = session.kind == FixSession.Kind.OMS
+    mine = sorted(
+        (
+            r
+            for r in rows + found
+            if r["order__account_id"] in account_ids and (not oms or r["order__source"] == Source.FIX)
+        ),
+        key=lambda r: r["id"],
     )
-    return [
-        ReportView(
-            exec_id=str(r.pk),
-            exec_type=r.exec_type,
-            order_status=r.order_status,
-            order_id=r.order_id,
-            client_order_id=r.client_order_id,
-            orig_client_order_id=r.orig_client_order_id,
-            account=r.order.account.code,
-            symbol=r.order.instrument.symbol,
-            side=r.order.side,
-            order_quantity=r.order_quantity,
-            limit_price=r.limit_price,
-            last_quantity=r.last_quantity,
-            last_price=r.last_price,
-            last_market=r.last_market,
-            cum_quantity=r.cum_quantity,
-            leaves_quantity=r.leaves_quantity,
-            average_price=r.average_price,
-            text=r.text,
-            at=r.created_at,
+    delivered = set()
+    if mine:
+        delivered = set(
+            ReportDelivery.objects.filter(session=session, report_id__in=[r["id"] for r in mine]).values_list(
+                "report_id", flat=True
+            )
         )
-        for r in rows
-    ]
+    return ReportsRead(
+        ids=[r["id"] for r in rows],
+        holes_found=[r["id"] for r in found],
+        due=[_report_view(r) for r in mine if r["id"] not in delivered],
+        complete=len(rows) < limit,
+    )
+
+
+def _report_view(row: dict) -> ReportView:
+    return ReportView(
+        exec_id=str(row["id"]),
+        exec_type=row["exec_type"],
+        order_status=row["order_status"],
+        order_id=row["order_id"],
+        client_order_id=row["client_order_id"],
+        orig_client_order_id=row["orig_client_order_id"],
+        account=row["order__account__code"],
+        symbol=row["order__instrument__symbol"],
+        side=row["order__side"],
+        order_quantity=row["order_quantity"],
+        limit_price=row["limit_price"],
+        last_quantity=row["last_quantity"],
+        last_price=row["last_price"],
+        last_market=row["last_market"],
+        cum_quantity=row["cum_quantity"],
+        leaves_quantity=row["leaves_quantity"],
+        average_price=row["average_price"],
+        text=row["text"],
+        at=row["created_at"],
+    )
 
 
 @transaction.atomic
@@ -291,29 +353,40 @@ def outbound_record(
     *, session: FixSession, messages: list[tuple[str, str, ReportView | None, int | None]]
 ) -> list[int]:
     """Before the engine sends: each message ``(type, raw, report, order id)`` and, for a
-    report, its delivery, unconfirmed; the deliveries' ids, to confirm once sent."""
-    FixMessage.objects.bulk_create(
-        FixMessage(
-            session=session,
-            direction=FixMessage.Direction.OUT,
-            msg_type=msg_type,
-            seq_num=0,
-            cl_ord_id="" if report is None else report.client_order_id,
-            order_id=order_id,
-            raw=shown(raw),
-        )
-        for msg_type, raw, report, order_id in messages
+    report, its delivery, unconfirmed; the reports' ids, to confirm once sent. Inserted with
+    ``executemany``: a burst's round writes hundreds of each."""
+    now = timezone.now()
+    bulk_sql.insert_rows(
+        FixMessage,
+        MESSAGE_FIELDS,
+        (
+            (
+                session.pk,
+                FixMessage.Direction.OUT,
+                msg_type,
+                0,
+                "" if report is None else report.client_order_id,
+                order_id,
+                shown(raw),
+                now,
+            )
+            for msg_type, raw, report, order_id in messages
+        ),
     )
-    deliveries = ReportDelivery.objects.bulk_create(
-        ReportDelivery(session=session, report_id=int(report.exec_id))
-        for _, _, report, _ in messages
-        if report is not None and report.exec_id.isdigit()
+    report_ids = [int(r.exec_id) for _, _, r, _ in messages if r is not None and r.exec_id.isdigit()]
+    bulk_sql.insert_rows(
+        ReportDelivery, ("session", "report", "confirmed", "at"), ((session.pk, r, False, now) for r in report_ids)
     )
-    return [d.pk for d in deliveries]
+    return report_ids
 
 
-def deliveries_confirm(delivery_ids: list[int]) -> None:
-    ReportDelivery.objects.filter(pk__in=delivery_ids).update(confirmed=True)
+def deliveries_confirm(*, session: FixSession, report_ids: list[int]) -> None:
+    """After the send. A range, not a list of ids: the session's only unconfirmed deliveries
+    are the send's own (those a crash left are settled at start-up)."""
+    if report_ids:
+        ReportDelivery.objects.filter(
+            session=session, report_id__gte=min(report_ids), report_id__lte=max(report_ids), confirmed=False
+        ).update(confirmed=True)
 
 
 def deliveries_reconcile(*, session: FixSession, stored_exec_ids: set[str]) -> int:
@@ -330,24 +403,12 @@ def deliveries_reconcile(*, session: FixSession, stored_exec_ids: set[str]) -> i
     return len(forgotten)
 
 
-SETTLED_S = 30  # a report this old is committed or never will be: no transaction here lasts this long
+def report_cursor(*, session: FixSession) -> int:
+    return FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk)
 
 
-def reports_cursor_advance(session: FixSession) -> None:
-    """Move the session's cursor over reports that have gone out, so ``reports_due`` looks at
-    recent ones only. It stops at the first settled report still to go (a session logged off)
-    and never passes reports younger than ``SETTLED_S``: a transaction that took an id and
-    commits later must still be seen."""
-    cursor = FixSession.objects.values_list("report_cursor", flat=True).get(pk=session.pk)
-    settled = _reports_of(session, cursor).filter(created_at__lt=timezone.now() - timedelta(seconds=SETTLED_S))
-    sent = ReportDelivery.objects.filter(session=session, report_id__gt=cursor).values("report")
-    first_unsent = settled.exclude(pk__in=sent).order_by("id").values_list("pk", flat=True).first()
-    if first_unsent is not None:
-        new_cursor = first_unsent - 1
-    else:
-        new_cursor = settled.order_by("-id").values_list("pk", flat=True).first() or cursor
-    if new_cursor > cursor:
-        FixSession.objects.filter(pk=session.pk).update(report_cursor=new_cursor)
+def session_account_ids(*, session: FixSession) -> frozenset[int]:
+    return frozenset(session.accounts.values_list("pk", flat=True))
 
 
 def session_status_update(*, session_id: int, **status) -> None:

@@ -56,13 +56,22 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> tuple[list[str]
 
 
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """``INSERT`` one row per tuple of values, in the order of ``names``."""
+    """``INSERT`` one row per tuple of values, in the order of ``names``.
+
+    On PostgreSQL the rows go in with ``COPY``: the server parses, plans and logs one
+    statement, not one per row, several times faster than ``executemany`` even pipelined.
+    SQLite, in process, gains nothing from it.
+    """
     columns, adapters = _columns(model, names)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    _execute(sql, adapters, rows)
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor != "postgresql":
+        _execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", adapters, rows
+        )
+        return
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([adapt(v) for adapt, v in zip(adapters, row, strict=True)])
 
 
 def update_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
