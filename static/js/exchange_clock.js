@@ -1,9 +1,16 @@
 // The desk's one exchange clock in the header: simulated New York time as a function of wall
 // time, as the server's ExchangeClock computes it (each close followed at once by the next
-// weekday's open), ticking every wall second.
+// weekday's open), ticking every wall second. window.exchangeTime(iso) reads a wall-clock
+// timestamp (an order's receipt, say) on the same clock, so every time on a page is one time;
+// unpaced (no clock) it is the New York wall time.
 (function () {
   const el = document.getElementById("exchange-clock");
-  if (!el || !el.dataset.openedAtMs) return;
+  const pad = (n) => String(n).padStart(2, "0");
+  const wallNewYork = (ms) => new Date(ms).toLocaleTimeString("en-GB", { timeZone: "America/New_York", hour12: false });
+  if (!el || !el.dataset.openedAtMs) {
+    window.exchangeTime = (iso) => (iso ? wallNewYork(Date.parse(iso)) : "");
+    return;
+  }
   const openedAtMs = Number(el.dataset.openedAtMs);
   const speed = Number(el.dataset.speed);
   const [y, m, d] = el.dataset.firstDate.split("-").map(Number);
@@ -11,7 +18,6 @@
   const dayWallMs = (CLOSE_S - OPEN_S) * 1000 / speed;
   const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const pad = (n) => String(n).padStart(2, "0");
 
   function addWeekdays(date, count) {
     const day = new Date(date.getTime());
@@ -22,12 +28,18 @@
     return day;
   }
 
-  function render() {
-    const elapsed = Math.max(0, Date.now() - openedAtMs);
+  function at(wallMs) {
+    const elapsed = Math.max(0, wallMs - openedAtMs);
     const days = Math.floor(elapsed / dayWallMs);
     const date = addWeekdays(new Date(Date.UTC(y, m - 1, d)), days);
     const seconds = Math.min(CLOSE_S, Math.floor(OPEN_S + (elapsed - days * dayWallMs) * speed / 1000));
-    const time = pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor(seconds / 60) % 60) + ":" + pad(seconds % 60);
+    return { date, time: pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor(seconds / 60) % 60) + ":" + pad(seconds % 60) };
+  }
+
+  window.exchangeTime = (iso) => (iso ? at(Date.parse(iso)).time : "");
+
+  function render() {
+    const { date, time } = at(Date.now());
     const label = DAYS[date.getUTCDay()] + " " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " ";
     el.replaceChildren(document.createTextNode(label), Object.assign(document.createElement("b"), { textContent: time }), document.createTextNode(" ET"));
     el.dataset.reads = date.toISOString().slice(0, 10) + "T" + time;

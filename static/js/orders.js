@@ -13,10 +13,6 @@
   const EMPTY = "No orders yet. Enter one with the form, upload a file, or POST to /api/v1/orders/.";
 
   // Exchange time (New York), as every time on the desk's pages reads.
-  function exchangeTime(iso) {
-    return iso ? new Date(iso).toLocaleTimeString("en-GB", { timeZone: "America/New_York", hour12: false }) : "";
-  }
-
   function cancelNote(o) {
     if (o.status === "PENDING_CANCEL") return "cancel pending: " + fmt.qty(o.leaves_quantity) + " out at venues";
     if (o.status === "PENDING_REPLACE") return "amend pending: waiting for the shares out at venues";
@@ -29,7 +25,7 @@
   function row(o) {
     const tr = el("tr", { "data-id": o.id, class: "clickable", tabindex: "0", title: "Enter or click: its fills and allocations" });
     const cells = [
-      [o.id], [exchangeTime(o.received_at), "time"], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
+      [o.id], [window.exchangeTime(o.received_at), "time"], [o.client_order_id], [o.account], [o.instrument], [o.side, "side-" + o.side.toLowerCase()],
       [fmt.qty(o.quantity), "num"], [o.limit_price === null ? "MKT" : fmt.tick(o.limit_price, o), "num"], [o.strategy],
       null, [fmt.qty(o.filled_quantity), "num"], [o.average_price === null ? "" : fmt.avg(o.average_price, o), "num"],
       [o.parent === null ? "" : o.parent],

@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 
 from orders.models import Instrument
+from routing.context_processors import exchange_clock as clock_context
 from routing.market.clock import CLOSE_NS, NS_PER_S, OPEN_NS, to_datetime
 from routing.models import ExchangeClockSetting, MarketBar, MarketSession
 from routing.replay import Replay, ReplayMarket
@@ -181,3 +183,26 @@ def test_without_pacing_there_is_no_clock_and_sessions_keep_their_own_time(demo,
     session = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
     assert session.sim_time_ns == OPEN_NS and session_next_step_delay_s(session) == 0
     assert Decimal(session.bid_ticks) > 0
+
+
+def test_pages_show_a_wall_instant_on_the_exchange_clock_the_header_shows(paced):
+    # Given the desk's clock opened its day at WALL, at 60x
+    exchange_open()
+
+    class Request:
+        class user:
+            is_authenticated = True
+
+    page = Template("{% load exchange_time %}{% exchange_time received %}|{% exchange_time none %}")
+    # When an order received one wall minute after the open is shown
+    received = datetime(2026, 12, 4, 14, 31, tzinfo=UTC)
+    shown = page.render(Context({**clock_context(Request), "received": received, "none": None}))
+    # Then it reads an hour into the exchange day, and no time shows as nothing
+    assert shown == "10:30:00|"
+
+
+def test_unpaced_pages_show_new_york_wall_time(settings):
+    settings.SIM_SPEED = 0
+    page = Template("{% load exchange_time %}{% exchange_time received %}")
+    shown = page.render(Context({"exchange_clock": None, "received": datetime(2026, 12, 4, 14, 31, 5, tzinfo=UTC)}))
+    assert shown == "09:31:05"
