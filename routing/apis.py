@@ -202,11 +202,33 @@ class ParentOrdersApi(APIView):
         return Response(MemberOrderOutput(parent_members(user=request.user, parent=parent), many=True).data)
 
 
+class LatestQuery(serializers.Serializer):
+    latest = serializers.IntegerField(
+        required=False, min_value=1, max_value=5_000, help_text="Only the last so many, still oldest first"
+    )
+
+
+class ParentAuditQuery(LatestQuery):
+    scope = serializers.ChoiceField(
+        choices=["all", "parent"],
+        default="all",
+        help_text="parent: the parent's own events, without its children's and member orders'",
+    )
+
+
 class ParentChildrenApi(APIView):
-    @extend_schema(responses=ChildOutput(many=True))
+    """The parent's child orders, oldest first; ``X-Total-Count`` says how many there are in all."""
+
+    @extend_schema(parameters=[LatestQuery], responses=ChildOutput(many=True))
     def get(self, request, parent_id: int):
         parent = _visible_parent(request, parent_id)
-        return Response(ChildOutput(ChildOrder.objects.filter(parent=parent).order_by("id"), many=True).data)
+        query = LatestQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        latest = query.validated_data.get("latest")
+        children = ChildOrder.objects.filter(parent=parent).order_by("-id")
+        children = list(children[:latest] if latest else children)[::-1]
+        total = ChildOrder.objects.filter(parent=parent).count()
+        return Response(ChildOutput(children, many=True).data, headers={"X-Total-Count": str(total)})
 
 
 class AuditOutput(serializers.Serializer):
@@ -220,10 +242,18 @@ class AuditOutput(serializers.Serializer):
 
 
 class ParentAuditApi(APIView):
-    @extend_schema(responses=AuditOutput(many=True))
+    @extend_schema(parameters=[ParentAuditQuery], responses=AuditOutput(many=True))
     def get(self, request, parent_id: int):
         parent = _visible_parent(request, parent_id)
-        return Response(AuditOutput(parent_audit_for(user=request.user, parent=parent), many=True).data)
+        query = ParentAuditQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = parent_audit_for(
+            user=request.user,
+            parent=parent,
+            own_only=query.validated_data["scope"] == "parent",
+            latest=query.validated_data.get("latest"),
+        )
+        return Response(AuditOutput(events, many=True).data)
 
 
 class AggregateApi(APIView):

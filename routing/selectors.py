@@ -55,14 +55,22 @@ def parent_members(*, user, parent: ParentOrder) -> QuerySet[Order]:
 ANOTHER_TRADER = "user:another trader"
 
 
-def parent_audit_for(*, user, parent: ParentOrder) -> list[AuditEvent]:
-    """A parent's audit trail as ``user`` may read it: supervisors and analysts all of it; a
-    trader the parent's own market events and their own orders' events, and no other
-    trader's name (parents mix many traders' orders)."""
-    events = AuditEvent.objects.filter(parent=parent).order_by("id")
+def parent_audit_for(
+    *, user, parent: ParentOrder, own_only: bool = False, latest: int | None = None
+) -> list[AuditEvent]:
+    """A parent's audit trail as ``user`` may read it, oldest first: supervisors and analysts
+    all of it; a trader the parent's own market events and their own orders' events, and no
+    other trader's name (parents mix many traders' orders). ``own_only``: the parent's own
+    story (created, started, paused, crossed, filled, reconciled...), without its children's
+    and member orders' events; ``latest``: only the last so many."""
+    events = AuditEvent.objects.filter(parent=parent)
+    if own_only:
+        events = events.filter(order__isnull=True).exclude(kind__startswith="child.")
+    if not sees_all_orders(user):
+        events = events.filter(Q(order__isnull=True) | Q(order__account__owner=user))
+    events = list(events.order_by("-id")[:latest] if latest else events.order_by("-id"))[::-1]
     if sees_all_orders(user):
-        return list(events)
-    events = list(events.filter(Q(order__isnull=True) | Q(order__account__owner=user)))
+        return events
     names = {e.actor.removeprefix("user:") for e in events if e.actor.startswith("user:")} - {user.username}
     traders = set(
         get_user_model().objects.filter(username__in=names, groups__name=TRADER).values_list("username", flat=True)

@@ -145,12 +145,24 @@ def performance_distribution(desk: DeskReport) -> dict:
     values = [
         _f(p.performance_vs_interval_vwap_bps) for p in desk.parents if p.performance_vs_interval_vwap_bps is not None
     ]
+    spread = max(values, default=0) - min(values, default=0)
+    count_axis = {"title": {"text": "parents"}, "rangemode": "tozero", "tickformat": ",d"}
+    if len(values) <= 10:
+        count_axis["dtick"] = 1  # whole parents, not 0.2 of one
     return {
-        "data": [{"type": "histogram", "x": values, "marker": {"color": ACCENT}, "nbinsx": 30}],
+        # Bins of a whole basis point or more: a few parents would otherwise get one wide bar.
+        "data": [
+            {
+                "type": "histogram",
+                "x": values,
+                "marker": {"color": ACCENT, "line": {"color": "#0d1117", "width": 1}},
+                "xbins": {"size": max(1.0, round(spread / 30))},
+            }
+        ],
         "layout": _layout(
             "Parents: performance vs interval VWAP (bps, + better)",
-            xaxis={"title": {"text": "bps"}},
-            yaxis={"title": {"text": "parents"}},
+            xaxis={"title": {"text": "bps"}, "zeroline": True},
+            yaxis=count_axis,
         ),
     }
 

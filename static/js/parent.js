@@ -189,6 +189,7 @@
       m.fills.forEach(addFill);
       showFillCount();
       renderStats(); drawProgress(); drawPrice();
+      storyChanged();
     },
     onMessage: function (m) {
       if (m.type === "fill") {
@@ -200,12 +201,12 @@
         executed.push({ time: last.time, filled: m.parent.filled_quantity });
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
         renderStats(); drawProgress(); drawPrice();
-        membersChanged();
+        membersChanged(); storyChanged();
       } else if (m.type === "parent") {
         if (!isNewer(m.parents[0])) return;
         parent = m.parents[0];
         renderStats();
-        membersChanged();
+        membersChanged(); storyChanged();
       } else if (m.type === "market") {
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
         renderStats(); drawPrice();
@@ -270,6 +271,67 @@
     cells[6].textContent = fmt.qty(o.filled_quantity);
     cells[7].textContent = o.average_price === null ? "" : Number(o.average_price).toFixed(4);
   }
+
+  // The parent's children and its own audit trail, re-read like the member orders while it moves.
+  const children = document.querySelector("#children tbody");
+  const audit = document.querySelector("#parent-audit tbody");
+  const withChildren = document.getElementById("audit-children");
+  const SHOWN_CHILDREN = 100, SHOWN_EVENTS = 200;
+  let storyDue = null, storyReadAt = 0;
+  function storyChanged() {
+    if (storyDue) return;
+    storyDue = setTimeout(readStory, Math.max(0, storyReadAt + MEMBERS_EVERY_MS - Date.now()));
+  }
+  function eventTime(e) { return e.sim_time ? e.sim_time.substring(11, 19) : window.exchangeTime(e.at); }
+  function eventDetail(e) {
+    return Object.keys(e.detail).map(function (k) {
+      const v = e.detail[k];
+      return k.replace(/_/g, " ") + " " + (typeof v === "object" ? JSON.stringify(v) : v);
+    }).join(" · ");
+  }
+  function readStory() {
+    storyReadAt = Date.now();
+    const scope = withChildren.checked ? "all" : "parent";
+    Promise.all([
+      fetch("/api/v1/parents/" + parentId + "/children/?latest=" + SHOWN_CHILDREN, { credentials: "same-origin" }),
+      fetch("/api/v1/parents/" + parentId + "/audit/?scope=" + scope + "&latest=" + SHOWN_EVENTS, { credentials: "same-origin" }),
+    ]).then(function (answers) {
+      if (!answers[0].ok || !answers[1].ok) return;
+      const total = Number(answers[0].headers.get("X-Total-Count") || 0);
+      return Promise.all([answers[0].json(), answers[1].json()]).then(function (read) {
+        renderChildren(read[0].reverse(), total);
+        renderAudit(read[1].reverse());
+      });
+    }).finally(function () { storyDue = null; });
+  }
+  function renderChildren(rows, total) {
+    document.getElementById("children-count").textContent = fmt.qty(total) + " in all · live" + (total > rows.length ? " · the latest " + rows.length + ", newest first" : "");
+    if (!rows.length) return;
+    children.replaceChildren.apply(children, rows.map(function (c) {
+      const tr = el("tr", { title: c.reason || "" });
+      [[localTime(c.sim_time).substring(11)], [c.venue], [TACTICS[c.tactic] || c.tactic, "tactic tactic-" + c.tactic.toLowerCase()], [c.order_type],
+        [fmt.qty(c.quantity), "num"], [c.limit_price === null ? "MKT" : fmt.tick(c.limit_price, parent), "num"],
+        [fmt.qty(c.filled_quantity), "num"]].forEach(function (cell) { tr.appendChild(el("td", cell[1] ? { class: cell[1] } : {}, cell[0])); });
+      tr.appendChild(el("td")).appendChild(el("span", { class: "status status-" + c.status.toLowerCase() }, c.status));
+      return tr;
+    }));
+  }
+  function renderAudit(events) {
+    if (!events.length) {
+      const empty = el("tr", { class: "empty" });
+      empty.appendChild(el("td", { colspan: 4 }, "No events yet."));
+      audit.replaceChildren(empty);
+      return;
+    }
+    audit.replaceChildren.apply(audit, events.map(function (e) {
+      const tr = el("tr");
+      const text = eventDetail(e);
+      [eventTime(e), e.kind, e.actor].forEach(function (v) { tr.appendChild(el("td", {}, v)); });
+      tr.appendChild(el("td", { class: "raw", title: text }, text));
+      return tr;
+    }));
+  }
+  withChildren.addEventListener("change", readStory);
 
   if (members) {
     members.addEventListener("click", function (event) {

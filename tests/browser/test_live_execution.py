@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from orders.models import AuditEvent, Instrument, Order, OrderStatus, ParentOrder, ParentStatus
-from routing.models import Fill
+from routing.models import ChildOrder, Fill
 from routing.payloads import parent_payload
 from routing.services.sessions import session_get_or_create
 from smarttrading import streams
@@ -118,6 +118,18 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     now_filled = int(supervisor.inner_text(member_filled).replace(",", ""))
     assert now_filled > int(at_load.replace(",", "")), "the member orders stayed as at page load"
     assert now_filled <= Order.objects.get(parent_id=parent_id).filled_quantity
+    # and the parent's children and its own audit trail are on the panel, live, on the exchange clock
+    supervisor.locator("#children tbody tr:not(.empty)").first.wait_for(timeout=10_000)
+    supervisor.wait_for_selector("#parent-audit tbody td:text('parent.started')", timeout=10_000)
+    total = int(supervisor.inner_text("#children-count").split()[0].replace(",", ""))
+    assert 0 < supervisor.locator("#children tbody tr").count() <= min(total, 100)
+    assert total <= ChildOrder.objects.filter(parent_id=parent_id).count()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", supervisor.locator("#parent-audit tbody td").first.inner_text())
+    assert supervisor.locator("#parent-audit tbody td:text-matches('^child\\.')").count() == 0
+    supervisor.check("#audit-children")  # with its children's events too
+    supervisor.wait_for_selector("#parent-audit tbody td:text-matches('^child\\.')", timeout=10_000)
+    supervisor.locator("#children").scroll_into_view_if_needed()
+    supervisor.screenshot(path=str(SCREENSHOTS / "parent-children-audit.png"), full_page=True)
     # and a member order's audit folds out under it
     supervisor.click("#members tbody tr[data-order]")
     supervisor.wait_for_selector("#members table.audit tbody tr td:text('order.aggregated')", timeout=10_000)

@@ -281,3 +281,28 @@ def test_the_log_tells_a_person_each_parents_start_and_end_and_keeps_step_detail
     assert lines[-1] == f"parent {parent.pk} filled (complete): 2,000 of 2,000 XOM filled"
     for quiet in ("celery.app.trace", "celery.worker.strategy", "celery.beat", "django.request"):
         assert not logging.getLogger(quiet).isEnabledFor(logging.INFO), quiet
+
+
+def test_the_parents_own_story_and_its_latest_children_through_the_api(demo, supervisor):
+    # Given a finished parent, with its children's events in its audit trail
+    parent = make_parent(quantity=1_000, urgency="HIGH")
+    run_session(MarketSession.objects.get(instrument=parent.instrument), 200)
+    everything = supervisor.get(f"/api/v1/parents/{parent.pk}/audit/").json()
+    # When the supervisor asks for the parent's own events
+    own = supervisor.get(f"/api/v1/parents/{parent.pk}/audit/?scope=parent").json()
+    # Then they are the parent's, in order, without a child's or an order's
+    assert [e["kind"] for e in own] == [
+        e["kind"] for e in everything if e["order"] is None and not e["kind"].startswith("child.")
+    ]
+    assert own[0]["kind"] == "parent.created" and own[-1]["kind"] == "parent.reconciled"
+    # And the latest three of everything are the last three, oldest first
+    latest = supervisor.get(f"/api/v1/parents/{parent.pk}/audit/?latest=3").json()
+    assert [e["id"] for e in latest] == [e["id"] for e in everything[-3:]]
+    # And the latest two children come with the count of all of them
+    answer = supervisor.get(f"/api/v1/parents/{parent.pk}/children/?latest=2")
+    total = parent.children.count()
+    assert answer["X-Total-Count"] == str(total) and total > 2
+    assert [c["id"] for c in answer.json()] == list(parent.children.order_by("id").values_list("pk", flat=True))[-2:]
+    # And a bad bound is a 400 with the field's error
+    bad = supervisor.get(f"/api/v1/parents/{parent.pk}/children/?latest=0")
+    assert bad.status_code == 400 and "latest" in bad.json()
