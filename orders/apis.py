@@ -26,7 +26,7 @@ from .domain.values import quantize_price
 from .models import Account, Instrument, Side, Source, Strategy, Upload, Urgency
 from .payloads import upload_payload
 from .roles import SUPERVISOR, TRADER, has_role
-from .selectors import account_list, order_list, risk_limits_payload, upload_list
+from .selectors import account_list, blotter_totals, order_list, order_search, risk_limits_payload, upload_list
 from .services.intake import order_create, orders_submit
 from .services.risk_limits import risk_limits_set
 from .services.tokens import api_token_issue, api_token_revoke, api_token_rotate
@@ -239,6 +239,28 @@ class OrderReportsApi(APIView):
     def get(self, request, order_id: int):
         order = get_object_or_404(order_list(user=request.user), pk=order_id)
         return Response(ExecutionReportOutput(order.reports.order_by("id"), many=True).data)
+
+
+class OrderTotalsQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="The blotter's search")
+
+
+class OrderTotalsOutput(serializers.Serializer):
+    orders = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    filled = serializers.IntegerField()
+    notional = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class OrderTotalsApi(APIView):
+    """What the blotter's search adds up to over every page, now: the blotter's totals line follows it."""
+
+    @extend_schema(parameters=[OrderTotalsQuery], responses=OrderTotalsOutput)
+    def get(self, request):
+        query = OrderTotalsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = order_search(order_list(user=request.user), query.validated_data.get("q", "").strip())
+        return Response(OrderTotalsOutput(blotter_totals(found)).data)
 
 
 class InstrumentOutput(serializers.Serializer):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/", apis.OrderListCreateApi.as_view(), name="orders"),
     path("orders/bulk/", apis.OrderBulkCreateApi.as_view(), name="orders-bulk"),
     path("orders/upload/", apis.OrderUploadApi.as_view(), name="orders-upload"),
+    path("orders/totals/", apis.OrderTotalsApi.as_view(), name="orders-totals"),
     path("orders/uploads/<int:upload_id>/", apis.UploadDetailApi.as_view(), name="upload"),
     path("orders/<int:order_id>/", apis.OrderDetailApi.as_view(), name="order"),
     path("orders/<int:order_id>/audit/", gateway_apis.OrderAuditApi.as_view(), name="order-audit"),

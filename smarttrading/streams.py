@@ -35,6 +35,9 @@ def user_orders_group(user_id: int) -> str:
     return f"orders.user.{user_id}"
 
 
+DESK_ORDERS_GROUP = "orders.desk"  # every trader's orders, for the supervisors' blotter
+
+
 @cache
 def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)

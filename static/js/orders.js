@@ -1,4 +1,5 @@
-// Trader blotter: the own-orders stream updates rows in place; a row opens its allocations.
+// The blotter: a trader's own orders (a supervisor's, every trader's) stream in and update rows in
+// place, the totals line follows; a row opens its allocations.
 (function () {
   "use strict";
   const table = document.getElementById("orders");
@@ -7,6 +8,7 @@
   // The first page of the whole blotter takes new orders as they come; a later page or a
   // search keeps its rows and only updates them.
   const following = table.dataset.follow === "live";
+  const owner = table.dataset.owner === "yes";  // a trader amends and cancels their own; a supervisor watches the desk
   const CANCELLABLE = ["PENDING_AGGREGATION", "WORKING", "PARTIALLY_FILLED"];
   const AMENDABLE = CANCELLABLE;
   const shown = {};  // the latest payload of each order on screen, for the amend form
@@ -46,10 +48,10 @@
       }
     });
     const actions = el("td", { class: "actions" });
-    if (AMENDABLE.includes(o.status)) {
+    if (owner && AMENDABLE.includes(o.status)) {
       actions.appendChild(el("button", { class: "small", type: "button", "data-amend": o.id }, "Amend"));
     }
-    if (CANCELLABLE.includes(o.status)) {
+    if (owner && CANCELLABLE.includes(o.status)) {
       actions.appendChild(el("button", { class: "small", type: "button", "data-cancel": o.id }, "Cancel"));
     }
     tr.appendChild(actions);
@@ -222,10 +224,33 @@
     if (tr && event.target === tr && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); showAllocations(tr); }
   });
 
-  // Traders follow their own orders live; a supervisor's blotter is as at page load.
+  // The totals line: every page of the search, re-read at most every TOTALS_EVERY_MS while orders change.
+  const TOTALS_EVERY_MS = 2000;
+  const totalsRow = document.getElementById("blotter-totals");
+  let totalsDue = null, totalsReadAt = 0;
+  function totalsChanged() {
+    if (!totalsRow || totalsDue) return;
+    totalsDue = setTimeout(readTotals, Math.max(0, totalsReadAt + TOTALS_EVERY_MS - Date.now()));
+  }
+  function readTotals() {
+    totalsReadAt = Date.now();
+    fetch(table.dataset.totals, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (t) {
+        if (!t) return;
+        const put = function (name, text) { totalsRow.querySelector('[data-total="' + name + '"]').textContent = text; };
+        put("orders", fmt.qty(t.orders)); put("plural", t.orders === 1 ? "" : "s");
+        document.getElementById("orders-count").textContent = fmt.qty(t.orders) + " order" + (t.orders === 1 ? "" : "s");
+        put("quantity", fmt.qty(t.quantity)); put("filled", fmt.qty(t.filled)); put("notional", fmt.money(t.notional));
+        totalsRow.hidden = !t.orders;
+      })
+      .finally(function () { totalsDue = null; });
+  }
+
   if (!table.dataset.stream) return;
   const stream = openStream(table.dataset.stream, {
     onSnapshot: function (m) {
+      totalsChanged();
       if (!following) { m.orders.forEach(function (o) { upsert(o); }); return; }
       body.innerHTML = "";
       if (!m.orders.length) {
@@ -239,6 +264,7 @@
     onMessage: function (m) {
       if (m.type === "order") m.orders.forEach(function (o) { upsert(o, true); });
       else if (m.type === "orders_changed") stream.resync();
+      totalsChanged();
     },
   });
 })();

@@ -497,3 +497,55 @@ def test_a_venue_outage_shows_live_on_the_overview_and_on_a_fresh_load(live_stac
         supervisor.locator('#venue-board [data-venue="NYSE"]').inner_text()
         == "NYSE down: not accepting orders since 10:41:07"
     )
+
+
+def in_thread(work) -> None:
+    """Run ``work`` (database writes) in a thread of its own: Playwright's event loop runs in this one."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+
+
+def test_the_supervisors_blotter_follows_every_traders_orders_and_its_totals(live_stack, browser):
+    from django.contrib.auth.models import User
+
+    from orders.models import Source
+    from orders.services.intake import order_create
+
+    # given the supervisor's Orders page, with no order yet
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.goto(live_stack + "/orders/")
+    supervisor.wait_for_selector("#orders tbody tr.empty")
+    assert supervisor.locator("#toasts").count() == 0  # a desk's every fill would be noise: toasts are the trader's
+
+    # when two traders each enter an order
+    def enter_two():
+        for username, account, quantity in (("trader1", "T1-GROWTH", 300), ("trader2", "T2-MACRO", 700)):
+            order_create(
+                submitted_by=User.objects.get(username=username),
+                account=account,
+                instrument="MSFT",
+                side="BUY",
+                quantity=quantity,
+                client_order_id=f"DESK-{username}",
+                source=Source.API,
+            )
+
+    in_thread(enter_two)
+    # then both rows arrive without a reload, and the totals line adds them up
+    supervisor.wait_for_selector("#orders tbody tr:has(td:text('DESK-trader1'))", timeout=10_000)
+    supervisor.wait_for_selector("#orders tbody tr:has(td:text('DESK-trader2'))", timeout=10_000)
+    totals = supervisor.locator("#blotter-totals")
+    totals.locator("[data-total='quantity']:text('1,000')").wait_for(timeout=10_000)
+    assert totals.is_visible() and totals.locator("[data-total='orders']").inner_text() == "2"
+    assert supervisor.inner_text("#orders-count") == "2 orders"
+    # the orders are their traders' to amend or cancel
+    assert supervisor.locator("#orders button[data-cancel], #orders button[data-amend]").count() == 0
+    supervisor.screenshot(path=str(SCREENSHOTS / "supervisor-orders-live.png"), full_page=True)

@@ -153,7 +153,7 @@ def test_only_the_owner_cancels_an_order(world):
 
 
 STREAMS = [
-    ("/ws/orders/", (False, True, True, False, False)),
+    ("/ws/orders/", (False, True, True, True, False)),  # a supervisor: every trader's
     ("/ws/execution/", (False, False, False, True, False)),
     ("/ws/execution/{p1}/", (False, False, False, True, False)),
     ("/ws/tca/", (False, False, False, True, True)),

@@ -87,3 +87,27 @@ def test_the_blotter_sorts_by_a_header_and_adds_up_every_page(executed, supervis
     }
     assert page.context["live"] is False  # a sorted blotter keeps its rows instead of following the stream
     assert supervisor.get("/orders/?sort=nonsense").context["sort"] == "-id"
+
+
+def test_the_totals_line_is_read_again_for_the_search_and_the_reader(executed, supervisor, trader1):
+    # when the supervisor and trader1 read the blotter's totals, whole and searched
+    desk = supervisor.get("/api/v1/orders/totals/").json()
+    own = trader1.get("/api/v1/orders/totals/").json()
+    searched = supervisor.get("/api/v1/orders/totals/?q=T2-MACRO").json()
+    # then the supervisor's are every trader's, trader1's their own, the search's its orders'
+    notional = {o.client_order_id: o.filled_notional for o in Order.objects.all()}
+    assert desk == {
+        "orders": 2,
+        "quantity": 2_000,
+        "filled": 2_000,
+        "notional": str(sum(notional.values()).quantize(Decimal("0.01"))),
+    }
+    assert (own["orders"], own["quantity"], own["notional"]) == (
+        1,
+        1_200,
+        str(notional["TCA-0"].quantize(Decimal("0.01"))),
+    )
+    assert (searched["orders"], searched["filled"]) == (1, 800)
+    # and a search too long is a 400 with the field's error, not a 500
+    too_long = supervisor.get("/api/v1/orders/totals/?q=" + "x" * 65)
+    assert too_long.status_code == 400 and "q" in too_long.json()

@@ -130,14 +130,12 @@ def assert_reconciled(parent: ParentOrder) -> None:
 async def test_sockets_refuse_the_wrong_role(demo):
     trader = await sync_to_async(User.objects.get)(username="trader1")
     analyst = await sync_to_async(User.objects.get)(username="analyst1")
-    supervisor = await sync_to_async(User.objects.get)(username="supervisor1")
     refused = [
         (trader, "/ws/execution/"),
         (trader, "/ws/execution/1/"),
         (trader, "/ws/tca/"),
         (analyst, "/ws/orders/"),  # an analyst gets no live order stream
         (analyst, "/ws/execution/"),
-        (supervisor, "/ws/orders/"),  # the trader stream is a trader's own book
         (None, "/ws/orders/"),
         (None, "/ws/tca/"),
     ]
@@ -160,11 +158,13 @@ async def test_sockets_refuse_a_foreign_origin(demo):
     assert not connected
 
 
-async def test_a_trader_receives_only_their_own_orders(demo):
-    # given two traders connected to their order streams
-    trader1, trader2 = [await sync_to_async(User.objects.get)(username=name) for name in ("trader1", "trader2")]
+async def test_a_trader_receives_only_their_own_orders_and_a_supervisor_every_traders(demo):
+    # given two traders connected to their order streams, and a supervisor to the desk's
+    trader1, trader2, supervisor = [
+        await sync_to_async(User.objects.get)(username=name) for name in ("trader1", "trader2", "supervisor1")
+    ]
     sockets = {}
-    for user in (trader1, trader2):
+    for user in (trader1, trader2, supervisor):
         headers = await sync_to_async(session_cookie_headers)(user)
         sockets[user.username] = WebsocketCommunicator(application, "/ws/orders/", headers=headers)
         connected, _ = await sockets[user.username].connect()
@@ -185,6 +185,8 @@ async def test_a_trader_receives_only_their_own_orders(demo):
     # then trader1 hears of it, trader2 hears nothing, and trader2's snapshot lacks it
     message = await sockets["trader1"].receive_json_from(timeout=5)
     assert [o["client_order_id"] for o in message["orders"]] == ["MINE-ONLY"]
+    desk = await sockets["supervisor1"].receive_json_from(timeout=5)
+    assert [(o["client_order_id"], o["account"]) for o in desk["orders"]] == [("MINE-ONLY", "T1-GROWTH")]
     assert await sockets["trader2"].receive_nothing(timeout=1)
     await sockets["trader2"].send_json_to({"type": "resync"})
     snapshot = await sockets["trader2"].receive_json_from(timeout=5)
