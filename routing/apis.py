@@ -38,6 +38,7 @@ from .selectors import (
     parent_list,
     parent_members,
     session_list,
+    session_scorecard,
 )
 from .services.aggregation import aggregation_window_run
 from .services.cancels import order_cancel
@@ -200,6 +201,16 @@ class ParentOrdersApi(APIView):
     def get(self, request, parent_id: int):
         parent = _visible_parent(request, parent_id)
         return Response(MemberOrderOutput(parent_members(user=request.user, parent=parent), many=True).data)
+
+
+class ParentScorecardApi(APIView):
+    """The venue scorecard of the parent's instrument for its trading day, as its last step left
+    it: what the router ranks venues by (fill rates, fill probability by order type, fees,
+    acknowledgement latency, mark-outs) and each venue's status."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, parent_id: int):
+        return Response(session_scorecard(_visible_parent(request, parent_id)))
 
 
 class LatestQuery(serializers.Serializer):

@@ -33,6 +33,7 @@ urlpatterns = [
     path("parents/<int:parent_id>/children/", execution_apis.ParentChildrenApi.as_view(), name="parent-children"),
     path("parents/<int:parent_id>/fills/", execution_apis.ParentFillsApi.as_view(), name="parent-fills"),
     path("parents/<int:parent_id>/audit/", execution_apis.ParentAuditApi.as_view(), name="parent-audit"),
+    path("parents/<int:parent_id>/scorecard/", execution_apis.ParentScorecardApi.as_view(), name="parent-scorecard"),
     path("parents/<int:parent_id>/pause/", execution_apis.ParentPauseApi.as_view(), name="parent-pause"),
     path("parents/<int:parent_id>/resume/", execution_apis.ParentResumeApi.as_view(), name="parent-resume"),
     path("parents/<int:parent_id>/cancel/", execution_apis.ParentCancelApi.as_view(), name="parent-cancel"),

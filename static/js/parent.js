@@ -295,12 +295,14 @@
     Promise.all([
       fetch("/api/v1/parents/" + parentId + "/children/?latest=" + SHOWN_CHILDREN, { credentials: "same-origin" }),
       fetch("/api/v1/parents/" + parentId + "/audit/?scope=" + scope + "&latest=" + SHOWN_EVENTS, { credentials: "same-origin" }),
+      fetch("/api/v1/parents/" + parentId + "/scorecard/", { credentials: "same-origin" }),
     ]).then(function (answers) {
-      if (!answers[0].ok || !answers[1].ok) return;
+      if (!answers.every(function (a) { return a.ok; })) return;
       const total = Number(answers[0].headers.get("X-Total-Count") || 0);
-      return Promise.all([answers[0].json(), answers[1].json()]).then(function (read) {
+      return Promise.all(answers.map(function (a) { return a.json(); })).then(function (read) {
         renderChildren(read[0].reverse(), total);
         renderAudit(read[1].reverse());
+        renderScorecard(read[2]);
       });
     }).finally(function () { storyDue = null; });
   }

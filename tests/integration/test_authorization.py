@@ -93,6 +93,7 @@ API = [
     ("GET", "/api/v1/parents/", (DENIED, 200, 200, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/children/", (DENIED, 200, 404, 200, 200)),
+    ("GET", "/api/v1/parents/{p1}/scorecard/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/orders/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/fills/", (DENIED, 200, 404, 200, 200)),
     ("GET", "/api/v1/parents/{p1}/audit/", (DENIED, 200, 404, 200, 200)),

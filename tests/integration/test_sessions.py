@@ -303,6 +303,10 @@ def test_the_parents_own_story_and_its_latest_children_through_the_api(demo, sup
     total = parent.children.count()
     assert answer["X-Total-Count"] == str(total) and total > 2
     assert [c["id"] for c in answer.json()] == list(parent.children.order_by("id").values_list("pk", flat=True))[-2:]
+    # And the venue scorecard is the one its session's last step left, with what it sent where
+    scorecard = supervisor.get(f"/api/v1/parents/{parent.pk}/scorecard/").json()
+    assert scorecard == MarketSession.objects.get(instrument=parent.instrument).scorecard
+    assert sum(row["sent"] for row in scorecard) >= 1_000
     # And a bad bound is a 400 with the field's error
     bad = supervisor.get(f"/api/v1/parents/{parent.pk}/children/?latest=0")
     assert bad.status_code == 400 and "latest" in bad.json()
