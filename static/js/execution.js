@@ -5,7 +5,7 @@
   const body = document.querySelector("#parents tbody");
   const parents = new Map();
   const LIVE = ["NEW", "WORKING", "PAUSED"];
-  const VENUE_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#2ea043" };
+  const VENUE_COLOURS = window.VENUE_COLOURS;
   const filters = { instrument: "", strategy: "", status: "live" };
   (function venueLegend() {  // what the Venues column's colours mean
     const legend = document.getElementById("venue-legend");

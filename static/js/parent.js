@@ -137,7 +137,7 @@
         });
     });
   });
-  const FILL_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#2ea043" };
+  const FILL_COLOURS = window.VENUE_COLOURS;
   const FILL_MARKERS_MAX = 2000;  // the chart keeps the latest; the count above says how many in all
   let fillsByVenue = {}, fillMarkers = 0;
   function markFill(f) {

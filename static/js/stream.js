@@ -55,6 +55,8 @@
     // Money to the cent with separators, from its decimal string (display only).
     money: function (s) { return Number(s).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); },
   };
+  // One colour per venue on every page: lit exchanges blue, violet, amber; dark pools green, teal.
+  window.VENUE_COLOURS = { NYSE: "#58a6ff", NASDAQ: "#a371f7", BATS: "#d29922", DARKX: "#3fb950", DARKY: "#39c5cf" };
   window.el = function (tag, attrs, text) {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(function ([k, v]) { node.setAttribute(k, v); });
