@@ -2,6 +2,7 @@
 
 import csv
 import uuid
+from decimal import Decimal
 from itertools import chain
 
 from django.conf import settings
@@ -109,7 +110,8 @@ def blotter(request):
     context["headers"] = [_header(sort, *column) for column in BLOTTER_HEADERS]
     if can_enter:  # the reference each instrument's limits are collared around, for the quote panel
         context["references"] = {
-            i.symbol: str(i.reference_price.quantize(i.tick_size)) for i in Instrument.objects.all()
+            i.symbol: str(i.reference_price.quantize(Decimal(1).scaleb(-i.price_places)))
+            for i in Instrument.objects.all()
         }
     return render(request, "orders/blotter.html", context)
 

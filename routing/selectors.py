@@ -325,24 +325,30 @@ def market_quote(*, instrument, levels: int = 5) -> dict | None:
     bid = ticks_to_price(top.bid, tick)
     ask = ticks_to_price(top.ask, tick)
     mid = None if bid is None or ask is None else (bid + ask) / 2
+    places = instrument.price_places
+
+    def shown(price: Decimal | None, finer: int = 0) -> str | None:
+        """As the instrument trades: 409.90, not 409.900000 (a mid one place finer)."""
+        return None if price is None else str(price.quantize(Decimal(1).scaleb(-(places + finer))))
+
     return {
         "instrument": instrument.symbol,
         "trading_date": session.trading_date.isoformat(),
         "time": iso_time(to_datetime(session.trading_date, top.time_ns)),
         "session_status": session.status,
         "nbbo": {
-            "bid": _price_or_none(bid),
+            "bid": shown(bid),
             "bid_size": top.bid_size,
-            "ask": _price_or_none(ask),
+            "ask": shown(ask),
             "ask_size": top.ask_size,
-            "mid": _price_or_none(mid),
+            "mid": shown(mid, finer=1),
             "spread_bps": None if mid is None else str(((ask - bid) / mid * 10_000).quantize(Decimal("0.01"))),
         },
         "venues": [
             {
                 "venue": venue,
-                "bids": [{"price": str(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["bids"]],
-                "asks": [{"price": str(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["asks"]],
+                "bids": [{"price": shown(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["bids"]],
+                "asks": [{"price": shown(ticks_to_price(p, tick)), "quantity": q} for p, q in depth["asks"]],
             }
             for venue, depth in simulator.l2(levels).items()
         ],

@@ -97,7 +97,7 @@
     if (existing && shown[o.id] && o.revision < shown[o.id].revision) return;
     // The API's answers do not say whether its parent holds it; the stream does.
     if (!("held" in o) && shown[o.id]) o = Object.assign({}, o, { held: shown[o.id].held });
-    if (fromStream) announce(shown[o.id], o);
+    if (fromStream) { announce(shown[o.id], o); totalsMoved(shown[o.id], o); }
     shown[o.id] = o;
     const fresh = row(o);
     if (existing) {
@@ -225,12 +225,31 @@
   });
 
   // The totals line: every page of the search, re-read at most every TOTALS_EVERY_MS while orders change.
-  const TOTALS_EVERY_MS = 2000;
+  const TOTALS_EVERY_MS = 1000;
   const totalsRow = document.getElementById("blotter-totals");
   let totalsDue = null, totalsReadAt = 0;
   function totalsChanged() {
     if (!totalsRow || totalsDue) return;
     totalsDue = setTimeout(readTotals, Math.max(0, totalsReadAt + TOTALS_EVERY_MS - Date.now()));
+  }
+  // Moved at once by what the stream says changed, then re-read (rounding, and orders off this page).
+  const totals = {};
+  if (totalsRow) totalsRow.querySelectorAll("[data-value]").forEach(function (n) { totals[n.dataset.total] = Number(n.dataset.value); });
+  function notional(o) { return o && o.average_price !== null ? o.filled_quantity * Number(o.average_price) : 0; }
+  function totalsMoved(before, o) {
+    if (!totalsRow || (!before && !following)) return;
+    if (!before) totals.orders += 1;
+    totals.quantity += o.quantity - (before ? before.quantity : 0);
+    totals.filled += o.filled_quantity - (before ? before.filled_quantity : 0);
+    totals.notional += notional(o) - notional(before);
+    showTotals();
+  }
+  function showTotals() {
+    const put = function (name, text) { totalsRow.querySelector('[data-total="' + name + '"]').textContent = text; };
+    put("orders", fmt.qty(totals.orders)); put("plural", totals.orders === 1 ? "" : "s");
+    document.getElementById("orders-count").textContent = fmt.qty(totals.orders) + " order" + (totals.orders === 1 ? "" : "s");
+    put("quantity", fmt.qty(totals.quantity)); put("filled", fmt.qty(totals.filled)); put("notional", fmt.money(totals.notional));
+    totalsRow.hidden = !totals.orders;
   }
   function readTotals() {
     totalsReadAt = Date.now();
@@ -238,11 +257,8 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (t) {
         if (!t) return;
-        const put = function (name, text) { totalsRow.querySelector('[data-total="' + name + '"]').textContent = text; };
-        put("orders", fmt.qty(t.orders)); put("plural", t.orders === 1 ? "" : "s");
-        document.getElementById("orders-count").textContent = fmt.qty(t.orders) + " order" + (t.orders === 1 ? "" : "s");
-        put("quantity", fmt.qty(t.quantity)); put("filled", fmt.qty(t.filled)); put("notional", fmt.money(t.notional));
-        totalsRow.hidden = !t.orders;
+        Object.assign(totals, { orders: t.orders, quantity: t.quantity, filled: t.filled, notional: Number(t.notional) });
+        showTotals();
       })
       .finally(function () { totalsDue = null; });
   }

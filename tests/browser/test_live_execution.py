@@ -146,7 +146,10 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     ladder_asks = [Decimal(p) for p in trader.locator("#q-ladder tr.level-ask td:nth-child(2)").all_inner_texts()]
     assert ladder_bids == sorted(ladder_bids, reverse=True) and ladder_asks == sorted(ladder_asks, reverse=True)
     assert max(ladder_bids) <= bid < ask <= min(ladder_asks)
-    assert trader.inner_text("#q-reference").startswith("Reference 190.00")
+    assert trader.inner_text("#q-reference") == "Reference 190.00 · limits are collared around it"
+    # in the instrument's cents, so the panel fits its card beside the form
+    assert re.fullmatch(r"\d+\.\d\d", trader.inner_text("#q-bid")), trader.inner_text("#q-bid")
+    assert trader.eval_on_selector("#quote", "q => q.scrollWidth <= q.clientWidth + 1")
     trader.screenshot(path=str(SCREENSHOTS / "trader-blotter.png"), full_page=True)
 
     analyst = login(browser, live_stack, "analyst1")

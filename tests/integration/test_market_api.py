@@ -24,8 +24,11 @@ def test_quote_is_the_checkpoint_nbbo_with_its_size_and_each_venues_depth(demo, 
     assert response.status_code == 200
     body = response.json()
     assert body["instrument"] == "XOM"
-    assert body["nbbo"]["bid"] == str((xom.tick_size * bid).quantize(Decimal("0.000001")))
-    assert body["nbbo"]["ask"] == str((xom.tick_size * ask).quantize(Decimal("0.000001")))
+    # prices as the instrument trades, in cents: 104.99, not 104.990000
+    assert body["nbbo"]["bid"] == str((xom.tick_size * bid).quantize(Decimal("0.01")))
+    assert body["nbbo"]["ask"] == str((xom.tick_size * ask).quantize(Decimal("0.01")))
+    assert len(body["nbbo"]["mid"].split(".")[1]) == 3
+    assert all(len(level["price"].split(".")[1]) == 2 for v in body["venues"] for level in v["bids"] + v["asks"])
     assert Decimal(body["nbbo"]["ask"]) > Decimal(body["nbbo"]["bid"])
     venues = {v["venue"]: v for v in body["venues"]}
     assert set(venues) == {"NYSE", "NASDAQ", "BATS"}  # dark pools display nothing
