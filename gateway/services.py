@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from orders.domain.lifecycle import FINISHED
 from orders.models import ExecutionReport, Order, Source
+from orders.reports import FIELDS as REPORT_FIELDS
 from orders.services.intake import orders_submit
 from routing.services.cancels import order_cancel
 from routing.services.replaces import UNCHANGED, order_replace
@@ -253,23 +254,10 @@ def _status(session: FixSession, message: FixMessage, fields) -> list:
     return [translate.execution_report(view, begin_string=session.begin_string)]
 
 
+# The report's own columns as intake writes them (``orders.reports.FIELDS``), with its id and its order's terms.
 _REPORT_COLUMNS = (
     "id",
-    "exec_type",
-    "order_status",
-    "order_id",
-    "client_order_id",
-    "orig_client_order_id",
-    "order_quantity",
-    "limit_price",
-    "last_quantity",
-    "last_price",
-    "last_market",
-    "cum_quantity",
-    "leaves_quantity",
-    "average_price",
-    "text",
-    "created_at",
+    *("order_id" if field == "order" else field for field in REPORT_FIELDS),
     "order__account_id",
     "order__account__code",
     "order__instrument__symbol",
