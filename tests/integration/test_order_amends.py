@@ -267,10 +267,12 @@ def test_on_a_real_worker_amends_up_and_down_while_working_complete_and_reconcil
         open_child = ChildOrder.objects.filter(parent=parent, status__in=("SENT", "LIVE"))
         wait_until(open_child.exists, 60, "a child order out at a venue")
 
-        # when: one order is cut to 5,000 more than it has, the other raised to 3,000, while the worker steps
-        # (the worker keeps filling between the read and the amend: a cut it overtook is refused, so read again)
+        # when: one order is cut to halfway between what it has and what it asked, the other raised to 3,000,
+        # while the worker steps (it keeps filling between the read and the amend: a cut it overtook is refused,
+        # so read again; halfway keeps the cut below the order's quantity however fast the market fills)
         for attempt in range(5):
-            target = Order.objects.get(pk=down.pk).filled_quantity + 5_000
+            filled = Order.objects.get(pk=down.pk).filled_quantity
+            target = filled + (down.quantity - filled) // 2
             try:
                 cut = order_replace(
                     order_id=down.pk,
