@@ -19,6 +19,7 @@ SELL = -1
 DAY = "DAY"  # rests until cancelled or the session closes
 IOC = "IOC"  # immediate or cancel: takes what it can, the rest is cancelled
 FOK = "FOK"  # fill or kill: all at once or nothing
+AT_CLOSE = "AT_CLOSE"  # for the closing auction: market-on-close, or limit-on-close with a price
 
 
 @dataclass(slots=True, eq=False)  # identity, so removal from a queue never compares fields
@@ -122,6 +123,10 @@ class OrderBook:
 
     def __len__(self) -> int:
         return len(self._orders)
+
+    def orders(self) -> list[RestingOrder]:
+        """Every resting order, earlier before later: the book's part in an auction."""
+        return list(self._orders.values())
 
     # --- writes -------------------------------------------------------------------
     def submit(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from .venues import MAKER, TAKER
+from .venues import AUCTION, MAKER, TAKER
 
 SUBTICKS = 100  # fundamental resolution: hundredths of a tick
 
@@ -20,7 +20,7 @@ class Impact:
     def _impact(self, side: int, quantity: int, liquidity: str, *, dark: bool = False) -> None:
         """Our trading moves the fair value: permanently, and transiently (decaying)."""
         flow = self.flow
-        weights = {TAKER: 1.0, MAKER: flow.maker_impact_weight}
+        weights = {TAKER: 1.0, MAKER: flow.maker_impact_weight, AUCTION: flow.maker_impact_weight}
         weight = flow.dark_impact_weight if dark else weights[liquidity]
         before = self._our_flow
         self._our_flow += side * quantity * weight

@@ -41,6 +41,17 @@ class Print(NamedTuple):  # a tuple: the tape takes one per trade, hundreds of t
     taker_order_id: int
 
 
+class AuctionPublished(NamedTuple):
+    """The listing venue's auction feed: an indication while it collects, the cross at the close."""
+
+    time_ns: int
+    venue: str
+    phase: str  # INDICATIVE, or CLOSE for the closing cross
+    price_half_ticks: int | None  # None while nothing would pair
+    paired: int
+    imbalance: int  # shares left over at the price: + buyers, − sellers
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutionReport:
     """What a venue tells us about one of our orders, as of ``venue_time_ns``."""

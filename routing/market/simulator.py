@@ -30,8 +30,9 @@ import random
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from .book import BUY, DAY, SELL, BookError, OrderBook, Trade
+from .book import AT_CLOSE, BUY, DAY, SELL, BookError, OrderBook, Trade
 from .clock import NS_PER_S
+from .closing import ClosingAuction
 from .dark import DarkPool, DarkPools
 from .flow import BackgroundFlow, FlowParameters, intraday_intensity
 from .impact import SUBTICKS, Impact
@@ -55,9 +56,9 @@ from .messages import (
 from .venues import DARK, MAKER, TAKER, VenueSpec
 
 
-class MarketSimulator(BackgroundFlow, DarkPools, Impact):
-    """One instrument's market: the gateway and the clock here; background flow, dark pools
-    and impact in their own modules."""
+class MarketSimulator(BackgroundFlow, DarkPools, Impact, ClosingAuction):
+    """One instrument's market: the gateway and the clock here; background flow, dark pools,
+    impact and the closing auction in their own modules."""
 
     # A checkpoint from before venue incidents existed unpickles with none
     incidents: tuple[VenueIncident, ...] = ()
@@ -140,6 +141,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
                 for event in ((i.start_s, i.venue, i.status, i.latency_factor, i.detail), (i.end_s, i.venue, UP, 1, ""))
             )
         )
+        self._auction_setup()
         self._warm_up(random.Random(warm_up_seed))
 
     def follow_news(self, path_seed: int, path_sign: int) -> None:
@@ -217,8 +219,11 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         self._send(rng, self._order_venue[order_id], ReplaceArrives(order_id, quantity, price_half_ticks))
 
     def take_reports(self, until_ns: int) -> list[ExecutionReport]:
-        """Reports that have reached us by ``until_ns``, in arrival order."""
+        """Reports that have reached us by ``until_ns``, in arrival order; once the day has
+        closed, all of them (its last ones are sent at the close, and nothing follows)."""
         taken = []
+        if self._day_closed and until_ns >= self.close_ns:
+            until_ns = 1 << 62
         while self._reports and self._reports[0][0] <= until_ns:
             taken.append(heapq.heappop(self._reports)[2])
         return taken
@@ -226,7 +231,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     # --- the clock ----------------------------------------------------------------------
     def run_until(self, end_ns: int, rng: random.Random) -> list[Print]:
         """Advance to ``end_ns``: deliver in-flight messages and background arrivals in
-        time order; return the tape's prints."""
+        time order; return the tape's prints. Reaching the close runs the closing cross."""
         prints: list[Print] = []
         queue = self._queue
         background = self._next_background_ns
@@ -259,6 +264,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
             self._cross_seconds(end_ns)
         if end_ns > self.clock_ns:
             self.clock_ns = end_ns
+        self.day_volume += sum(p.quantity for p in prints)
+        if end_ns >= self.close_ns and not self._day_closed:
+            self._close_day(rng, prints)
         return prints
 
     def _cross_seconds(self, to_ns: int) -> None:
@@ -274,6 +282,8 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         for second in range(first, last + 1):
             self.fundamental += self.path_sign * round(self._news_shock(second))
         self.fundamental = max(self.fundamental, SUBTICKS)
+        if last >= self._auction_next_s:
+            self._auction_seconds(last)
         if self.transient or self._our_flow:
             decay = math.exp(-(last - first + 1) / flow.impact_decay_s)
             self.transient *= decay
@@ -305,6 +315,8 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
     def _venue_down(self, venue: str) -> None:
         """A venue that goes down cancels what we had resting there."""
         rng = random.Random(f"{self.path_seed}:{venue}:{self.clock_ns}")  # report latency only
+        if venue == self.listing:  # and the auction orders collected there
+            self._auction_orders = []
         for order in [o for o in self._ours.values() if o.venue == venue]:
             if venue in self.pools:
                 if order in self.pools[venue].ours:
@@ -391,6 +403,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         if order.quantity <= 0:
             self._reject(rng, order, f"quantity must be positive, got {order.quantity}")
             return
+        if order.tif == AT_CLOSE:
+            self._auction_arrive(rng, order)
+            return
         if order.venue in self.pools:
             self._dark_arrive(rng, order, prints)
             return
@@ -421,6 +436,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
             self._report(rng, order, CANCELED, quantity=order.quantity, reason=f"{order.tif} remainder")
 
     def _cancel(self, rng: random.Random, order: OurOrder) -> None:
+        if order.tif == AT_CLOSE:
+            self._auction_cancel(rng, order)
+            return
         if order.venue in self.pools:
             if order in self.pools[order.venue].ours:
                 self.pools[order.venue].ours.remove(order)
@@ -434,8 +452,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact):
         if quantity <= 0:
             self._report(rng, order, REJECTED, reason="too late to replace: already executed")
             return
-        if order.venue in self.pools:
-            self._report(rng, order, REJECTED, reason="replace not supported in a dark pool; cancel instead")
+        if order.venue in self.pools or order.tif == AT_CLOSE:
+            where = "for a closing auction order" if order.tif == AT_CLOSE else "in a dark pool"
+            self._report(rng, order, REJECTED, reason=f"replace not supported {where}; cancel instead")
             return
         if price % 2:
             self._report(rng, order, REJECTED, reason="price off tick")

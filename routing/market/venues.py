@@ -8,6 +8,7 @@ from decimal import Decimal
 
 MAKER = "M"
 TAKER = "T"
+AUCTION = "A"  # executed in an auction: neither added nor took liquidity
 LIT = "LIT"
 DARK = "DARK"
 
@@ -50,9 +51,11 @@ class VenueSpec:
     entry_latency: Latency
     report_latency: Latency
     dark: DarkLiquidity | None = None
+    listing: bool = False  # the listing exchange: it runs the auctions and prints the official close
+    auction_fee: Decimal = Decimal("0.0010")  # per share executed in its auctions
 
     def fee(self, quantity: int, liquidity: str) -> Decimal:
-        rate = self.maker_fee if liquidity == MAKER else self.taker_fee
+        rate = {MAKER: self.maker_fee, TAKER: self.taker_fee, AUCTION: self.auction_fee}[liquidity]
         return rate * quantity
 
 
@@ -70,6 +73,7 @@ DEFAULT_VENUES: tuple[VenueSpec, ...] = (
         0.45,
         _us(380, 60),
         _us(300, 50),
+        listing=True,
     ),
     VenueSpec(
         "NASDAQ", "Nasdaq (simulated)", LIT, Decimal("-0.0025"), Decimal("0.0030"), 0.35, _us(250, 40), _us(220, 40)
