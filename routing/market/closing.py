@@ -4,8 +4,9 @@
 Market- and limit-on-close orders are collected until the cutoff (15:50 on a 16:00 close);
 from the cutoff the venue publishes the indicative price, paired shares and imbalance every
 few seconds, and an indication away from the fair value draws limit interest at that value
-(arbitrageurs, closing-offset orders), which keeps the close near the continuous price. At the close the auction orders and the listing venue's book uncross at one
-price, the official close. Then every order still at a venue expires, as DAY orders do, and
+(arbitrageurs, closing-offset orders), which keeps the close near the continuous price. At
+the close the auction orders and the listing venue's book uncross at one price, the
+official close. Then every order still at a venue expires, as DAY orders do, and
 every message still in flight is answered: nothing is left open overnight.
 
 Background auction interest is drawn when collection begins, from the news seed and the
