@@ -2,8 +2,9 @@
 pairs, so this is tested without an engine or a database.
 
 Inbound, a NewOrderSingle becomes an intake row (the same parser as every channel then
-checks it). Algorithm and parameters: TargetStrategy (847) 1=VWAP, 2=POV (participate),
-3=IS (minimise impact), 1000=TWAP; ParticipationRate (849) is the participation cap;
+checks it). TimeInForce (59) 7 is at the close: a market- (40=1) or limit-on-close (40=2)
+order for the closing auction. Algorithm and parameters: TargetStrategy (847) 1=VWAP, 2=POV
+(participate), 3=IS (minimise impact), 1000=TWAP; ParticipationRate (849) is the participation cap;
 EffectiveTime (168) and ExpireTime (126) the window; TargetStrategyParameters (848)
 carries the rest as ``Name=value`` pairs separated by ``;``: ``Urgency`` (LOW, MEDIUM,
 HIGH), ``StartTime``/``EndTime`` (exchange time HH:MM[:SS]), ``Aggressiveness`` (0-1),
@@ -110,8 +111,9 @@ def order_terms(fields: Mapping[int, str]) -> dict:
     ord_type = fields.get(40, "1")
     if ord_type not in ("1", "2"):
         raise Refused("OrdType must be 1 (market) or 2 (limit)")
-    if fields.get(59, "0") != "0":
-        raise Refused("TimeInForce must be 0 (day)")
+    at_close = fields.get(59, "0") == "7"
+    if fields.get(59, "0") not in ("0", "7"):
+        raise Refused("TimeInForce must be 0 (day) or 7 (at the close)")
     if ord_type == "2" and not fields.get(44):
         raise Refused("a limit order (40=2) needs Price (44)")
     side = SIDE_IN.get(fields.get(54, ""))
@@ -128,7 +130,11 @@ def order_terms(fields: Mapping[int, str]) -> dict:
         "end_time": exchange_time(fields[126]) if 126 in fields else None,
         "max_participation": fields.get(849),
     }
-    if 847 in fields:
+    if at_close:  # market-on-close (40=1) or limit-on-close (40=2): the closing auction
+        if fields.get(847):
+            raise Refused("an order at the close (59=7) takes no TargetStrategy (847)")
+        terms["strategy"] = "CLOSE"
+    elif 847 in fields:
         terms["strategy"] = STRATEGY_IN.get(fields[847])
         if terms["strategy"] is None:
             raise Refused("TargetStrategy (847) must be 1 (VWAP), 2 (POV), 3 (IS) or 1000 (TWAP)")

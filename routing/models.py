@@ -138,6 +138,13 @@ class MarketSession(models.Model):
     bid_ticks = models.BigIntegerField(null=True, help_text="NBBO at sim_time_ns, for crosses and arrival prices")
     ask_ticks = models.BigIntegerField(null=True)
     reference_ticks = models.BigIntegerField(null=True, help_text="The day's reference price in ticks")
+    auction = models.JSONField(
+        null=True, blank=True, help_text="The closing auction's latest indication (time, price, paired, imbalance)"
+    )
+    closing_price = models.DecimalField(
+        max_digits=18, decimal_places=6, null=True, blank=True, help_text="The official close: the closing cross"
+    )
+    closing_volume = models.BigIntegerField(null=True, blank=True, help_text="Shares the closing cross executed")
     scorecard = models.JSONField(
         default=list, blank=True, help_text="The venue scorecard as the latest step left it, a row per venue"
     )
@@ -172,7 +179,7 @@ class ChildOrder(models.Model):
     venue = models.CharField(max_length=16)
     side = models.CharField(max_length=4)
     tactic = models.CharField(max_length=12, default="AGGRESSIVE", help_text="PASSIVE, DARK or AGGRESSIVE")
-    order_type = models.CharField(max_length=12, help_text="LIMIT, MIDPEG or IOC")
+    order_type = models.CharField(max_length=12, help_text="LIMIT, MIDPEG, IOC or ON_CLOSE")
     quantity = models.PositiveBigIntegerField()
     limit_price = models.DecimalField(null=True, blank=True, **PRICE)
     filled_quantity = models.PositiveBigIntegerField(default=0)
@@ -203,7 +210,7 @@ class Fill(models.Model):
     quantity = models.PositiveBigIntegerField()
     price = models.DecimalField(**PRICE)
     fee = models.DecimalField(**MONEY)
-    liquidity = models.CharField(max_length=1, help_text="M = added liquidity, T = took it")
+    liquidity = models.CharField(max_length=1, help_text="M = added liquidity, T = took it, A = executed in an auction")
     sim_time = models.DateTimeField()
 
     class Meta:

@@ -24,6 +24,7 @@ import numpy as np
 IOC_ORDER = "IOC"
 LIMIT_ORDER = "LIMIT"
 DARK_ORDER = "MIDPEG"
+CLOSE_ORDER = "ON_CLOSE"  # market- or limit-on-close, for the closing auction
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ class DayTape:
     trading_date: date
     tape: Tape
     day_vwap: Decimal | None
-    closing_mid: Decimal | None  # None until the session has closed
+    close: Decimal | None  # the official close (the closing cross), None until the session has closed
 
     def ns(self, moment: datetime) -> int:
         return to_ns(self.trading_date, moment)
@@ -296,7 +296,7 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
         twap = tape.twap(start_ns, end_ns)
         market_volume = tape.volume(start_ns, end_ns)
         day_vwap = day.day_vwap
-        close = day.closing_mid
+        close = day.close
         end_price = tape.mid_at(end_ns) or tape.last_mid
     arrival = parent.arrival_price
     end_price = end_price or arrival

@@ -71,12 +71,13 @@ def _day_tape(session: MarketSession, window: tuple[datetime, datetime] | None) 
         ]
     )
     closed = session.status == MarketSession.Status.CLOSED
-    return DayTape(
-        day, tape, average_price(whole["notional"], whole["volume"]), _closing_mid(session) if closed else None
-    )
+    return DayTape(day, tape, average_price(whole["notional"], whole["volume"]), _close(session) if closed else None)
 
 
-def _closing_mid(session: MarketSession) -> Decimal | None:
+def _close(session: MarketSession) -> Decimal | None:
+    """The official close, the closing cross's price; the last mid of a day that had none."""
+    if session.closing_price is not None:
+        return session.closing_price
     bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by("-start").first()
     return None if bar is None else (bar.bid + bar.ask) / 2
 

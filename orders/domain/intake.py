@@ -138,6 +138,10 @@ def parse_order_row(
     chosen = parse_instructions(row, venues=venues)
     if isinstance(chosen, list):
         errors.extend(FieldError(column, reason) for column, reason in chosen)
+    elif strategy == Strategy.CLOSE:  # the closing auction is its window
+        for column in ("start_time", "end_time"):
+            if getattr(chosen, column) is not None:
+                errors.append(FieldError(column, "an order at the close takes no start or end time"))
 
     if errors:
         return errors

@@ -26,6 +26,7 @@ class Strategy(StrEnum):
     VWAP = "VWAP"
     POV = "POV"
     IS = "IS"
+    CLOSE = "CLOSE"  # everything in the closing auction: market-on-close, or limit-on-close with a limit
 
 
 class Urgency(StrEnum):

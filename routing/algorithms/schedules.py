@@ -72,6 +72,17 @@ class ImmediateSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class CloseSchedule:
+    """Everything at the close: nothing is due before it, all of it then."""
+
+    spec: ScheduleSpec
+    name: str = "CLOSE"
+
+    def target(self, now_ns: int, others_volume: int) -> int:
+        return self.spec.quantity if now_ns >= self.spec.end_ns else 0
+
+
+@dataclass(frozen=True, slots=True)
 class VolumeProfile:
     """Expected share of the day's volume in equal bins from open to close."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from orders.domain.values import Strategy
 
 from ..algorithms.schedules import (
+    CloseSchedule,
     ImmediateSchedule,
     PovSchedule,
     ScheduleSpec,
@@ -32,6 +33,7 @@ SCHEDULES = {
     Strategy.VWAP: _vwap,
     Strategy.POV: lambda spec, plan, state: PovSchedule(spec, plan.pov_rate),
     Strategy.IS: _shortfall,
+    Strategy.CLOSE: lambda spec, plan, state: CloseSchedule(spec),
 }
 
 

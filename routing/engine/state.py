@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..algorithms.schedules import VolumeProfile
 from ..market.incidents import VenueStatusChanged
+from ..market.messages import AuctionPublished
 from ..sor import Scorecard
 from .children import Child
 
@@ -18,6 +19,7 @@ IMMEDIATE = "IMMEDIATE"  # everything now: the naive market order, for compariso
 PASSIVE = "PASSIVE"
 DARK = "DARK"
 AGGRESSIVE = "AGGRESSIVE"
+AUCTION = "AUCTION"  # in the closing auction
 
 # Routing: how the router spreads what a parent takes
 PARALLEL = "PARALLEL"
@@ -135,3 +137,4 @@ class StepOutcome:
     seconds: list[Bar]  # the same step second by second: the tape TCA measures against
     progress: dict[int, ParentProgress]
     venue_statuses: list[VenueStatusChanged] = field(default_factory=list)  # status messages in the step
+    auction: list[AuctionPublished] = field(default_factory=list)  # the closing auction's feed in the step

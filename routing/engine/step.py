@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ..market.book import DAY
 from ..market.clock import NS_PER_S
 from ..market.incidents import AVAILABLE, UP, VenueStatusChanged
-from ..market.messages import ExecutionReport, Print
+from ..market.messages import AuctionPublished, ExecutionReport, Print
 from ..market.simulator import MarketSimulator
 from ..sor import LIMIT_ORDER
 from .children import (
@@ -192,12 +192,12 @@ class Step:
     def lit_venues(self, plan: ParentPlan) -> dict:
         """The lit books this parent may send to: every one its orders did not exclude that the
         venue status feed says is taking orders."""
-        return {code: book for code, book in self.sim.books.items() if self._may_send(plan, code)}
+        return {code: book for code, book in self.sim.books.items() if self.may_send(plan, code)}
 
     def dark_pools(self, plan: ParentPlan) -> dict:
-        return {code: pool for code, pool in self.sim.pools.items() if self._may_send(plan, code)}
+        return {code: pool for code, pool in self.sim.pools.items() if self.may_send(plan, code)}
 
-    def _may_send(self, plan: ParentPlan, venue: str) -> bool:
+    def may_send(self, plan: ParentPlan, venue: str) -> bool:
         return venue not in plan.excluded_venues and self.sim.venue_status.get(venue, UP) in AVAILABLE
 
     def fee_bps(self, *, taker: bool) -> dict[str, float]:
@@ -224,6 +224,7 @@ def run_step(
     ours = {p.plan.owner for p in state.parents.values()}
     seconds: list[Bar] = []
     statuses: list[VenueStatusChanged] = []
+    auction: list[AuctionPublished] = []
     now = start_ns
     while True:
         step.apply_reports(now)
@@ -235,6 +236,7 @@ def run_step(
         nxt = min(now + DECISION_NS, end_ns)
         prints = sim.run_until(nxt, rng)
         statuses.extend(sim.take_status_changes())
+        auction.extend(sim.take_auction_messages())
         others = _others_volume(prints, ours)
         _update_venue_rates(state, prints, (nxt - now) / NS_PER_S)
         for parent in state.parents.values():
@@ -279,6 +281,7 @@ def run_step(
         seconds,
         progress,
         statuses,
+        auction,
     )
 
 

@@ -11,7 +11,7 @@ from orders.audit import audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import FINISHED, OrderEvent, OrderStatus, order_transition
-from orders.domain.values import half_ticks_to_price
+from orders.domain.values import Strategy, half_ticks_to_price
 from orders.models import (
     ORDER_WORKING_STATUSES,
     Amendment,
@@ -34,7 +34,8 @@ ENGINE = "engine"
 def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> bool:
     """Start a NEW parent at simulated ``now``, unless its orders said to start later; True if it started.
 
-    Its end is the end time its orders chose, or its urgency's horizon from now; never past the close.
+    Its end is the end time its orders chose, or its urgency's horizon from now; never past the
+    close, and the close itself for a parent for the closing auction.
     """
     chosen = Instructions.from_json(parent.instructions)
     day = session.trading_date
@@ -46,7 +47,9 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     parent.status = ParentStatus.WORKING
     parent.session = session
     parent.start = now
-    if chosen.end_time is not None:
+    if parent.strategy == Strategy.CLOSE:
+        parent.end = close
+    elif chosen.end_time is not None:
         parent.end = min(datetime.combine(day, chosen.end_time, tzinfo=EXCHANGE_TZ), close)
     else:
         parent.end = min(now + timedelta(seconds=parent.duration_s), close)

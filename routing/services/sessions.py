@@ -25,7 +25,7 @@ from ..models import MarketBar, MarketSession
 from ..opening import market_open, step_rng
 from ..selectors import session_checkpoint, venue_specs
 from .clock import exchange_clock, wall_now_ns
-from .step_records import tape_rows, venue_statuses_record
+from .step_records import auction_record, tape_rows, venue_statuses_record
 
 # A running session whose row has not moved for this long has lost its step message.
 STALE_AFTER_S = 10.0
@@ -129,7 +129,7 @@ def _catch_up(session: MarketSession, clock: ExchangeClock | None, max_steps: in
     if state.parents:  # children still out at venues: only a real step may move this market
         return 0
     at, tick, ran, outcome = partial(to_datetime, session.trading_date), session.instrument.tick_size, 0, None
-    bars, statuses = [], []
+    bars, statuses, auction = [], [], []
     while ran < max_steps and simulator.clock_ns < simulator.close_ns:
         end_ns = min(simulator.clock_ns + step_ns, simulator.close_ns)
         if end_ns > target_ns:
@@ -138,11 +138,13 @@ def _catch_up(session: MarketSession, clock: ExchangeClock | None, max_steps: in
         outcome = run_step(simulator, state, [], end_ns=end_ns, rng=step_rng(session.seed, step_no), step_no=step_no)
         bars.extend(tape_rows(session, step_no, outcome.seconds, at, tick))
         statuses.extend(outcome.venue_statuses)
+        auction.extend(outcome.auction)
         ran += 1
     if not ran:
         return 0
     MarketBar.objects.bulk_create(bars, batch_size=2_000)
     venue_statuses_record(session, statuses, at)
+    auction_record(session, auction, at)
     session.scorecard = state.scorecard.as_rows(simulator.venue_status)
     session.state = pickle.dumps((simulator, state))
     session.step_no += ran

@@ -18,6 +18,7 @@ from ..engine.children import Child
 from ..engine.state import Bar, ChildEvent, FillReport, StepOutcome
 from ..market.clock import to_ns
 from ..market.incidents import VenueStatusChanged
+from ..market.messages import AuctionPublished
 from ..models import ChildOrder, Fill, MarketBar, MarketSession
 from ..payloads import fill_payload, parent_payload
 from ..selectors import parent_reconciliation, parent_venue_breakdown
@@ -35,6 +36,7 @@ def step_outcome_record(session: MarketSession, outcome: StepOutcome, parents: l
     _child_events_record(outcome.events, children, at, tick)
     _tape_record(session, outcome.seconds, at, tick)
     venue_statuses_record(session, outcome.venue_statuses, at)
+    auction_record(session, outcome.auction, at)
     _parents_progress_record(parents, fills, outcome, session.trading_date, tick)
     _market_publish(parents, outcome.bar, at, tick)
 
@@ -142,6 +144,38 @@ def venue_statuses_record(session: MarketSession, statuses: list[VenueStatusChan
     streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "venue_status", "changes": changes})
     for change in changes:
         logger.info("venue %(venue)s %(status)s %(detail)s at %(time)s (%(instrument)s)", change)
+
+
+def auction_record(session: MarketSession, messages: list[AuctionPublished], at: At) -> None:
+    """The closing auction's latest indication on the session, live to the desk; the closing
+    cross as the official close, in the audit trail."""
+    if not messages:
+        return
+    tick = session.instrument.tick_size
+    latest = messages[-1]
+    session.auction = {
+        "phase": latest.phase,
+        "time": iso_time(at(latest.time_ns)),
+        "venue": latest.venue,
+        "price": None if latest.price_half_ticks is None else str(half_ticks_to_price(latest.price_half_ticks, tick)),
+        "paired": latest.paired,
+        "imbalance": latest.imbalance,
+    }
+    fields = {"auction": session.auction}
+    if latest.phase == "CLOSE":
+        session.closing_price = half_ticks_to_price(latest.price_half_ticks, tick)
+        session.closing_volume = latest.paired
+        fields |= {"closing_price": session.closing_price, "closing_volume": latest.paired}
+        AuditEvent.objects.create(
+            kind="market.closing_cross", actor=ENGINE, sim_time=at(latest.time_ns), detail=session.auction
+        )
+        logger.info(
+            "closing cross %s: %s shares at %s", session.instrument.symbol, latest.paired, session.closing_price
+        )
+    MarketSession.objects.filter(pk=session.pk).update(**fields)
+    streams.publish_on_commit(
+        streams.EXECUTION_GROUP, {"type": "auction", "instrument": session.instrument.symbol, **session.auction}
+    )
 
 
 def _tape_record(session: MarketSession, seconds: list[Bar], at: At, tick: Decimal) -> None:

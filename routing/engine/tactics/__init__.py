@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from orders.domain.values import Strategy
+
 from ...market.book import BUY
 from ...market.clock import NS_PER_S
 from ..children import clip
 from ..state import AGGRESSIVE, DARK, LIQUIDITY_SEEKING, PASSIVE, ParentState
 from .aggressive import take
+from .close import work_close
 from .dark import work_dark
 from .passive import LOOKAHEAD_NS, work_passive
 
@@ -27,6 +30,9 @@ DARK_AHEAD_S = 60
 
 def decide(step: Step, parent: ParentState, now_ns: int) -> None:
     plan = parent.plan
+    if plan.strategy == Strategy.CLOSE:
+        work_close(step, parent, now_ns)
+        return
     live = [c for c in parent.children.values() if not c.cancel_sent]
     if not plan.active or now_ns >= plan.end_ns or parent.filled >= plan.quantity:
         for child in live:

@@ -36,7 +36,7 @@ def tape() -> DayTape:
         price = D("100.00") + D("0.01") * s
         start = OPEN_NS + s * NS_PER_S
         bars.append(TapeBar(start, start + NS_PER_S, 1_000, 1_000 * price, price - D("0.01"), price + D("0.01")))
-    return DayTape(DAY, Tape(bars), day_vwap=D("100.045"), closing_mid=None)
+    return DayTape(DAY, Tape(bars), day_vwap=D("100.045"), close=None)
 
 
 @pytest.fixture
