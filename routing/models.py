@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -40,6 +42,12 @@ class Venue(models.Model):
         null=True, blank=True, help_text="Dark: share of contra that knows where the price is going (adverse selection)"
     )
     contra_lifetime_s = models.FloatField(null=True, blank=True, help_text="Dark: how long contra waits, seconds")
+    listing = models.BooleanField(
+        default=False, help_text="Lit: the listing exchange: it runs the closing auction, the official close"
+    )
+    auction_fee = models.DecimalField(
+        max_digits=10, decimal_places=6, default=Decimal("0.0010"), help_text="Per share executed in its auctions"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -54,6 +62,10 @@ class Venue(models.Model):
                 raise ValidationError(missing)
         elif self.active and self.flow_share <= 0:
             raise ValidationError({"flow_share": "an active lit venue needs a positive share of the flow"})
+        if self.listing and self.kind == self.Kind.DARK:
+            raise ValidationError({"listing": "a dark pool runs no auction"})
+        if self.listing and Venue.objects.filter(listing=True).exclude(pk=self.pk).exists():
+            raise ValidationError({"listing": "there is one listing venue: clear it on the other first"})
         if self.kind == self.Kind.LIT and not self.active:
             others = Venue.objects.filter(kind=self.Kind.LIT, active=True).exclude(pk=self.pk)
             if not others.exists():
@@ -79,6 +91,8 @@ class Venue(models.Model):
             entry_latency=specs.Latency(self.entry_latency_us * 1000, self.entry_jitter_us * 1000),
             report_latency=specs.Latency(self.report_latency_us * 1000, self.report_jitter_us * 1000),
             dark=dark,
+            listing=self.listing,
+            auction_fee=self.auction_fee,
         )
 
     @classmethod
@@ -100,6 +114,8 @@ class Venue(models.Model):
             contra_median_size=dark.median_size if dark else None,
             informed_share=dark.informed_share if dark else None,
             contra_lifetime_s=dark.lifetime_s if dark else None,
+            listing=spec.listing,
+            auction_fee=spec.auction_fee,
         )
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from orders.domain.instructions import Instructions, VenueSet
 from orders.domain.urgency import URGENCY_TERMS
@@ -27,7 +27,8 @@ from orders.services.intake import IntakeMarket
 
 from .engine.scheduling import schedule_for
 from .engine.state import ExecutionState, ParentPlan
-from .market.clock import NS_PER_S, to_datetime, to_ns
+from .market.clock import CLOSE_NS, NS_PER_S, to_datetime, to_ns
+from .market.closing import CUTOFF_S
 from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES, LIT, VenueSpec
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession, Venue
@@ -109,8 +110,26 @@ def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 
 
 
 def intake_market(*, instruments) -> IntakeMarket:
-    """``settings.INTAKE_MARKET``: the kill switch and the arrival mids, as intake reads them."""
-    return IntakeMarket(halted=KillSwitch.current().engaged, mids=market_mids(instruments=instruments))
+    """``settings.INTAKE_MARKET``: the kill switch, the arrival mids and the closing auctions past
+    their cutoff, as intake reads them."""
+    return IntakeMarket(
+        halted=KillSwitch.current().engaged,
+        mids=market_mids(instruments=instruments),
+        past_closing_cutoff=past_closing_cutoff(instruments=instruments),
+    )
+
+
+def past_closing_cutoff(*, instruments) -> frozenset[int]:
+    """The instruments whose latest session, still open, is past its closing auction's cutoff (a
+    closed one is followed by a new day, whose auction is still to come)."""
+    cutoff_ns = CLOSE_NS - CUTOFF_S * NS_PER_S
+    latest = (
+        MarketSession.objects.filter(instrument_id__in=[i.pk for i in instruments])
+        .order_by("instrument_id", "trading_date")
+        .values_list("instrument_id", "sim_time_ns", "status")
+    )
+    state = {instrument_id: (ns, status) for instrument_id, ns, status in latest}  # the latest day wins
+    return frozenset(i for i, (ns, status) in state.items() if status != MarketSession.Status.CLOSED and ns > cutoff_ns)
 
 
 def intake_venues() -> VenueSet:
@@ -286,6 +305,16 @@ def venue_board() -> list[dict]:
         entry["since"] = latest.detail.get("time") if latest else None
         entry["instruments"].sort()
     return sorted(board.values(), key=lambda e: e["venue"])
+
+
+def auction_board() -> list[dict]:
+    """Each instrument's closing auction on the desk's latest trading date: its latest indication,
+    or the official close once it has crossed."""
+    latest = MarketSession.objects.aggregate(day=Max("trading_date"))["day"]
+    rows = MarketSession.objects.filter(trading_date=latest, auction__isnull=False).values_list(
+        "instrument__symbol", "auction"
+    )
+    return [{"instrument": symbol, **auction} for symbol, auction in sorted(rows)]
 
 
 def venue_specs() -> tuple[VenueSpec, ...]:

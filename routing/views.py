@@ -8,7 +8,7 @@ from orders.domain.instructions import Instructions
 from orders.models import ParentOrder, ParentStatus, Strategy
 from orders.roles import SUPERVISOR, has_role
 
-from .selectors import faulted_sessions, parent_members, venue_board
+from .selectors import auction_board, faulted_sessions, parent_members, venue_board
 
 
 def _supervisor_only(request):
@@ -27,6 +27,7 @@ def overview(request):
             "statuses": ParentStatus.choices,
             "faulted": faulted_sessions(),
             "venues": venue_board(),
+            "auctions": auction_board(),
         },
     )
 

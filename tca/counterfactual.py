@@ -40,18 +40,22 @@ NAIVE = Alternative(
 )
 
 
-def alternatives_for(strategy: str, *, pov_rate: float, kappa_t: float) -> list[Alternative]:
-    """The parent's own algorithm first, then the others with the parent's parameters, then
-    Implementation Shortfall at the desk's other urgencies (with TWAP, κT 0, and the market
-    order, κT ∞, they trace the cost–risk frontier), then the naive single market order
-    every algorithm should beat."""
+def alternatives_for(
+    strategy: str, *, pov_rate: float, kappa_t: float, ends_at_close: bool = False
+) -> list[Alternative]:
+    """The parent's own algorithm first, then the others with the parent's parameters (the
+    closing auction too when its window runs to the close), then Implementation Shortfall at
+    the desk's other urgencies (with TWAP, κT 0, and the market order, κT ∞, they trace the
+    cost–risk frontier), then the naive single market order every algorithm should beat."""
     labels = {
         "TWAP": "TWAP",
         "VWAP": "VWAP",
         "POV": f"POV {pov_rate:.0%}",
         "IS": f"Implementation Shortfall (κT {kappa_t:g})",
+        "CLOSE": "At the close (one order in the closing auction)",
     }
-    order = [strategy, *(s for s in ALGORITHMS if s != strategy)]
+    algorithms = (*ALGORITHMS, "CLOSE") if ends_at_close or strategy == "CLOSE" else ALGORITHMS
+    order = [strategy, *(s for s in algorithms if s != strategy)]
     frontier = sorted({terms.kappa_t for terms in URGENCY_TERMS.values()} - {kappa_t})
     return [
         *(Alternative(labels[s], s) for s in order),

@@ -191,7 +191,9 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
         incidents=simulator.incidents,
     )
     plan = replace(parent_plan(parent, session), filled=0, active=True)
-    alternatives = alternatives_for(parent.strategy, pov_rate=plan.pov_rate, kappa_t=plan.urgency)
+    alternatives = alternatives_for(
+        parent.strategy, pov_rate=plan.pov_rate, kappa_t=plan.urgency, ends_at_close=plan.end_ns >= simulator.close_ns
+    )
     needs_profile = any(a.strategy == "VWAP" for a in alternatives)
     recorded_path, *paths = replay_paths(
         market,

@@ -21,6 +21,7 @@ from ..domain.instructions import VenueSet
 from ..domain.intake import FieldError, InstrumentSpec, OrderRequest, parse_order_row
 from ..domain.lifecycle import OrderEvent, order_transition
 from ..domain.risk import risk_check
+from ..domain.values import Strategy
 from ..locks import accounts_lock
 from ..models import Account, AuditEvent, Instrument, Order, OrderStatus, Upload
 from ..reports import ExecType, execution_reports_add
@@ -28,16 +29,19 @@ from ..selectors import risk_limits_for, risk_usage
 from .risk_usage import day_usage_add
 
 KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
+CLOSING_CUTOFF_REASON = "the closing auction takes orders until 15:50 exchange time"
 QUERY_CHUNK = 2000  # ids per IN (...) clause
 
 
 @dataclass(frozen=True, slots=True)
 class IntakeMarket:
-    """What intake needs from execution: whether the kill switch is engaged, and each
-    instrument's NBBO mid (an order's arrival price), by instrument id."""
+    """What intake needs from execution: whether the kill switch is engaged, each instrument's
+    NBBO mid (an order's arrival price), and the instruments whose closing auction takes no
+    more orders today, by instrument id."""
 
     halted: bool
     mids: Mapping[int, Decimal]
+    past_closing_cutoff: frozenset[int] = frozenset()
 
 
 def intake_market(*, instruments: Iterable[Instrument]) -> IntakeMarket:
@@ -213,6 +217,8 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             continue
         if market.halted:
             check, reason, notional = "kill_switch", KILL_SWITCH_REASON, Decimal(0)
+        elif request.strategy == Strategy.CLOSE and instruments[request.instrument].pk in market.past_closing_cutoff:
+            check, reason, notional = "closing_cutoff", CLOSING_CUTOFF_REASON, Decimal(0)
         else:
             breach, notional = risk_check(request, specs[request.instrument], limits[account_id], usage[account_id])
             check, reason = (breach.check, breach.reason) if breach else ("", "")

@@ -39,7 +39,7 @@ class ParentPlan:
     start_ns: int
     end_ns: int
     lot_size: int
-    strategy: str  # TWAP, VWAP, POV, IS
+    strategy: str  # TWAP, VWAP, POV, IS, CLOSE
     urgency: float = 2.0  # IS: κT
     pov_rate: float = 0.10
     max_participation: float = 0.25

@@ -222,6 +222,26 @@
       change.status.toLowerCase() + (change.detail ? ": " + change.detail : "") + since;
   }
 
+  // The closing auction feed: a chip per instrument, its indication, then its official close.
+  function showAuction(a) {
+    const board = document.getElementById("auction-board");
+    board.hidden = false;
+    let chip = board.querySelector('[data-instrument="' + a.instrument + '"]');
+    if (!chip) {
+      chip = el("span", { class: "venue-chip auction-chip", "data-instrument": a.instrument });
+      board.appendChild(chip);
+    }
+    const closed = a.phase === "CLOSE";
+    const side = a.imbalance > 0 ? "+" + fmt.qty(a.imbalance) + " to buy" :
+      a.imbalance < 0 ? "−" + fmt.qty(-a.imbalance) + " to sell" : "balanced";
+    chip.className = "venue-chip auction-chip" + (closed ? " closed" : "");
+    chip.replaceChildren(el("b", {}, a.instrument), document.createTextNode(closed ?
+      (a.price === null ? " no closing cross" : " closed " + a.price + " · " + fmt.qty(a.paired) + " in the cross") :
+      " " + (a.price === null ? "no indication" : a.price) + " · " + fmt.qty(a.paired) + " paired · " + side +
+      " (" + a.time.slice(11, 19) + ")"));
+  }
+  JSON.parse(document.getElementById("auction-data").textContent).forEach(showAuction);
+
   window.executionStream = openStream("/ws/execution/", {
     onSnapshot: function (m) {
       connected = true;
@@ -239,6 +259,7 @@
       else if (m.type === "kill_switch") showKillSwitch(m.engaged, m.by, m.reason);
       else if (m.type === "session") upsertSession(m.session);
       else if (m.type === "venue_status") m.changes.forEach(showVenueStatus);
+      else if (m.type === "auction") showAuction(m);
     },
   });
   document.querySelectorAll("#parents th[data-sort]").forEach(function (th) {

@@ -502,6 +502,43 @@ def test_a_venue_outage_shows_live_on_the_overview_and_on_a_fresh_load(live_stac
     )
 
 
+def test_the_closing_auction_shows_live_on_the_overview_and_on_a_fresh_load(live_stack, browser):
+    # given XOM's market open and a supervisor on the overview, before any auction has published
+    session = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
+    supervisor = login(browser, live_stack, "supervisor1")
+    supervisor.wait_for_selector("#live.up")
+    board = supervisor.locator("#auction-board")
+    assert board.is_hidden()
+
+    # when the listing venue publishes an indication, and then crosses at the close (as steps record them)
+    chip = board.locator('[data-instrument="XOM"]')
+    for auction, shown in (
+        (
+            {"phase": "INDICATIVE", "time": "2026-12-01T15:55:00-05:00", "price": "104.37", "paired": 1_234_500,
+             "imbalance": 45_200},
+            "XOM 104.37 · 1,234,500 paired · +45,200 to buy (15:55:00)",
+        ),
+        (
+            {"phase": "CLOSE", "time": "2026-12-01T16:00:00-05:00", "price": "104.41", "paired": 1_290_300,
+             "imbalance": -1_200},
+            "XOM closed 104.41 · 1,290,300 in the cross",
+        ),
+    ):  # fmt: skip
+        auction = {**auction, "venue": "NYSE"}
+        session.auction = auction
+        session.save(update_fields=["auction"])
+        publish_from_thread(streams.EXECUTION_GROUP, {"type": "auction", "instrument": "XOM", **auction})
+
+        # then the board shows it, live
+        chip.locator(f"text={shown}").wait_for(timeout=10_000)
+    assert "closed" in chip.get_attribute("class")
+    board.screenshot(path=str(SCREENSHOTS / "auction-board.png"))
+    supervisor.reload()
+    assert supervisor.locator('#auction-board [data-instrument="XOM"]').inner_text() == (
+        "XOM closed 104.41 · 1,290,300 in the cross"
+    )
+
+
 def in_thread(work) -> None:
     """Run ``work`` (database writes) in a thread of its own: Playwright's event loop runs in this one."""
 

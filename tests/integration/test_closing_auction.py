@@ -15,6 +15,7 @@ from routing.services.aggregation import aggregation_window_run
 from routing.services.sessions import session_catch_up, session_get_or_create
 from routing.services.steps import session_advance
 from tca.reports import parent_report
+from tca.services import parent_comparison
 
 from .test_exchange_clock import FRIDAY, open_minutes_ago, paced  # noqa: F401 (a fixture)
 
@@ -46,17 +47,18 @@ def xom_at(minutes_after_open: float) -> MarketSession:
     return session
 
 
-def step_to_close(session: MarketSession) -> MarketSession:
+def step_to_close(session: MarketSession, until_ns: int = CLOSE_NS) -> MarketSession:
     for _ in range(400):
         session.refresh_from_db()
-        if session.status != MarketSession.Status.RUNNING:
+        if session.status != MarketSession.Status.RUNNING or session.sim_time_ns >= until_ns:
             break
         session_advance(session_id=session.pk, step_no=session.step_no)
     session.refresh_from_db()
     return session
 
 
-def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it_by_the_close(demo, paced, settings):
+@pytest.mark.usefixtures("paced")
+def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it_by_the_close(demo, settings):
     settings.SIM_STEP_SECONDS = 30  # the day up to 15:40 in fewer, longer steps
     # given: XOM's market at 15:40, a market-on-close buy and a limit-on-close sell far above the market
     session = xom_at(370)
@@ -67,10 +69,20 @@ def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it
     parents = aggregation_window_run(actor="test")
 
     # then: two parents for the close, not crossed at the mid with each other
-    assert sorted((p.side, p.strategy, p.crossed_quantity) for p in parents) == [("BUY", "CLOSE", 0), ("SELL", "CLOSE", 0)]
+    assert sorted((p.side, p.strategy, p.crossed_quantity) for p in parents) == [
+        ("BUY", "CLOSE", 0),
+        ("SELL", "CLOSE", 0),
+    ]
 
-    # when: the session steps through the close
+    # when: the session steps past the cutoff, a market-on-close order comes too late, and the
+    # session steps on through the close
     settings.SIM_STEP_SECONDS = 5
+    session = step_to_close(session, until_ns=CLOSE_NS - 9 * 60 * NS_PER_S)
+    late = enter("MOC-LATE", "BUY", 100)
+    assert (late.status, late.reject_reason) == (
+        OrderStatus.REJECTED,
+        "the closing auction takes orders until 15:50 exchange time",
+    )
     session = step_to_close(session)
 
     # then: the official close is the closing cross, recorded on the session and in the audit trail
@@ -98,13 +110,27 @@ def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it
 
     # the limit-on-close sell 5% above the market paired nothing and ended with the day
     sell.refresh_from_db()
-    assert (sell.filled_quantity, sell.status, sell.parent.status) == (0, OrderStatus.DONE_FOR_DAY, ParentStatus.EXPIRED)
+    assert (sell.filled_quantity, sell.status, sell.parent.status) == (
+        0,
+        OrderStatus.DONE_FOR_DAY,
+        ParentStatus.EXPIRED,
+    )
     assert ChildOrder.objects.get(parent=sell.parent).reason == "not executed in the closing auction"
 
     # TCA's close benchmark is the official close, and the order met it to the cent
     report = parent_report(moc_parent)
     assert report.benchmarks["close"] == session.closing_price
     assert report.totals.average_price == session.closing_price
+
+    # and the comparison replays the day to its close: the recorded closing cross, to the cent,
+    # next to the algorithms over the same window
+    comparison = parent_comparison(moc_parent)
+    recorded, as_run, *others = comparison["runs"]
+    assert as_run["label"] == "At the close (one order in the closing auction)"
+    for key in ("filled", "average_price", "fees", "children"):
+        assert as_run[key] == recorded[key], key
+    assert Decimal(as_run["average_price"]) == session.closing_price
+    assert [r["strategy"] for r in others][:4] == ["TWAP", "VWAP", "POV", "IS"]
 
 
 @pytest.mark.parametrize("column", ["start_time", "end_time"])
