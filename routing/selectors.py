@@ -112,24 +112,27 @@ def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 
 def intake_market(*, instruments) -> IntakeMarket:
     """``settings.INTAKE_MARKET``: the kill switch, the arrival mids and the closing auctions past
     their cutoff, as intake reads them."""
-    return IntakeMarket(
-        halted=KillSwitch.current().engaged,
-        mids=market_mids(instruments=instruments),
-        past_closing_cutoff=past_closing_cutoff(instruments=instruments),
-    )
+    mids, past_cutoff = _latest_sessions(instruments)
+    return IntakeMarket(halted=KillSwitch.current().engaged, mids=mids, past_closing_cutoff=past_cutoff)
 
 
-def past_closing_cutoff(*, instruments) -> frozenset[int]:
-    """The instruments whose latest session, still open, is past its closing auction's cutoff (a
-    closed one is followed by a new day, whose auction is still to come)."""
+def _latest_sessions(instruments) -> tuple[dict[int, Decimal], frozenset[int]]:
+    """From each instrument's latest session, in one query: its NBBO mid, and whether it is past
+    its closing auction's cutoff (a closed one is followed by a new day, its auction still to come)."""
+    ticks = {i.pk: i.tick_size for i in instruments}
     cutoff_ns = CLOSE_NS - CUTOFF_S * NS_PER_S
-    latest = (
-        MarketSession.objects.filter(instrument_id__in=[i.pk for i in instruments])
+    mids: dict[int, Decimal] = {}
+    past: dict[int, bool] = {}
+    sessions = (
+        MarketSession.objects.filter(instrument_id__in=ticks)
         .order_by("instrument_id", "trading_date")
-        .values_list("instrument_id", "sim_time_ns", "status")
+        .values_list("instrument_id", "bid_ticks", "ask_ticks", "sim_time_ns", "status")
     )
-    state = {instrument_id: (ns, status) for instrument_id, ns, status in latest}  # the latest day wins
-    return frozenset(i for i, (ns, status) in state.items() if status != MarketSession.Status.CLOSED and ns > cutoff_ns)
+    for instrument_id, bid, ask, ns, status in sessions:  # the latest day wins
+        if bid is not None and ask is not None:
+            mids[instrument_id] = half_ticks_to_price(bid + ask, ticks[instrument_id])
+        past[instrument_id] = status != MarketSession.Status.CLOSED and ns > cutoff_ns
+    return mids, frozenset(i for i, passed in past.items() if passed)
 
 
 def intake_venues() -> VenueSet:
