@@ -143,20 +143,6 @@ def intake_venues() -> VenueSet:
     )
 
 
-def market_mids(*, instruments) -> dict[int, Decimal]:
-    """Each instrument's NBBO mid as its latest session left it (absent before its first session)."""
-    ticks = {i.pk: i.tick_size for i in instruments}
-    mids: dict[int, Decimal] = {}
-    sessions = (
-        MarketSession.objects.filter(instrument_id__in=ticks, bid_ticks__isnull=False, ask_ticks__isnull=False)
-        .order_by("instrument_id", "trading_date")
-        .values_list("instrument_id", "bid_ticks", "ask_ticks")
-    )
-    for instrument_id, bid, ask in sessions:  # the latest day wins
-        mids[instrument_id] = half_ticks_to_price(bid + ask, ticks[instrument_id])
-    return mids
-
-
 def parent_market_bars(parent: ParentOrder):
     """The market's bars over the parent's life so far."""
     if parent.start is None:

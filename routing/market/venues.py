@@ -55,8 +55,9 @@ class VenueSpec:
     auction_fee: Decimal = Decimal("0.0010")  # per share executed in its auctions
 
     def fee(self, quantity: int, liquidity: str) -> Decimal:
-        rate = {MAKER: self.maker_fee, TAKER: self.taker_fee, AUCTION: self.auction_fee}[liquidity]
-        return rate * quantity
+        if liquidity == MAKER:
+            return self.maker_fee * quantity
+        return (self.taker_fee if liquidity == TAKER else self.auction_fee) * quantity
 
 
 def _us(floor: int, jitter: int) -> Latency:
