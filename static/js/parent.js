@@ -51,6 +51,18 @@
     });
     Plotly.react("chart-price", traces, Object.assign({}, layout, { yaxis: { gridcolor: "#30363d", title: "price", tickformat: ".2f" } }), config);
   }
+  // Charts redraw at most once a frame: a busy stream must not starve clicks and the tape.
+  let progressDue = false, priceDue = false, chartsFrame = null;
+  function chartsChanged(progress, price) {
+    progressDue = progressDue || progress; priceDue = priceDue || price;
+    if (chartsFrame === null) chartsFrame = requestAnimationFrame(drawCharts);
+  }
+  function drawCharts() {
+    chartsFrame = null;
+    if (progressDue) drawProgress();
+    if (priceDue) drawPrice();
+    progressDue = priceDue = false;
+  }
   function renderStats() {
     document.getElementById("p-status").textContent = parent.status;
     document.getElementById("p-status").className = "status status-" + parent.status.toLowerCase();
@@ -188,7 +200,7 @@
       }
       m.fills.forEach(addFill);
       showFillCount();
-      renderStats(); drawProgress(); drawPrice();
+      renderStats(); chartsChanged(true, true);
       storyChanged();
     },
     onMessage: function (m) {
@@ -200,7 +212,7 @@
         const last = m.fills[m.fills.length - 1];
         executed.push({ time: last.time, filled: m.parent.filled_quantity });
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
-        renderStats(); drawProgress(); drawPrice();
+        renderStats(); chartsChanged(true, true);
         membersChanged(); storyChanged();
       } else if (m.type === "parent") {
         if (!isNewer(m.parents[0])) return;
@@ -209,7 +221,7 @@
         membersChanged(); storyChanged();
       } else if (m.type === "market") {
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
-        renderStats(); drawPrice();
+        renderStats(); chartsChanged(false, true);
       }
     },
   });
