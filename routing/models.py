@@ -155,8 +155,12 @@ class MarketSession(models.Model):
     ask_ticks = models.BigIntegerField(null=True)
     reference_ticks = models.BigIntegerField(null=True, help_text="The day's reference price in ticks")
     auction = models.JSONField(
-        null=True, blank=True, help_text="The closing auction's latest indication (time, price, paired, imbalance)"
+        null=True, blank=True, help_text="The latest auction message: the open, an indication of the close, the close"
     )
+    opening_price = models.DecimalField(
+        max_digits=18, decimal_places=6, null=True, blank=True, help_text="The official open: the opening cross"
+    )
+    opening_volume = models.BigIntegerField(null=True, blank=True, help_text="Shares the opening cross executed")
     closing_price = models.DecimalField(
         max_digits=18, decimal_places=6, null=True, blank=True, help_text="The official close: the closing cross"
     )

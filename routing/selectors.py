@@ -27,7 +27,7 @@ from orders.services.intake import IntakeMarket
 
 from .engine.scheduling import schedule_for
 from .engine.state import ExecutionState, ParentPlan
-from .market.clock import CLOSE_NS, NS_PER_S, to_datetime, to_ns
+from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
 from .market.closing import CUTOFF_S
 from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES, LIT, VenueSpec
@@ -177,7 +177,34 @@ def parent_panel_series(parent: ParentOrder) -> dict:
                 "vwap": _price_or_none(average_price(notional, volume)),
             }
         )
-    return {"executed": executed, "market": market}
+    return {"executed": executed, "market": market, "crosses": parent_window_crosses(parent)}
+
+
+def parent_window_crosses(parent: ParentOrder) -> list[dict]:
+    """The listing venue's crosses (the official open and close) within the parent's window so far."""
+    if parent.start is None:
+        return []
+    day = parent.start.astimezone(EXCHANGE_TZ).date()
+    session = (
+        MarketSession.objects.filter(instrument_id=parent.instrument_id, trading_date=day)
+        .values("opening_price", "opening_volume", "closing_price", "closing_volume")
+        .first()
+    )
+    if session is None:
+        return []
+    crosses = []
+    for phase, ns, official in (("OPEN", OPEN_NS, "opening"), ("CLOSE", CLOSE_NS, "closing")):
+        price, moment = session[f"{official}_price"], to_datetime(day, ns)
+        if price is not None and parent.start <= moment <= parent.end:
+            crosses.append(
+                {
+                    "phase": phase,
+                    "time": iso_time(moment),
+                    "price": str(quantize_price(price, parent.instrument.price_places)),
+                    "paired": session[f"{official}_volume"],
+                }
+            )
+    return crosses
 
 
 def parent_fill_count(parent: ParentOrder) -> int:
@@ -297,8 +324,8 @@ def venue_board() -> list[dict]:
 
 
 def auction_board() -> list[dict]:
-    """Each instrument's closing auction on the desk's latest trading date: its latest indication,
-    or the official close once it has crossed."""
+    """Each instrument's auctions on the desk's latest trading date: its official open, then the
+    closing auction's latest indication, then the official close once it has crossed."""
     latest = MarketSession.objects.aggregate(day=Max("trading_date"))["day"]
     rows = MarketSession.objects.filter(trading_date=latest, auction__isnull=False).values_list(
         "instrument__symbol", "auction"

@@ -59,19 +59,21 @@ def continuous_share_by(fraction_of_day: float, points: int = 2_000) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class ClosingCross:
+class AuctionCross:
+    """An auction's uncrossing on the listing venue: the official open or close."""
+
     time_ns: int
     venue: str
-    price_half_ticks: int | None  # None: nothing paired (or the venue was down), no official close
+    price_half_ticks: int | None  # None: nothing paired (or the venue was down), no official price
     volume: int
-    imbalance: int  # left over at the close: + buyers, − sellers
+    imbalance: int  # left over at the cross: + buyers, − sellers
 
 
 class ClosingAuction:
     """The listing venue's closing auction and the day's end."""
 
     # A checkpoint from before the closing auction unpickles with no auction to run
-    closing_cross: ClosingCross | None = None
+    closing_cross: AuctionCross | None = None
     day_volume = 0  # continuous volume since the open, every venue: what the close is sized by
     _auction_orders: list[AuctionOrder] = ()
     _auction_due: list[tuple[int, int, bool, int, float]] = ()  # (second, side, at market, qty, bps)
@@ -230,11 +232,19 @@ class ClosingAuction:
         del self._ours[order.order_id]
         self._report(rng, order, CANCELED, quantity=order.quantity, reason="expired at the close")
 
-    def _closing_cross(self, rng: random.Random, prints: list[Print]) -> ClosingCross:
+    def _closing_cross(self, rng: random.Random, prints: list[Print]) -> AuctionCross:
         venue, now = self.listing, self.close_ns
         auction, self._auction_orders = self._auction_orders, []
         if self.venue_status.get(venue) == DOWN:
-            return ClosingCross(now, venue, None, 0, 0)
+            return AuctionCross(now, venue, None, 0, 0)
+        return self._listing_uncross(auction, now, rng, prints, unexecuted="not executed in the closing auction")
+
+    def _listing_uncross(
+        self, auction: list[AuctionOrder], now: int, rng: random.Random, prints: list[Print], *, unexecuted: str
+    ) -> AuctionCross:
+        """Uncross the auction orders with the listing venue's book at one price: the prints,
+        what is left of book orders keeps its place, our auction orders are filled or cancelled."""
+        venue = self.listing
         book = self.books[venue]
         result = uncross([*book.orders(), *auction], self._auction_reference())
         price = result.indication.price
@@ -261,6 +271,6 @@ class ClosingAuction:
             ours = self._ours.get(order.order_id)
             if ours is not None:  # ours, not executed or only in part
                 del self._ours[order.order_id]
-                self._report(rng, ours, CANCELED, quantity=ours.quantity, reason="not executed in the closing auction")
+                self._report(rng, ours, CANCELED, quantity=ours.quantity, reason=unexecuted)
         volume = result.indication.paired
-        return ClosingCross(now, venue, None if price is None else 2 * price, volume, result.indication.imbalance)
+        return AuctionCross(now, venue, None if price is None else 2 * price, volume, result.indication.imbalance)

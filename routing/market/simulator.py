@@ -53,12 +53,13 @@ from .messages import (
     RefillDue,
     ReplaceArrives,
 )
+from .opening import OpeningAuction
 from .venues import DARK, MAKER, TAKER, VenueSpec
 
 
-class MarketSimulator(BackgroundFlow, DarkPools, Impact, ClosingAuction):
+class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, ClosingAuction):
     """One instrument's market: the gateway and the clock here; background flow, dark pools,
-    impact and the closing auction in their own modules."""
+    impact and the opening and closing auctions in their own modules."""
 
     # A checkpoint from before venue incidents existed unpickles with none
     incidents: tuple[VenueIncident, ...] = ()
@@ -141,6 +142,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, ClosingAuction):
                 for event in ((i.start_s, i.venue, i.status, i.latency_factor, i.detail), (i.end_s, i.venue, UP, 1, ""))
             )
         )
+        self._opening_setup()
         self._auction_setup()
         self._warm_up(random.Random(warm_up_seed))
 
@@ -231,8 +233,12 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, ClosingAuction):
     # --- the clock ----------------------------------------------------------------------
     def run_until(self, end_ns: int, rng: random.Random) -> list[Print]:
         """Advance to ``end_ns``: deliver in-flight messages and background arrivals in
-        time order; return the tape's prints. Reaching the close runs the closing cross."""
+        time order; return the tape's prints. The day's first call runs the opening cross,
+        reaching the close the closing cross."""
         prints: list[Print] = []
+        if not self._day_opened:
+            self._open_day(rng, prints)
+        auctioned = len(prints)  # the open's prints are not continuous volume
         queue = self._queue
         background = self._next_background_ns
         if background is None:
@@ -264,7 +270,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, ClosingAuction):
             self._cross_seconds(end_ns)
         if end_ns > self.clock_ns:
             self.clock_ns = end_ns
-        self.day_volume += sum(p.quantity for p in prints)
+        self.day_volume += sum(p.quantity for p in prints[auctioned:])
         if end_ns >= self.close_ns and not self._day_closed:
             self._close_day(rng, prints)
         return prints

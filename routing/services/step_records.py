@@ -36,7 +36,7 @@ def step_outcome_record(session: MarketSession, outcome: StepOutcome, parents: l
     _child_events_record(outcome.events, children, at, tick)
     _tape_record(session, outcome.seconds, at, tick)
     venue_statuses_record(session, outcome.venue_statuses, at)
-    auction_record(session, outcome.auction, at)
+    auction_record(session, outcome.auction, at, parents=parents)
     _parents_progress_record(parents, fills, outcome, session.trading_date, tick)
     _market_publish(parents, outcome.bar, at, tick)
 
@@ -146,33 +146,48 @@ def venue_statuses_record(session: MarketSession, statuses: list[VenueStatusChan
         logger.info("venue %(venue)s %(status)s %(detail)s at %(time)s (%(instrument)s)", change)
 
 
-def auction_record(session: MarketSession, messages: list[AuctionPublished], at: At) -> None:
-    """The closing auction's latest indication on the session, live to the desk; the closing
-    cross as the official close, in the audit trail."""
+CROSSES = {"OPEN": "opening", "CLOSE": "closing"}  # an auction feed's cross: the session's fields it sets
+
+
+def auction_record(
+    session: MarketSession, messages: list[AuctionPublished], at: At, *, parents: list[ParentOrder] = ()
+) -> None:
+    """The listing venue's auction feed on the session, live to the desk: the opening cross
+    as the official open, the closing auction's latest indication, the closing cross as the
+    official close; each cross in the audit trail and on the panels of the step's parents."""
     if not messages:
         return
-    tick = session.instrument.tick_size
-    latest = messages[-1]
-    session.auction = {
-        "phase": latest.phase,
-        "time": iso_time(at(latest.time_ns)),
-        "venue": latest.venue,
-        "price": None if latest.price_half_ticks is None else str(half_ticks_to_price(latest.price_half_ticks, tick)),
-        "paired": latest.paired,
-        "imbalance": latest.imbalance,
-    }
-    fields = {"auction": session.auction}
-    if latest.phase == "CLOSE":
-        session.closing_price = half_ticks_to_price(latest.price_half_ticks, tick)
-        session.closing_volume = latest.paired
-        fields |= {"closing_price": session.closing_price, "closing_volume": latest.paired}
+    tick, places = session.instrument.tick_size, session.instrument.price_places
+    fields = {}
+    for message in messages:
+        price = None if message.price_half_ticks is None else half_ticks_to_price(message.price_half_ticks, tick)
+        session.auction = {
+            "phase": message.phase,
+            "time": iso_time(at(message.time_ns)),
+            "venue": message.venue,
+            "price": None if price is None else str(quantize_price(price, places)),  # in the instrument's places
+            "paired": message.paired,
+            "imbalance": message.imbalance,
+        }
+        if message.phase not in CROSSES:
+            continue
+        official = CROSSES[message.phase]
+        fields |= {f"{official}_price": price, f"{official}_volume": message.paired}
         AuditEvent.objects.create(
-            kind="market.closing_cross", actor=ENGINE, sim_time=at(latest.time_ns), detail=session.auction
+            kind=f"market.{official}_cross", actor=ENGINE, sim_time=at(message.time_ns), detail=session.auction
         )
         logger.info(
-            "closing cross %s: %s shares at %s", session.instrument.symbol, latest.paired, session.closing_price
+            "%s cross %s: %s shares at %s",
+            official,
+            session.instrument.symbol,
+            message.paired,
+            session.auction["price"],
         )
-    MarketSession.objects.filter(pk=session.pk).update(**fields)
+        for parent in parents:
+            streams.publish_on_commit(streams.parent_group(parent.pk), {"type": "cross", **session.auction})
+    for name, value in fields.items():
+        setattr(session, name, value)
+    MarketSession.objects.filter(pk=session.pk).update(auction=session.auction, **fields)
     streams.publish_on_commit(
         streams.EXECUTION_GROUP, {"type": "auction", "instrument": session.instrument.symbol, **session.auction}
     )

@@ -222,7 +222,8 @@
       change.status.toLowerCase() + (change.detail ? ": " + change.detail : "") + since;
   }
 
-  // The closing auction feed: a chip per instrument, its indication, then its official close.
+  // The listing venue's auction feed: a chip per instrument, its official open, then the
+  // closing auction's indication, then its official close.
   function showAuction(a) {
     const board = document.getElementById("auction-board");
     board.hidden = false;
@@ -231,12 +232,13 @@
       chip = el("span", { class: "venue-chip auction-chip", "data-instrument": a.instrument });
       board.appendChild(chip);
     }
-    const closed = a.phase === "CLOSE";
     const side = a.imbalance > 0 ? "+" + fmt.qty(a.imbalance) + " to buy" :
       a.imbalance < 0 ? "−" + fmt.qty(-a.imbalance) + " to sell" : "balanced";
-    chip.className = "venue-chip auction-chip" + (closed ? " closed" : "");
-    chip.replaceChildren(el("b", {}, a.instrument), document.createTextNode(closed ?
-      (a.price === null ? " no closing cross" : " closed " + a.price + " · " + fmt.qty(a.paired) + " in the cross") :
+    const crossed = { OPEN: "opened", CLOSE: "closed" }[a.phase];
+    chip.className = "venue-chip auction-chip" + (a.phase === "CLOSE" ? " closed" : a.phase === "OPEN" ? " opened" : "");
+    chip.replaceChildren(el("b", {}, a.instrument), document.createTextNode(crossed ?
+      (a.price === null ? " no " + (a.phase === "OPEN" ? "opening" : "closing") + " cross" :
+        " " + crossed + " " + a.price + " · " + fmt.qty(a.paired) + " in the cross") :
       " " + (a.price === null ? "no indication" : a.price) + " · " + fmt.qty(a.paired) + " paired · " + side +
       " (" + a.time.slice(11, 19) + ")"));
   }

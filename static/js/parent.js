@@ -10,7 +10,7 @@
     legend: { orientation: "h", y: -0.2 },
   };
   const config = { displayModeBar: false, responsive: true };
-  let parent = null, executed = [], market = [], schedule = [], fillCount = 0;
+  let parent = null, executed = [], market = [], schedule = [], crosses = [], fillCount = 0;
   const SHOWN_FILLS = 300;  // the tape keeps the latest; the count says how many there are in all
   const TACTICS = { PASSIVE: "Passive", DARK: "Dark", AGGRESSIVE: "Aggressive" };
 
@@ -49,6 +49,18 @@
         hoverinfo: "text+x",
       });
     });
+    // The listing venue's crosses in the parent's window: the official open and close
+    if (crosses.length) {
+      traces.push({
+        x: crosses.map(function (c) { return localTime(c.time); }), y: crosses.map(function (c) { return c.price; }),
+        name: "Auction cross", mode: "markers", type: "scatter",
+        marker: { symbol: "diamond", size: 13, color: "#f0f6fc", line: { color: "#0d1117", width: 1 } },
+        text: crosses.map(function (c) {
+          return (c.phase === "OPEN" ? "Official open " : "Official close ") + fmt.mid(c.price, parent) + " · " + fmt.qty(c.paired) + " shares in the cross";
+        }),
+        hoverinfo: "text+x",
+      });
+    }
     Plotly.react("chart-price", traces, Object.assign({}, layout, { yaxis: { gridcolor: "#30363d", title: "price", tickformat: ".2f" } }), config);
   }
   // Charts redraw at most once a frame: a busy stream must not starve clicks and the tape.
@@ -188,7 +200,7 @@
   function isNewer(incoming) { return !parent || incoming.revision >= parent.revision; }
   openStream("/ws/execution/" + parentId + "/", {
     onSnapshot: function (m) {
-      parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || [];
+      parent = m.parent; executed = m.executed; market = m.market; schedule = m.schedule || []; crosses = m.crosses || [];
       fillCount = m.fill_count === undefined ? m.fills.length : m.fill_count;
       renderVenues(m.venues || []); renderReconciliation(m.reconciliation); renderScorecard(m.scorecard || []);
       tape.innerHTML = "";
@@ -219,6 +231,9 @@
         parent = m.parents[0];
         renderStats();
         membersChanged(); storyChanged();
+      } else if (m.type === "cross") {
+        crosses.push(m);
+        chartsChanged(false, true);
       } else if (m.type === "market") {
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
         renderStats(); chartsChanged(false, true);

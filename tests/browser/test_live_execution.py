@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from orders.models import AuditEvent, Instrument, Order, OrderStatus, ParentOrder, ParentStatus
-from routing.models import ChildOrder, Fill
+from routing.models import ChildOrder, Fill, MarketSession
 from routing.payloads import parent_payload
 from routing.services.sessions import session_get_or_create
 from smarttrading import streams
@@ -302,7 +302,6 @@ def test_a_faulted_session_shows_live_and_a_supervisor_resumes_it(live_stack, br
     from django.db import connection
     from django.test import override_settings
 
-    from routing.models import MarketSession
     from routing.services.faults import session_step_failed
 
     # given a supervisor on the overview and a working parent on XOM
@@ -502,17 +501,25 @@ def test_a_venue_outage_shows_live_on_the_overview_and_on_a_fresh_load(live_stac
     )
 
 
-def test_the_closing_auction_shows_live_on_the_overview_and_on_a_fresh_load(live_stack, browser):
-    # given XOM's market open and a supervisor on the overview, before any auction has published
+def test_the_auctions_show_live_on_the_overview_and_on_a_fresh_load(live_stack, browser):
+    # given XOM's market and a supervisor on the overview, before XOM's first step has opened it
     session = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
     supervisor = login(browser, live_stack, "supervisor1")
     supervisor.wait_for_selector("#live.up")
     board = supervisor.locator("#auction-board")
-    assert board.is_hidden()
-
-    # when the listing venue publishes an indication, and then crosses at the close (as steps record them)
     chip = board.locator('[data-instrument="XOM"]')
+    assert session.auction is None and chip.count() == 0
+    if not MarketSession.objects.exclude(auction=None).exists():
+        assert board.is_hidden()  # no market has opened yet: nothing to show
+
+    # when the listing venue crosses at the open, publishes an indication of the close, and then
+    # crosses at the close (as steps record them)
     for auction, shown in (
+        (
+            {"phase": "OPEN", "time": "2026-12-01T09:30:00-05:00", "price": "103.90", "paired": 312_400,
+             "imbalance": 8_100},
+            "XOM opened 103.90 · 312,400 in the cross",
+        ),
         (
             {"phase": "INDICATIVE", "time": "2026-12-01T15:55:00-05:00", "price": "104.37", "paired": 1_234_500,
              "imbalance": 45_200},
