@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from .engine.state import ExecutionState
 from .market.clock import CLOSE_NS, OPEN_NS
+from .market.halts import NewsJump
 from .market.incidents import VenueIncident
 from .market.simulator import MarketSimulator
 from .market.venues import VenueSpec
@@ -24,6 +25,7 @@ def market_open(
     open_ns: int = OPEN_NS,
     close_ns: int = CLOSE_NS,
     incidents: Sequence[VenueIncident] = (),
+    news_jumps: Sequence[NewsJump] = (),
 ) -> tuple[MarketSimulator, ExecutionState]:
     simulator = MarketSimulator(
         venues=venues,
@@ -32,6 +34,7 @@ def market_open(
         close_ns=close_ns,
         warm_up_seed=seed,
         incidents=incidents,
+        news_jumps=news_jumps,
     )
     state = ExecutionState(
         profile=None,  # loaded when a VWAP parent first needs it: building it takes seconds

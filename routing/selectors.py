@@ -27,7 +27,7 @@ from orders.services.intake import IntakeMarket
 
 from .engine.scheduling import schedule_for
 from .engine.state import ExecutionState, ParentPlan
-from .market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, to_datetime, to_ns
+from .market.clock import CLOSE_NS, NS_PER_S, to_datetime, to_ns
 from .market.closing import CUTOFF_S
 from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES, LIT, VenueSpec
@@ -180,31 +180,27 @@ def parent_panel_series(parent: ParentOrder) -> dict:
     return {"executed": executed, "market": market, "crosses": parent_window_crosses(parent)}
 
 
+# The auction feed's events the desk keeps: by phase, the audit kind, and the session fields a cross sets
+MARKET_EVENTS = {
+    "OPEN": ("market.opening_cross", "opening"),
+    "HALT": ("market.halted", None),
+    "REOPEN": ("market.reopening_cross", None),
+    "CLOSE": ("market.closing_cross", "closing"),
+}
+
+
 def parent_window_crosses(parent: ParentOrder) -> list[dict]:
-    """The listing venue's crosses (the official open and close) within the parent's window so far."""
+    """The listing venue's crosses and pauses (the official open, a volatility pause and its
+    reopening, the official close) within the parent's window so far, from the audit trail."""
     if parent.start is None:
         return []
-    day = parent.start.astimezone(EXCHANGE_TZ).date()
-    session = (
-        MarketSession.objects.filter(instrument_id=parent.instrument_id, trading_date=day)
-        .values("opening_price", "opening_volume", "closing_price", "closing_volume")
-        .first()
-    )
-    if session is None:
-        return []
-    crosses = []
-    for phase, ns, official in (("OPEN", OPEN_NS, "opening"), ("CLOSE", CLOSE_NS, "closing")):
-        price, moment = session[f"{official}_price"], to_datetime(day, ns)
-        if price is not None and parent.start <= moment <= parent.end:
-            crosses.append(
-                {
-                    "phase": phase,
-                    "time": iso_time(moment),
-                    "price": str(quantize_price(price, parent.instrument.price_places)),
-                    "paired": session[f"{official}_volume"],
-                }
-            )
-    return crosses
+    events = AuditEvent.objects.filter(
+        kind__in=[kind for kind, _ in MARKET_EVENTS.values()],
+        detail__instrument=parent.instrument.symbol,
+        sim_time__gte=parent.start,
+        sim_time__lte=parent.end,
+    ).order_by("sim_time", "id")
+    return [{key: e.detail[key] for key in ("phase", "time", "price", "paired")} for e in events.only("detail")]
 
 
 def parent_fill_count(parent: ParentOrder) -> int:

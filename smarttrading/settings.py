@@ -280,6 +280,8 @@ SIM_PROFILE_DAYS = int(os.environ.get("SMARTTRADING_SIM_PROFILE_DAYS", "3"))
 # Each venue's chance of an incident (down, slow or rejecting for 2-20 minutes) on a trading
 # day, drawn from the day's seed so every instrument meets it at the same time; 0: none.
 VENUE_INCIDENT_CHANCE = float(os.environ.get("SMARTTRADING_VENUE_INCIDENT_CHANCE", "0.3"))
+# An instrument's day's chance of news that moves it 6-12%: a volatility halt and its reopening
+NEWS_JUMP_CHANCE = float(os.environ.get("SMARTTRADING_NEWS_JUMP_CHANCE", "0.05"))
 # The algorithm comparison replays every alternative on the recorded path and on this many
 # further seeded paths (antithetic pairs: an even number, at least 2), in this many processes.
 COMPARISON_PATHS = int(os.environ.get("SMARTTRADING_COMPARISON_PATHS", "20"))

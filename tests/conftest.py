@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from smarttrading import embedded_redis
 
 Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 Path(settings.STATIC_ROOT).mkdir(exist_ok=True)  # WhiteNoise warns on every request without it
+# A volatility halt is drawn per instrument-day from the trading date's seed, so a test that
+# runs past 10:00 could meet one on some dates only: tests that want one draw it themselves.
+settings.NEWS_JUMP_CHANCE = 0.0
+os.environ["SMARTTRADING_NEWS_JUMP_CHANCE"] = "0"  # and the stacks' workers
 # Demo users are created in many tests; the production hasher's cost buys nothing here.
 settings.PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",

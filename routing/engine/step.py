@@ -198,7 +198,12 @@ class Step:
         return {code: pool for code, pool in self.sim.pools.items() if self.may_send(plan, code)}
 
     def may_send(self, plan: ParentPlan, venue: str) -> bool:
-        return venue not in plan.excluded_venues and self.sim.venue_status.get(venue, UP) in AVAILABLE
+        """Nothing goes out while the instrument is paused (a volatility halt)."""
+        return (
+            not self.sim.halted
+            and venue not in plan.excluded_venues
+            and self.sim.venue_status.get(venue, UP) in AVAILABLE
+        )
 
     def fee_bps(self, *, taker: bool) -> dict[str, float]:
         reference = self.state.tick_size * self.sim.reference_ticks

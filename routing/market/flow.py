@@ -68,6 +68,8 @@ class BackgroundFlow:
         """
         random_ = rng.random
         now = self.clock_ns
+        if self.halt is not None:  # nobody trades in a pause: the flow resumes at the reopening
+            return self.halt.end_s * NS_PER_S + 1
         if self._excitation:  # decay the self-excited rate to now; a market order adds to it
             excitation = self._excitation * math.exp((self._excitation_ns - now) / self._excitation_decay_ns)
             self._excitation = excitation if excitation >= 1e-3 else 0.0
@@ -196,7 +198,7 @@ class BackgroundFlow:
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
         """A liquidity provider re-quotes a side that was hit, after its reaction time, unless
         the venue quotes it well enough again by then: this keeps the spread at a few ticks."""
-        if self.venue_status.get(venue) == "DOWN":  # nobody quotes on a venue that is down
+        if self.venue_status.get(venue) == "DOWN" or self.halt is not None:  # nobody quotes on a venue that is down
             return
         quote = self._refill_quote(venue, side)
         if quote is not None:

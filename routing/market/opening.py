@@ -60,9 +60,16 @@ class OpeningAuction:
         # the flow's daily volume is a full day's: a shorter simulated day opens in proportion
         expected_day = self.flow.daily_volume * (self.close_ns - self.open_ns) / (CLOSE_NS - OPEN_NS)
         mean_size = OPEN_SHARE * expected_day / (OPEN_ORDERS * min(buy_share, 1 - buy_share))
+        return self._drawn_interest(draw, OPEN_ORDERS, buy_share, mean_size)
+
+    def _drawn_interest(
+        self, draw: random.Random, count: int, buy_share: float, mean_size: float
+    ) -> list[AuctionOrder]:
+        """``count`` background auction orders: lognormal sizes of ``mean_size`` shares, half at
+        market, the rest limits a few bps either side of the fair value."""
         fair = self.fair_value_ticks()
         orders = []
-        for _ in range(OPEN_ORDERS):
+        for _ in range(count):
             side = BUY if draw.random() < buy_share else SELL
             quantity = max(100, 100 * round(mean_size * draw.lognormvariate(-0.5, 1.0) / 100))
             at_market = draw.random() < MARKET_SHARE

@@ -35,6 +35,7 @@ from .clock import NS_PER_S
 from .closing import ClosingAuction
 from .dark import DarkPool, DarkPools
 from .flow import BackgroundFlow, FlowParameters, intraday_intensity
+from .halts import PAUSED, NewsJump, VolatilityHalts
 from .impact import SUBTICKS, Impact
 from .incidents import DOWN, REJECTING, UP, VenueIncident, VenueStatusChanged
 from .messages import (
@@ -57,7 +58,7 @@ from .opening import OpeningAuction
 from .venues import DARK, MAKER, TAKER, VenueSpec
 
 
-class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, ClosingAuction):
+class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, ClosingAuction, VolatilityHalts):
     """One instrument's market: the gateway and the clock here; background flow, dark pools,
     impact and the opening and closing auctions in their own modules."""
 
@@ -82,6 +83,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         path_seed: int | None = None,
         path_sign: int = 1,
         incidents: Sequence[VenueIncident] = (),
+        news_jumps: Sequence[NewsJump] = (),
     ) -> None:
         self.specs = {v.code: v for v in venues}
         self.venues = {v.code: v for v in venues if v.kind != DARK}  # the lit venues
@@ -143,6 +145,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
             )
         )
         self._opening_setup()
+        self._halts_setup(news_jumps)
         self._auction_setup()
         self._warm_up(random.Random(warm_up_seed))
 
@@ -251,7 +254,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
                 if at > end_ns:
                     break
                 if at >= self._next_second_ns:
-                    self._cross_seconds(at)
+                    self._cross_seconds(at, prints)
                 if at > self.clock_ns:
                     self.clock_ns = at
                 self._deliver(rng, heapq.heappop(queue)[2], prints)
@@ -260,14 +263,14 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
                 if at > end_ns:
                     break
                 if at >= self._next_second_ns:
-                    self._cross_seconds(at)
+                    self._cross_seconds(at, prints)
                 self.clock_ns = at
                 events += 1
                 background = self._background_event(rng, prints)
         self._next_background_ns = background
         self.events_processed += events
         if end_ns >= self._next_second_ns:
-            self._cross_seconds(end_ns)
+            self._cross_seconds(end_ns, prints)
         if end_ns > self.clock_ns:
             self.clock_ns = end_ns
         self.day_volume += sum(p.quantity for p in prints[auctioned:])
@@ -275,8 +278,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
             self._close_day(rng, prints)
         return prints
 
-    def _cross_seconds(self, to_ns: int) -> None:
-        """Once per whole second: the news shock, the decay of our impact, the U-curve rate.
+    def _cross_seconds(self, to_ns: int, prints: list[Print]) -> None:
+        """Once per whole second: the news shock, price bands and pauses, the decay of our
+        impact, the U-curve rate.
 
         Doing this at second boundaries only (not on every event) makes the state at any
         instant independent of how the caller chunks ``run_until``.
@@ -288,6 +292,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         for second in range(first, last + 1):
             self.fundamental += self.path_sign * round(self._news_shock(second))
         self.fundamental = max(self.fundamental, SUBTICKS)
+        self._halt_seconds(first, last, prints)
         if last >= self._auction_next_s:
             self._auction_seconds(last)
         if self.transient or self._our_flow:
@@ -412,6 +417,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         if order.tif == AT_CLOSE:
             self._auction_arrive(rng, order)
             return
+        if self.halt is not None:
+            self._reject(rng, order, PAUSED)
+            return
         if order.venue in self.pools:
             self._dark_arrive(rng, order, prints)
             return
@@ -464,6 +472,9 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
             return
         if price % 2:
             self._report(rng, order, REJECTED, reason="price off tick")
+            return
+        if self.halt is not None:
+            self._report(rng, order, REJECTED, reason=PAUSED)
             return
         try:
             trades = self.books[order.venue].replace(order.order_id, quantity=quantity, price=price // 2)

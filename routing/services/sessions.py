@@ -20,6 +20,7 @@ from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder
 from ..engine.step import run_step
 from ..locks import session_lock, sessions_lock
 from ..market.clock import CLOSE_NS, EXCHANGE_TZ, NS_PER_S, OPEN_NS, ExchangeClock, add_weekdays, to_datetime
+from ..market.halts import day_news_jumps
 from ..market.incidents import day_incidents
 from ..models import MarketBar, MarketSession
 from ..opening import market_open, step_rng
@@ -82,6 +83,7 @@ def _session_for(instrument: Instrument, clock: ExchangeClock | None) -> MarketS
             close_ns=CLOSE_NS,
             chance=settings.VENUE_INCIDENT_CHANCE,
         ),
+        news_jumps=day_news_jumps(str(seed), open_ns=OPEN_NS, close_ns=CLOSE_NS, chance=settings.NEWS_JUMP_CHANCE),
     )
     bid, ask = simulator.nbbo()
     session, _ = MarketSession.objects.get_or_create(

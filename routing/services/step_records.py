@@ -21,7 +21,7 @@ from ..market.incidents import VenueStatusChanged
 from ..market.messages import AuctionPublished
 from ..models import ChildOrder, Fill, MarketBar, MarketSession
 from ..payloads import fill_payload, parent_payload
-from ..selectors import parent_reconciliation, parent_venue_breakdown
+from ..selectors import MARKET_EVENTS, parent_reconciliation, parent_venue_breakdown
 from .parents import ENGINE
 
 logger = logging.getLogger(__name__)
@@ -146,18 +146,16 @@ def venue_statuses_record(session: MarketSession, statuses: list[VenueStatusChan
         logger.info("venue %(venue)s %(status)s %(detail)s at %(time)s (%(instrument)s)", change)
 
 
-CROSSES = {"OPEN": "opening", "CLOSE": "closing"}  # an auction feed's cross: the session's fields it sets
-
-
 def auction_record(
     session: MarketSession, messages: list[AuctionPublished], at: At, *, parents: list[ParentOrder] = ()
 ) -> None:
     """The listing venue's auction feed on the session, live to the desk: the opening cross
-    as the official open, the closing auction's latest indication, the closing cross as the
-    official close; each cross in the audit trail and on the panels of the step's parents."""
+    as the official open, a volatility pause and its reopening cross, the closing auction's
+    latest indication, the closing cross as the official close; each event (not indications)
+    in the audit trail and on the panels of the step's parents."""
     if not messages:
         return
-    tick, places = session.instrument.tick_size, session.instrument.price_places
+    symbol, tick, places = session.instrument.symbol, session.instrument.tick_size, session.instrument.price_places
     fields = {}
     for message in messages:
         price = None if message.price_half_ticks is None else half_ticks_to_price(message.price_half_ticks, tick)
@@ -169,28 +167,21 @@ def auction_record(
             "paired": message.paired,
             "imbalance": message.imbalance,
         }
-        if message.phase not in CROSSES:
+        if message.phase not in MARKET_EVENTS:
             continue
-        official = CROSSES[message.phase]
-        fields |= {f"{official}_price": price, f"{official}_volume": message.paired}
+        kind, official = MARKET_EVENTS[message.phase]
+        if official:
+            fields |= {f"{official}_price": price, f"{official}_volume": message.paired}
         AuditEvent.objects.create(
-            kind=f"market.{official}_cross", actor=ENGINE, sim_time=at(message.time_ns), detail=session.auction
+            kind=kind, actor=ENGINE, sim_time=at(message.time_ns), detail={"instrument": symbol, **session.auction}
         )
-        logger.info(
-            "%s cross %s: %s shares at %s",
-            official,
-            session.instrument.symbol,
-            message.paired,
-            session.auction["price"],
-        )
+        logger.info("%s %s: %s shares at %s", kind, symbol, message.paired, session.auction["price"])
         for parent in parents:
             streams.publish_on_commit(streams.parent_group(parent.pk), {"type": "cross", **session.auction})
     for name, value in fields.items():
         setattr(session, name, value)
     MarketSession.objects.filter(pk=session.pk).update(auction=session.auction, **fields)
-    streams.publish_on_commit(
-        streams.EXECUTION_GROUP, {"type": "auction", "instrument": session.instrument.symbol, **session.auction}
-    )
+    streams.publish_on_commit(streams.EXECUTION_GROUP, {"type": "auction", "instrument": symbol, **session.auction})
 
 
 def _tape_record(session: MarketSession, seconds: list[Bar], at: At, tick: Decimal) -> None:

@@ -222,8 +222,8 @@
       change.status.toLowerCase() + (change.detail ? ": " + change.detail : "") + since;
   }
 
-  // The listing venue's auction feed: a chip per instrument, its official open, then the
-  // closing auction's indication, then its official close.
+  // The listing venue's auction feed: a chip per instrument, its official open, a volatility
+  // pause and its reopening, then the closing auction's indication, then its official close.
   function showAuction(a) {
     const board = document.getElementById("auction-board");
     board.hidden = false;
@@ -234,13 +234,16 @@
     }
     const side = a.imbalance > 0 ? "+" + fmt.qty(a.imbalance) + " to buy" :
       a.imbalance < 0 ? "−" + fmt.qty(-a.imbalance) + " to sell" : "balanced";
-    const crossed = { OPEN: "opened", CLOSE: "closed" }[a.phase];
-    chip.className = "venue-chip auction-chip" + (a.phase === "CLOSE" ? " closed" : a.phase === "OPEN" ? " opened" : "");
-    chip.replaceChildren(el("b", {}, a.instrument), document.createTextNode(crossed ?
-      (a.price === null ? " no " + (a.phase === "OPEN" ? "opening" : "closing") + " cross" :
-        " " + crossed + " " + a.price + " · " + fmt.qty(a.paired) + " in the cross") :
-      " " + (a.price === null ? "no indication" : a.price) + " · " + fmt.qty(a.paired) + " paired · " + side +
-      " (" + a.time.slice(11, 19) + ")"));
+    const at = " (" + a.time.slice(11, 19) + ")";
+    const crossed = { OPEN: "opened", REOPEN: "reopened", CLOSE: "closed" }[a.phase];
+    let text;
+    if (a.phase === "HALT") text = " paused: limit up-limit down band " + a.price + at;
+    else if (crossed) {
+      text = a.price === null ? " no " + crossed.replace("ed", "ing") + " cross" :
+        " " + crossed + " " + a.price + " · " + fmt.qty(a.paired) + " in the cross" + (a.phase === "REOPEN" ? at : "");
+    } else text = " " + (a.price === null ? "no indication" : a.price) + " · " + fmt.qty(a.paired) + " paired · " + side + at;
+    chip.className = "venue-chip auction-chip" + ({ CLOSE: " closed", OPEN: " opened", HALT: " halted" }[a.phase] || "");
+    chip.replaceChildren(el("b", {}, a.instrument), document.createTextNode(text));
   }
   JSON.parse(document.getElementById("auction-data").textContent).forEach(showAuction);
 

@@ -12,6 +12,7 @@
   const config = { displayModeBar: false, responsive: true };
   let parent = null, executed = [], market = [], schedule = [], crosses = [], fillCount = 0;
   const SHOWN_FILLS = 300;  // the tape keeps the latest; the count says how many there are in all
+  const CROSS_NAMES = { OPEN: "Official open", REOPEN: "Reopening cross", CLOSE: "Official close" };
   const TACTICS = { PASSIVE: "Passive", DARK: "Dark", AGGRESSIVE: "Aggressive" };
 
   function localTime(iso) { return iso ? iso.substring(0, 19) : null; }  // sim time, exchange-local
@@ -49,14 +50,17 @@
         hoverinfo: "text+x",
       });
     });
-    // The listing venue's crosses in the parent's window: the official open and close
+    // The listing venue's crosses and pauses in the parent's window: the official open, a
+    // volatility pause and its reopening, the official close
     if (crosses.length) {
       traces.push({
         x: crosses.map(function (c) { return localTime(c.time); }), y: crosses.map(function (c) { return c.price; }),
-        name: "Auction cross", mode: "markers", type: "scatter",
-        marker: { symbol: "diamond", size: 13, color: "#f0f6fc", line: { color: "#0d1117", width: 1 } },
+        name: "Auctions and pauses", mode: "markers", type: "scatter",
+        marker: { symbol: crosses.map(function (c) { return c.phase === "HALT" ? "x" : "diamond"; }), size: 13,
+          color: crosses.map(function (c) { return c.phase === "HALT" ? "#f85149" : "#f0f6fc"; }), line: { color: "#0d1117", width: 1 } },
         text: crosses.map(function (c) {
-          return (c.phase === "OPEN" ? "Official open " : "Official close ") + fmt.mid(c.price, parent) + " · " + fmt.qty(c.paired) + " shares in the cross";
+          if (c.phase === "HALT") return "Trading paused: limit up-limit down band " + fmt.mid(c.price, parent);
+          return CROSS_NAMES[c.phase] + " " + fmt.mid(c.price, parent) + " · " + fmt.qty(c.paired) + " shares in the cross";
         }),
         hoverinfo: "text+x",
       });

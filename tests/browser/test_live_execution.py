@@ -512,13 +512,22 @@ def test_the_auctions_show_live_on_the_overview_and_on_a_fresh_load(live_stack, 
     if not MarketSession.objects.exclude(auction=None).exists():
         assert board.is_hidden()  # no market has opened yet: nothing to show
 
-    # when the listing venue crosses at the open, publishes an indication of the close, and then
-    # crosses at the close (as steps record them)
+    # when the listing venue crosses at the open, pauses on news and reopens, publishes an
+    # indication of the close, and then crosses at the close (as steps record them)
     for auction, shown in (
         (
             {"phase": "OPEN", "time": "2026-12-01T09:30:00-05:00", "price": "103.90", "paired": 312_400,
              "imbalance": 8_100},
             "XOM opened 103.90 · 312,400 in the cross",
+        ),
+        (
+            {"phase": "HALT", "time": "2026-12-01T11:02:07-05:00", "price": "109.10", "paired": 0, "imbalance": 0},
+            "XOM paused: limit up-limit down band 109.10 (11:02:07)",
+        ),
+        (
+            {"phase": "REOPEN", "time": "2026-12-01T11:07:07-05:00", "price": "112.35", "paired": 48_200,
+             "imbalance": -3_100},
+            "XOM reopened 112.35 · 48,200 in the cross (11:07:07)",
         ),
         (
             {"phase": "INDICATIVE", "time": "2026-12-01T15:55:00-05:00", "price": "104.37", "paired": 1_234_500,
@@ -538,6 +547,9 @@ def test_the_auctions_show_live_on_the_overview_and_on_a_fresh_load(live_stack, 
 
         # then the board shows it, live
         chip.locator(f"text={shown}").wait_for(timeout=10_000)
+        if auction["phase"] == "HALT":
+            assert "halted" in chip.get_attribute("class")
+            board.screenshot(path=str(SCREENSHOTS / "auction-board-halted.png"))
     assert "closed" in chip.get_attribute("class")
     board.screenshot(path=str(SCREENSHOTS / "auction-board.png"))
     supervisor.reload()

@@ -46,7 +46,7 @@ def test_the_first_step_records_the_official_open_and_shows_it_to_the_desk(demo,
     assert abs(session.opening_price / reference - 1) < Decimal("0.003")  # within 30 bps of the reference
     # in the audit trail, at 09:30
     (cross,) = AuditEvent.objects.filter(kind="market.opening_cross")
-    assert (cross.sim_time, cross.detail) == (opened_at, session.auction)
+    assert (cross.sim_time, cross.detail) == (opened_at, {"instrument": "XOM", **session.auction})
     # on the tape: the first second's bar holds the cross's shares
     first = MarketBar.objects.filter(session=session).order_by("start").first()
     assert first.start == opened_at and first.volume >= session.opening_volume

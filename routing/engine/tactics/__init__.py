@@ -38,6 +38,8 @@ def decide(step: Step, parent: ParentState, now_ns: int) -> None:
         for child in live:
             step.cancel(child)
         return
+    if step.sim.halted:  # a volatility pause: venues take cancels only; the schedule catches up after it
+        return
     lot = plan.lot_size
     target_now = parent.offset + parent.schedule.target(now_ns, parent.others_volume)
     target_ahead = parent.offset + parent.schedule.target(now_ns + LOOKAHEAD_NS, parent.others_volume)
