@@ -264,11 +264,16 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 # --- Simulation ---------------------------------------------------------------------
-# Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
 # A step that raises is retried this many times in all; then its session is FAULTED.
 SESSION_STEP_MAX_ATTEMPTS = int(os.environ.get("SMARTTRADING_STEP_MAX_ATTEMPTS", "3"))
+# Simulated seconds per wall-clock second; 0 runs steps back to back (tests, benchmarks).
 SIM_SPEED = float(os.environ.get("SMARTTRADING_SIM_SPEED", "60"))
-SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", "5"))
+# Simulated seconds per step: 5, or half a wall second's worth when the clock runs faster. A
+# step's cost is mostly its database writes, whatever its length, and its parents decide every
+# simulated second inside it, so a fast demo clock takes longer steps rather than more: at
+# speed 60, 5-second steps (12 a second per working instrument) left five instruments falling
+# behind the clock; 30-second steps keep them on it, and the desk still sees two updates a second.
+SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", max(5, round(SIM_SPEED / 2))))
 SIM_SEED = int(os.environ.get("SMARTTRADING_SIM_SEED", "20261122"))
 # Fault injection for crash tests: each step holds its transaction open this long before
 # committing, after writing its number to VAR_DIR/step-in-flight. Never set in production.

@@ -183,8 +183,10 @@ def test_supervisor_pauses_resumes_and_pulls_the_kill_switch(live_stack, browser
     # and a step's publish of the state before the pause, arriving after it, changes nothing
     paused = parent_payload(ParentOrder.objects.select_related("instrument").get(pk=supervisor.url.split("/")[-2]))
     stale = {**paused, "status": "WORKING", "revision": paused["revision"] - 1}
-    # then one newer than any write so far, so shown: it says the stale one was read first
-    marker = {**paused, "fees": "0.1234", "revision": time.time_ns() // 1000}
+    # then one newer than any write so far, so shown: it says the stale one was read first. A
+    # paused parent's figures are written every step (its market goes on), so the marker is
+    # dated two seconds ahead: no step's publish overtakes it before it is seen, and later ones do
+    marker = {**paused, "fees": "0.1234", "revision": time.time_ns() // 1000 + 2_000_000}
     publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [stale]})
     publish_from_thread(streams.parent_group(paused["id"]), {"type": "parent", "parents": [marker]})
     supervisor.wait_for_selector("#p-fees >> text=0.1234", timeout=10_000)
