@@ -198,7 +198,7 @@ class BackgroundFlow:
     def _refill(self, rng: random.Random, venue: str, side: int, prints: list[Print]) -> None:
         """A liquidity provider re-quotes a side that was hit, after its reaction time, unless
         the venue quotes it well enough again by then: this keeps the spread at a few ticks."""
-        if self.venue_status.get(venue) == "DOWN" or self.halt is not None:  # nobody quotes on a venue that is down
+        if self.venue_status.get(venue) == "DOWN" or self.halt is not None:  # nobody quotes there, or in a pause
             return
         quote = self._refill_quote(venue, side)
         if quote is not None:

@@ -60,7 +60,7 @@ from .venues import DARK, MAKER, TAKER, VenueSpec
 
 class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, ClosingAuction, VolatilityHalts):
     """One instrument's market: the gateway and the clock here; background flow, dark pools,
-    impact and the opening and closing auctions in their own modules."""
+    impact, the opening and closing auctions and volatility halts in their own modules."""
 
     # A checkpoint from before venue incidents existed unpickles with none
     incidents: tuple[VenueIncident, ...] = ()
