@@ -23,6 +23,7 @@ from orders.domain.instructions import COLUMNS as INSTRUCTION_COLUMNS
 from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import OrderEvent, TransitionRefused, order_transition
 from orders.domain.risk import risk_check
+from orders.domain.values import Strategy
 from orders.locks import order_lock
 from orders.models import PARENT_LIVE_STATUSES, Amendment, Order
 from orders.reports import ExecType, execution_report, execution_reports_add
@@ -35,6 +36,9 @@ from .releases import pending_releases
 from .sessions import market_now_lock, session_wake
 
 UNCHANGED = object()  # a term the amend leaves as it is (None is a term: no limit)
+
+
+CLOSE_AMEND_REASON = "an order at the close cannot be entered or changed after the 15:50 cutoff"
 
 
 class _Raced(Exception):
@@ -209,7 +213,11 @@ def _kind(order: Order, terms: dict) -> str:
 def _risk_checked(order: Order, request, context, *, growing: bool) -> None:
     """The amended order passes the pre-trade checks as a new one would, its own notional
     given back first; the kill switch stops only what would add to the market."""
-    if growing and intake_market(instruments=[order.instrument]).halted:
+    market = intake_market(instruments=[order.instrument])
+    if Strategy.CLOSE in (order.strategy, request.strategy) and order.instrument_id in market.past_closing_cutoff:
+        # NYSE takes no new, changed or cancelled closing auction order after its cutoff
+        raise ValidationError({"strategy": CLOSE_AMEND_REASON})
+    if growing and market.halted:
         raise ValidationError({"status": "kill switch engaged: orders can only be reduced or cancelled"})
     account_id = order.account_id
     usage = risk_usage([account_id], now=timezone.now())[account_id]

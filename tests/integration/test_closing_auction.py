@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 
 from orders.models import AuditEvent, Instrument, Order, OrderStatus, ParentStatus, Source
 from orders.services.intake import order_create
@@ -12,6 +13,7 @@ from routing.market.clock import CLOSE_NS, NS_PER_S, to_datetime
 from routing.models import ChildOrder, Fill, MarketSession
 from routing.selectors import parent_reconciliation
 from routing.services.aggregation import aggregation_window_run
+from routing.services.replaces import CLOSE_AMEND_REASON, order_replace
 from routing.services.sessions import session_catch_up, session_get_or_create
 from routing.services.steps import session_advance
 from tca.reports import parent_report
@@ -83,6 +85,19 @@ def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it
         OrderStatus.REJECTED,
         "the closing auction takes orders until 15:50 exchange time",
     )
+    # and neither order at the close can be cut or moved out of the auction after the cutoff
+    trader = User.objects.get(username="trader1")
+    for order, change in ((buy, {"quantity": 2_000}), (sell, {"strategy": "TWAP", "limit_price": None})):
+        with pytest.raises(ValidationError) as refused:
+            order_replace(order_id=order.pk, requested_by=trader, client_order_id=f"{order.client_order_id}-A",
+                          source=Source.API, **change)  # fmt: skip
+        assert refused.value.message_dict == {"strategy": [CLOSE_AMEND_REASON]}
+        order.refresh_from_db()
+        assert (order.quantity, order.strategy, order.status) == (
+            {buy.pk: 3_000, sell.pk: 500}[order.pk],
+            "CLOSE",
+            OrderStatus.WORKING,
+        )
     session = step_to_close(session)
 
     # then: the official close is the closing cross, recorded on the session and in the audit trail
