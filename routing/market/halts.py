@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .auction import AuctionOrder
 from .book import BUY, SELL
-from .clock import CLOSE_NS, NS_PER_S, OPEN_NS
+from .clock import NS_PER_S
 from .impact import SUBTICKS
 from .incidents import DOWN
 from .messages import AuctionPublished, Print
@@ -166,5 +166,5 @@ class VolatilityHalts:
     def _reopening_interest(self) -> list[AuctionOrder]:
         """Background interest for the reopening, around the news's new fair value."""
         draw = random.Random(f"{self.path_seed}:{self.path_sign}:reopen:{self.halt.start_s}")
-        expected_day = self.flow.daily_volume * (self.close_ns - self.open_ns) / (CLOSE_NS - OPEN_NS)
-        return self._drawn_interest(draw, REOPEN_ORDERS, 0.5, REOPEN_SHARE * expected_day / (REOPEN_ORDERS / 2))
+        mean_size = REOPEN_SHARE * self._expected_day_volume() / (REOPEN_ORDERS / 2)
+        return self._drawn_interest(draw, REOPEN_ORDERS, 0.5, mean_size)

@@ -57,10 +57,12 @@ class OpeningAuction:
         """Background opening orders around the fair value, with the day's opening imbalance."""
         draw = random.Random(f"{self.path_seed}:{self.path_sign}:open")
         buy_share = min(0.8, max(0.2, 0.5 + draw.gauss(0.0, OPEN_IMBALANCE_SD)))
-        # the flow's daily volume is a full day's: a shorter simulated day opens in proportion
-        expected_day = self.flow.daily_volume * (self.close_ns - self.open_ns) / (CLOSE_NS - OPEN_NS)
-        mean_size = OPEN_SHARE * expected_day / (OPEN_ORDERS * min(buy_share, 1 - buy_share))
+        mean_size = OPEN_SHARE * self._expected_day_volume() / (OPEN_ORDERS * min(buy_share, 1 - buy_share))
         return self._drawn_interest(draw, OPEN_ORDERS, buy_share, mean_size)
+
+    def _expected_day_volume(self) -> float:
+        """The flow's daily volume is a full day's: a shorter simulated day trades in proportion."""
+        return self.flow.daily_volume * (self.close_ns - self.open_ns) / (CLOSE_NS - OPEN_NS)
 
     def _drawn_interest(
         self, draw: random.Random, count: int, buy_share: float, mean_size: float
