@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..audit import ENGINE, order_cancelled_event
 from ..broadcasts import orders_publish
 from ..domain.allocation import Demand, Supply, allocate_fills
 from ..domain.lifecycle import after_fill
 from ..locks import working_orders_lock
-from ..models import Allocation, Order, ParentOrder
+from ..models import Allocation, AuditEvent, Order, OrderStatus, ParentOrder
 from ..reports import ExecType, execution_report, execution_reports_add
 
 
@@ -51,8 +52,15 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
     Allocation.objects.bulk_create(allocations, batch_size=1000)
     execution_reports_add(reports)
     changed = [by_id[order_id] for order_id in dict.fromkeys(order_id for _, order_id, _ in rows)]
+    cancels_done, cancel_reports = [], []
     for order in changed:
+        was = order.status
         order.status = after_fill(order.status, remaining=order.remaining_quantity, cancelled=order.cancelled_quantity)
+        if order.status == OrderStatus.CANCELLED:  # the last shares out at venues filled: the cancel is done
+            cancels_done.append(order_cancelled_event(order, ENGINE, parent=parent, was=was))
+            cancel_reports.append(execution_report(order, ExecType.CANCELED, text=cancels_done[-1].detail["reason"]))
     Order.objects.bulk_save(changed, ["filled_quantity", "filled_notional", "status"], 500)
+    AuditEvent.objects.bulk_create(cancels_done)
+    execution_reports_add(cancel_reports)
     orders_publish(changed)
     return changed

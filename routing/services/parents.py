@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from orders.audit import audit_event
+from orders.audit import ENGINE, audit_event
 from orders.broadcasts import orders_publish
 from orders.domain.instructions import Instructions
 from orders.domain.lifecycle import FINISHED, OrderEvent, OrderStatus, order_transition
@@ -28,7 +28,6 @@ from ..models import MarketSession
 from ..selectors import parent_reconciliation, parent_venue_breakdown
 
 logger = logging.getLogger(__name__)
-ENGINE = "engine"
 
 
 def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: MarketSession) -> bool:

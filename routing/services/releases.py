@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from orders.audit import audit_event
+from orders.audit import audit_event, order_cancelled_event
 from orders.broadcasts import orders_publish
 from orders.domain.lifecycle import OrderEvent, after_replace, order_transition
 from orders.models import Amendment, AuditEvent, Order, OrderStatus, ParentOrder
@@ -90,16 +90,7 @@ def _replace_report(order: Order, amendment: Amendment) -> tuple:
 def _cancelled(order: Order, parent: ParentOrder, actor: str) -> AuditEvent:
     was = order.status
     order.status = order_transition(order.status, OrderEvent.CANCELLED)
-    return audit_event(
-        "order.cancelled",
-        actor,
-        order=order,
-        parent=parent,
-        cancelled=order.cancelled_quantity,
-        filled=order.filled_quantity,
-        transition=[was, order.status],
-        reason=f"cancelled {order.cancelled_quantity:,} of {order.quantity:,}; {order.filled_quantity:,} filled",
-    )
+    return order_cancelled_event(order, actor, parent=parent, was=was)
 
 
 def _replaced(order: Order, amendment: Amendment, parent: ParentOrder, actor: str) -> AuditEvent:

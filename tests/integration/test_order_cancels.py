@@ -6,11 +6,15 @@ CANCELLED with what it got. It once froze the instrument: the parent shrank belo
 filled plus open shares, the next fill over-filled it and every replay of the step raised.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Sum
 
 from orders.models import Allocation, AuditEvent, Order, OrderStatus, ParentOrder, ParentStatus, Source
+from orders.services.allocation import parent_fills_allocate
 from orders.services.intake import order_create
 from routing.models import Fill, MarketSession
 from routing.services.aggregation import aggregation_window_run
@@ -79,6 +83,38 @@ def test_cancelling_the_big_order_while_its_children_work_never_jams_the_session
     done = AuditEvent.objects.get(kind="order.cancelled", order=big)
     assert done.detail["reason"] == f"cancelled {big.cancelled_quantity:,} of 19,900; {big.filled_quantity:,} filled"
     assert done.detail["transition"] == [OrderStatus.PENDING_CANCEL, OrderStatus.CANCELLED]
+
+
+def test_when_the_last_shares_out_at_a_venue_fill_the_cancel_ends_with_its_audit_and_report(demo):
+    """A pending cancel ends either when the release gives back the last shares or when the
+    shares still out at venues fill; the second way must tell the trader as the first does."""
+    # given: the big order waits in PENDING_CANCEL with 100 shares still out at a venue
+    big, small = enter("BIG", 19_900, "T1-GROWTH"), enter("SMALL", 100, "T1-INCOME")
+    (parent,) = aggregation_window_run(actor="test")
+    session = step(MarketSession.objects.get(instrument__symbol="XOM"))
+    child = parent.children.first()
+    Order.objects.filter(pk=small.pk).update(status=OrderStatus.FILLED, filled_quantity=100)
+    Order.objects.filter(pk=big.pk).update(
+        status=OrderStatus.PENDING_CANCEL, filled_quantity=0, filled_notional=0, cancelled_quantity=19_800
+    )
+    fill = Fill.objects.create(
+        session=session, step_no=10_000, seq=0, parent=parent, child=child, venue=child.venue, side="BUY",
+        quantity=100, price=Decimal("105.01"), fee=Decimal("0.30"), liquidity="T", sim_time=child.sim_time,
+    )  # fmt: skip
+
+    # when: those 100 shares fill
+    with transaction.atomic():
+        parent_fills_allocate(parent=parent, fills=[fill])
+
+    # then: the order is cancelled with what it got, audited and reported as the release would
+    big.refresh_from_db()
+    assert (big.status, big.filled_quantity, big.cancelled_quantity) == (OrderStatus.CANCELLED, 100, 19_800)
+    done = AuditEvent.objects.get(kind="order.cancelled", order=big)
+    assert done.detail["reason"] == "cancelled 19,800 of 19,900; 100 filled"
+    assert done.detail["transition"] == [OrderStatus.PENDING_CANCEL, OrderStatus.CANCELLED]
+    trade, cancel = big.reports.order_by("-id")[:2][::-1]
+    assert (trade.exec_type, trade.last_quantity, trade.order_status) == ("TRADE", 100, OrderStatus.CANCELLED)
+    assert (cancel.exec_type, cancel.cum_quantity, cancel.leaves_quantity) == ("CANCELED", 100, 0)
 
 
 def test_some_cancels_wait_for_the_shares_out_at_venues(demo, settings):
