@@ -298,8 +298,9 @@ def session_scorecard(parent: ParentOrder) -> list[dict]:
 
 def venue_board() -> list[dict]:
     """Each venue's status as the desk's open sessions last saw it (the venue status feed), with
-    the instruments that saw it so and, for a venue that is not up, what and since when."""
-    board: dict[str, dict] = {}
+    the instruments that saw it so and, for a venue that is not up, what and since when. Before
+    any session opens, every venue a session would connect to, up: the desk sees its venues."""
+    board = {v.code: {"venue": v.code, "status": "UP", "instruments": []} for v in venue_specs()}
     for symbol, scorecard in MarketSession.objects.exclude(status=MarketSession.Status.CLOSED).values_list(
         "instrument__symbol", "scorecard"
     ):

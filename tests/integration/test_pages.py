@@ -36,6 +36,19 @@ def test_login_page_and_anonymous_redirect(client, demo):
     assert client.get("/orders/").url.startswith("/accounts/login/")
 
 
+def test_the_overview_lists_every_venue_up_before_any_market_opens(client, users):
+    # given: a fresh desk, no market session yet
+    client.force_login(users["supervisor1"])
+
+    # when: the supervisor opens the overview
+    page = client.get("/execution/").content.decode()
+
+    # then: the venue board has a chip for each of the five venues, each up
+    for venue in ("NYSE", "NASDAQ", "BATS", "DARKX", "DARKY"):
+        assert f'<span class="venue-chip status-up" data-venue="{venue}"><b>{venue}</b>' in page
+    assert "no venue configured" not in page
+
+
 ORDER_FORM = {
     "account": "T1-GROWTH",
     "instrument": "MSFT",
