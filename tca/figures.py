@@ -42,6 +42,7 @@ class DayTape:
     tape: Tape
     day_vwap: Decimal | None
     close: Decimal | None  # the official close (the closing cross), None until the session has closed
+    open: Decimal | None = None  # the official open (the opening cross); the day's first mid without one
 
     def ns(self, moment: datetime) -> int:
         return to_ns(self.trading_date, moment)
@@ -260,7 +261,7 @@ class ParentReport:
     parent: ParentFacts
     trading_date: date | None
     complete: bool  # the parent is done: its benchmarks will not move any more
-    benchmarks: dict[str, Decimal | None]  # arrival, interval_vwap, twap, day_vwap, close
+    benchmarks: dict[str, Decimal | None]  # arrival, open, interval_vwap, twap, day_vwap, close
     end_price: Decimal | None  # the mid when the parent's window closed: values what was left unfilled
     performance_bps: dict[str, Decimal | None]  # the average price against each benchmark
     shortfall: Shortfall
@@ -286,7 +287,7 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
     """Everything TCA knows about one parent, from its fills, children, orders and the tape."""
     parent, day = facts.parent, facts.day
     side = parent.side
-    interval_vwap = twap = day_vwap = close = end_price = None
+    interval_vwap = twap = day_vwap = close = day_open = end_price = None
     market_volume = 0
     if day is not None and parent.start is not None:
         tape = day.tape
@@ -297,6 +298,7 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
         market_volume = tape.volume(start_ns, end_ns)
         day_vwap = day.day_vwap
         close = day.close
+        day_open = day.open
         end_price = tape.mid_at(end_ns) or tape.last_mid
     arrival = parent.arrival_price
     end_price = end_price or arrival
@@ -347,6 +349,7 @@ def parent_figures(facts: ExecutionFacts) -> ParentReport:
     average = parent.average_price
     benchmarks = {
         "arrival": arrival,
+        "open": day_open,
         "interval_vwap": interval_vwap,
         "twap": twap,
         "day_vwap": day_vwap,

@@ -71,7 +71,16 @@ def _day_tape(session: MarketSession, window: tuple[datetime, datetime] | None) 
         ]
     )
     closed = session.status == MarketSession.Status.CLOSED
-    return DayTape(day, tape, average_price(whole["notional"], whole["volume"]), _close(session) if closed else None)
+    day_vwap = average_price(whole["notional"], whole["volume"])
+    return DayTape(day, tape, day_vwap, _close(session) if closed else None, _open(session))
+
+
+def _open(session: MarketSession) -> Decimal | None:
+    """The official open, the opening cross's price; the first mid of a day that had none."""
+    if session.opening_price is not None:
+        return session.opening_price
+    bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by("start").first()
+    return None if bar is None else (bar.bid + bar.ask) / 2
 
 
 def _close(session: MarketSession) -> Decimal | None:

@@ -12,6 +12,7 @@ from routing.models import MarketBar, MarketSession
 from routing.selectors import parent_panel_series
 from routing.services.steps import session_advance
 from smarttrading import streams
+from tca.reports import parent_report
 
 from .test_tca import submit_two_buys
 
@@ -64,3 +65,5 @@ def test_the_first_step_records_the_official_open_and_shows_it_to_the_desk(demo,
             "paired": session.opening_volume,
         }
     ]
+    # and TCA measures the parent against the official open
+    assert parent_report(parent).benchmarks["open"] == session.opening_price

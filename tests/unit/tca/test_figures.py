@@ -36,7 +36,7 @@ def tape() -> DayTape:
         price = D("100.00") + D("0.01") * s
         start = OPEN_NS + s * NS_PER_S
         bars.append(TapeBar(start, start + NS_PER_S, 1_000, 1_000 * price, price - D("0.01"), price + D("0.01")))
-    return DayTape(DAY, Tape(bars), day_vwap=D("100.045"), close=None)
+    return DayTape(DAY, Tape(bars), day_vwap=D("100.045"), close=None, open=D("99.98"))
 
 
 @pytest.fixture
@@ -89,6 +89,9 @@ def test_the_parent_is_measured_against_its_interval_on_the_tape(facts):
     assert report.performance_bps["interval_vwap"] == performance_bps("BUY", D("100.012"), D("100.045"))
     assert report.cross_savings == D("4.00")  # half the 2-cent spread on both legs of 200 shares
     assert report.unfilled_children == 1
+    # and against the day's official open: bought 3.2 cents above it
+    assert report.benchmarks["open"] == D("99.98")
+    assert report.performance_bps["open"] == performance_bps("BUY", D("100.012"), D("99.98")) < 0
 
 
 def test_venues_add_up_to_the_market_fills_and_children(facts):
