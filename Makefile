@@ -45,12 +45,15 @@ run: setup
 browser:
 	@bash scripts/ensure-chromium
 
+# The tests on one pytest-xdist worker a core (each with its own var/, test database and
+# embedded Redis), then the browser's on their own: each drives a whole stack and Chromium.
 test: lint browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist load -m "not browser"
+	$(PY) -m pytest -m browser
 
 # The database-touching tests again, on PostgreSQL (DATABASE_URL must point at it).
 test-postgres: $(VENV)/.dev
-	$(PY) -m pytest -m django_db
+	$(PY) -m pytest -n auto --dist load -m django_db
 
 # Every group in a process of its own, on its own fresh database and Redis.
 bench: $(VENV)/.dev

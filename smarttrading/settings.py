@@ -6,6 +6,7 @@ unix socket under ``var/``. Production sets ``DATABASE_URL``, ``REDIS_URL``,
 """
 
 import os
+import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,11 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 VAR_DIR = Path(os.environ.get("SMARTTRADING_VAR_DIR", BASE_DIR / "var")).resolve()
+if "pytest" in sys.modules and (test_worker := os.environ.get("PYTEST_XDIST_WORKER")):
+    # Each pytest-xdist worker keeps a var/ of its own (test database, embedded Redis, checkpoints),
+    # and so do the product processes its tests start, through the environment they inherit.
+    VAR_DIR = VAR_DIR / test_worker
+    os.environ["SMARTTRADING_VAR_DIR"] = str(VAR_DIR)
 
 # SMARTTRADING_DEBUG=0 is production: behind TLS, with a secret key of its own.
 PRODUCTION = not env_bool("SMARTTRADING_DEBUG", True)
