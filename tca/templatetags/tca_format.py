@@ -22,3 +22,19 @@ def tone(value) -> str:
         return ""
     number = Decimal(str(value))
     return "good" if number > 0 else "bad" if number < 0 else ""
+
+
+BENCHMARK_LABELS = {
+    "arrival": "Arrival (mid)",
+    "open": "Official open",
+    "interval_vwap": "Interval VWAP",
+    "twap": "Interval TWAP",
+    "day_vwap": "Day VWAP",
+    "close": "Official close",
+}
+
+
+@register.filter
+def benchmark_label(name: str) -> str:
+    """A report's benchmark key as the desk names it (interval_vwap -> "Interval VWAP")."""
+    return BENCHMARK_LABELS.get(name, name)

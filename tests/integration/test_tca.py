@@ -176,7 +176,12 @@ def test_tca_api_and_downloads(demo, analyst, trader1):
     nobody = analyst.get("/tca/?trader=nobody")
     assert "trader" in nobody.context["form"].errors
     assert b"These filters were not applied: Trader: Select a valid choice." in nobody.content
-    assert analyst.get(f"/tca/parents/{parent.pk}/").status_code == 200
+    page = analyst.get(f"/tca/parents/{parent.pk}/")
+    assert page.status_code == 200
+    # its benchmarks by the desk's names, in the day's order from the arrival to the close
+    labels = ("Arrival (mid)", "Official open", "Interval VWAP", "Interval TWAP", "Day VWAP", "Official close")
+    where = [page.content.decode().index(f"<tr><td>{label}</td>") for label in labels]
+    assert where == sorted(where)
     assert trader1.get(f"/tca/parents/{parent.pk}/").status_code == 403
 
 
