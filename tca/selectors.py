@@ -77,17 +77,17 @@ def _day_tape(session: MarketSession, window: tuple[datetime, datetime] | None) 
 
 def _open(session: MarketSession) -> Decimal | None:
     """The official open, the opening cross's price; the first mid of a day that had none."""
-    if session.opening_price is not None:
-        return session.opening_price
-    bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by("start").first()
-    return None if bar is None else (bar.bid + bar.ask) / 2
+    return session.opening_price if session.opening_price is not None else _quoted_mid(session, "start")
 
 
 def _close(session: MarketSession) -> Decimal | None:
     """The official close, the closing cross's price; the last mid of a day that had none."""
-    if session.closing_price is not None:
-        return session.closing_price
-    bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by("-start").first()
+    return session.closing_price if session.closing_price is not None else _quoted_mid(session, "-start")
+
+
+def _quoted_mid(session: MarketSession, order_by: str) -> Decimal | None:
+    """The mid of the session's first (or, by "-start", last) one-second bar with a two-sided quote."""
+    bar = MarketBar.objects.filter(session=session, bid__isnull=False, ask__isnull=False).order_by(order_by).first()
     return None if bar is None else (bar.bid + bar.ask) / 2
 
 

@@ -60,7 +60,8 @@ def parent_fills_allocate(*, parent: ParentOrder, fills: Sequence) -> list[Order
             cancels_done.append(order_cancelled_event(order, ENGINE, parent=parent, was=was))
             cancel_reports.append(execution_report(order, ExecType.CANCELED, text=cancels_done[-1].detail["reason"]))
     Order.objects.bulk_save(changed, ["filled_quantity", "filled_notional", "status"], 500)
-    AuditEvent.objects.bulk_create(cancels_done)
-    execution_reports_add(cancel_reports)
+    if cancels_done:  # rare: no empty COPY on every step's allocation
+        AuditEvent.objects.bulk_create(cancels_done)
+        execution_reports_add(cancel_reports)
     orders_publish(changed)
     return changed
