@@ -39,9 +39,14 @@ def _first_trading_date():
 
 
 def _session_seed(instrument: Instrument, trading_date) -> int:
-    return int(f"{settings.SIM_SEED}{trading_date:%Y%m%d}") ^ sum(
-        ord(c) << (8 * i) for i, c in enumerate(instrument.symbol)
-    )
+    """The day's seed of an instrument's market. The symbol's characters go a byte each into
+    56 bits, folding back after the seventh, so a symbol of up to 16 characters still fits the
+    database's 64-bit integer (an eight-character one overflowed it) and a short one keeps
+    the seed it always had."""
+    symbol_bits = 0
+    for i, c in enumerate(instrument.symbol):
+        symbol_bits ^= (ord(c) & 0xFF) << (8 * (i % 7))
+    return int(f"{settings.SIM_SEED}{trading_date:%Y%m%d}") ^ symbol_bits
 
 
 def session_get_or_create(*, instrument: Instrument) -> MarketSession:

@@ -158,6 +158,24 @@ def test_a_new_trading_day_opens_when_the_clock_passes_the_close(demo, paced):
     assert MarketSession.objects.get(pk=monday.pk).sim_time_ns == OPEN_NS + 600 * NS_PER_S
 
 
+def test_a_symbol_of_any_allowed_length_opens_its_market_and_short_ones_keep_their_seeds(demo, paced, settings):
+    # given the clock at Friday's open, and a sixteen-character symbol (what the model allows)
+    open_minutes_ago(0)
+    long = Instrument.objects.create(
+        symbol="ABCDEFGHIJKLMNOP", name="Long symbol", tick_size=Decimal("0.01"), reference_price=Decimal("50.00")
+    )
+
+    # when each market opens
+    long_session = session_get_or_create(instrument=long)
+    xom_session = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
+
+    # then the long symbol's seed fits the database's 64-bit integer (eight characters overflowed it)
+    assert 0 <= MarketSession.objects.get(pk=long_session.pk).seed < 2**63
+    # and a short symbol's seed is the one it always had: the date's digits xor its characters' bytes
+    day_digits = int(f"{settings.SIM_SEED}20261204")
+    assert xom_session.seed == day_digits ^ (ord("X") | ord("O") << 8 | ord("M") << 16)
+
+
 def test_opening_the_exchange_starts_a_fresh_day_after_every_session_and_keeps_time_across_speeds(
     demo, paced, settings
 ):
