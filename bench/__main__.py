@@ -21,6 +21,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.checkpoint import checkpoint_day
 from bench.execution import execution_quality
 from bench.faults import fault_benchmarks
 from bench.fix import fix_benchmarks
@@ -166,6 +167,7 @@ def execution_quality_figures() -> dict:
 GROUPS = {
     "book": book_events_per_s,
     "sim_day": sim_day,
+    "checkpoint": checkpoint_day,
     "aggregate": aggregate_1m_orders,
     "allocate": allocate_10k_orders,
     "intake": intake_benchmarks,
@@ -218,10 +220,21 @@ def _group(name: str, database: str) -> dict:
     return figures
 
 
+def _print_table(name: str, rows: list[dict]) -> None:
+    """A curve: one line per point, a column per figure."""
+    columns = list(rows[0])
+    widths = [max(len(c), *(len(f"{r.get(c, '')}") for r in rows)) for c in columns]
+    print(f"{name}:")
+    print("  " + "  ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  " + "  ".join(f"{row.get(c, '')!s:>{w}}" for c, w in zip(columns, widths, strict=True)))
+
+
 def _print(results: dict) -> None:
     width = max(map(len, results))
+    curves = {k: v for k, v in results.items() if isinstance(v, list) and v and isinstance(v[0], dict)}
     for key, value in results.items():
-        if isinstance(value, dict):  # a table, printed by its own benchmark
+        if isinstance(value, dict) or key in curves:  # a table: its benchmark's, or a curve below
             continue
         target = None if SMOKE else TARGETS.get(key)
         if target is None or not value:
@@ -233,6 +246,8 @@ def _print(results: dict) -> None:
             ratio = f"  ({value / target:.2f}x of target {target:,})"
         shown = f"{value:>14,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value!s:>14}"
         print(f"{key:<{width}}  {shown}{ratio}")
+    for key, rows in curves.items():
+        _print_table(key, rows)
 
 
 def main() -> None:

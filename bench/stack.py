@@ -95,8 +95,11 @@ def restart_redis() -> None:
     _redis["process"] = embedded_redis.start(Path(settings.REDIS_URL.removeprefix("unix://")))
 
 
-def start_worker(name: str, log, *, queues: str = "celery", **extra_env: str) -> subprocess.Popen:
-    """A Celery worker on the group's stack, with the VWAP volume profile already on disk.
+def start_worker(
+    name: str, log, *, queues: str = "celery", include: str | None = None, **extra_env: str
+) -> subprocess.Popen:
+    """A Celery worker on the group's stack, with the VWAP volume profile already on disk;
+    ``include`` names a module the worker imports besides the product's (bench/steptimer.py).
 
     A worker builds the profile when it starts (seconds of simulated days, a machine's
     first start only) and steps nothing meanwhile; a benchmark measures a warmed desk.
@@ -125,6 +128,7 @@ def start_worker(name: str, log, *, queues: str = "celery", **extra_env: str) ->
             "--without-gossip",
             "--without-mingle",
             f"--queues={queues}",
+            *([f"--include={include}"] if include else []),
             "-n",
             f"{name}@%h",
         ],

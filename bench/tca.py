@@ -9,6 +9,7 @@ the recorded path and on 20 further paths (antithetic pairs), in as many process
 demo instruments (each with its day of one-second bars), 20 fills and 5 orders each;
 ``tca_day_1000_parents_kept_s`` the same once the reports worker has kept each finished parent's
 desk contribution (``tca_contributions_keep_1000_s`` to keep them all), as the TCA index reads it.
+``tca_desk_curve``: the desk report of days of 100, 1,000 and 10,000 parents, both ways.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bench.stack import django_stack
 DAY = date(2026, 1, 6)
 BIG_DAY = date(2026, 1, 5)  # the 10,000-fill parent trades alone on the day before
 TICK = Decimal("0.01")
+BATCH = 2_000
 
 
 def tca_benchmarks() -> dict:
@@ -60,6 +62,9 @@ def tca_benchmarks() -> dict:
     kept = desk_report(parents_for(TcaFilters(date_from=DAY, date_to=DAY)))
     day_kept = time.perf_counter() - start
     invariant(desk_payload(kept) == desk_payload(desk), "the kept contributions add up to the same desk report")
+    curve = [_desk_point(rng, day=DAY, parents=instruments * per_instrument, measured=(day, keep, day_kept))]
+    for offset, parents in enumerate(sized((100, 10_000), (20, 100)), start=1):
+        curve.append(_desk_point(rng, day=DAY + timedelta(days=offset), parents=parents))
     comparison = _comparison_seconds()
     return {
         "tca_database": database,
@@ -70,6 +75,44 @@ def tca_benchmarks() -> dict:
         "tca_day_kept_speedup": round(day / day_kept, 1),
         "tca_contributions_keep_1000_s": round(keep, 2),
         "tca_comparison_1h_parent_s": round(comparison, 2),
+        "tca_desk_curve": sorted(curve, key=lambda point: point["parents"]),
+    }
+
+
+def _desk_point(rng, *, day, parents: int, measured: tuple[float, float, float] | None = None) -> dict:
+    """The desk report of a day of ``parents`` over the five instruments, read from the fills and
+    from the kept contributions; measured here unless the day was (from fills, keep, kept)."""
+    from tca.payloads import desk_payload
+    from tca.reports import desk_report
+    from tca.selectors import TcaFilters, parents_for
+    from tca.services import parent_contributions_keep
+
+    instruments = sized(5, 1)
+    the_day = TcaFilters(date_from=day, date_to=day)
+    if measured:
+        from_fills_s, keep_s, kept_s = measured
+    else:
+        _executed_parents(
+            rng, day=day, instruments=instruments, parents_per_instrument=parents // instruments, fills=20, orders=5
+        )
+        start = time.perf_counter()
+        desk = desk_report(parents_for(the_day))
+        from_fills_s = time.perf_counter() - start
+        invariant(len(desk.parents) == parents, f"the desk report of {day} has its {parents:,} parents")
+        start = time.perf_counter()
+        while parent_contributions_keep(limit=1_000):
+            pass
+        keep_s = time.perf_counter() - start
+        start = time.perf_counter()
+        kept = desk_report(parents_for(the_day))
+        kept_s = time.perf_counter() - start
+        invariant(desk_payload(kept) == desk_payload(desk), f"{day}: the kept contributions add up to the same")
+    return {
+        "parents": parents,
+        "from_fills_s": round(from_fills_s, 3),
+        "kept_s": round(kept_s, 3),
+        "keep_s": round(keep_s, 2),
+        "from_fills_ms_per_parent": round(1_000 * from_fills_s / parents, 2),
     }
 
 
@@ -148,45 +191,55 @@ def _executed_parents(rng, *, day, instruments, parents_per_instrument, fills, o
                 )
             )
         MarketBar.objects.bulk_create(bars, batch_size=2_000)
-        for p in range(parents_per_instrument):
+        batch = []
+        for _ in range(parents_per_instrument):
             begin = OPEN_NS + rng.randrange(0, 5 * 3600) * NS_PER_S
             quantity = fills * 100
-            parent = ParentOrder.objects.create(
-                instrument=instrument,
-                side="BUY",
-                strategy=rng.choice(("TWAP", "VWAP", "POV", "IS")),
-                quantity=quantity,
-                filled_quantity=quantity,
-                filled_notional=quantity * reference,
-                fees=Decimal("0.0030") * quantity,
-                status="FILLED",
-                duration_s=3600,
-                start=to_datetime(day, begin),
-                end=to_datetime(day, begin + 3600 * NS_PER_S),
-                arrival_price=reference,
+            batch.append(
+                ParentOrder(
+                    instrument=instrument,
+                    side="BUY",
+                    strategy=rng.choice(("TWAP", "VWAP", "POV", "IS")),
+                    quantity=quantity,
+                    filled_quantity=quantity,
+                    filled_notional=quantity * reference,
+                    fees=Decimal("0.0030") * quantity,
+                    status="FILLED",
+                    duration_s=3600,
+                    start=to_datetime(day, begin),
+                    end=to_datetime(day, begin + 3600 * NS_PER_S),
+                    arrival_price=reference,
+                )
             )
-            parent_orders = Order.objects.bulk_create(
+        batch = ParentOrder.objects.bulk_create(batch, batch_size=BATCH)
+        per_order = fills * 100 // orders
+        parent_orders = Order.objects.bulk_create(
+            (
                 Order(
                     account=account,
                     submitted_by=trader,
                     client_order_id=f"B{day:%d}-{index}-{p}-{o}",
                     instrument=instrument,
                     side="BUY",
-                    quantity=quantity // orders,
+                    quantity=per_order,
                     strategy=parent.strategy,
                     source="API",
                     status="FILLED",
                     parent=parent,
-                    filled_quantity=quantity // orders,
-                    filled_notional=quantity // orders * reference,
+                    filled_quantity=per_order,
+                    filled_notional=per_order * reference,
                     arrival_price=reference,
                 )
+                for p, parent in enumerate(batch)
                 for o in range(orders)
-            )
-            children = ChildOrder.objects.bulk_create(
+            ),
+            batch_size=BATCH,
+        )
+        children = ChildOrder.objects.bulk_create(
+            (
                 ChildOrder(
                     session=session,
-                    venue_order_id=index * 10**9 + p * 10**6 + c,
+                    venue_order_id=index * 10**9 + p * 10**5 + c,
                     step_no=0,
                     parent=parent,
                     venue=rng.choice(("NYSE", "NASDAQ", "BATS", "DARKX")),
@@ -197,17 +250,21 @@ def _executed_parents(rng, *, day, instruments, parents_per_instrument, fills, o
                     limit_price=reference,
                     filled_quantity=100,
                     status="FILLED",
-                    sim_time=to_datetime(day, begin + c * 3600 * NS_PER_S // fills),
-                    done_time=to_datetime(day, begin + c * 3600 * NS_PER_S // fills + 2 * NS_PER_S),
+                    sim_time=parent.start + timedelta(seconds=c * 3600 / fills),
+                    done_time=parent.start + timedelta(seconds=c * 3600 / fills + 2),
                 )
+                for p, parent in enumerate(batch)
                 for c in range(fills)
-            )
-            fill_rows = Fill.objects.bulk_create(
+            ),
+            batch_size=BATCH,
+        )
+        fill_rows = Fill.objects.bulk_create(
+            (
                 Fill(
                     session=session,
-                    step_no=c,
-                    seq=p,
-                    parent=parent,
+                    step_no=n % fills,
+                    seq=n // fills,
+                    parent=child.parent,
                     child=child,
                     venue=child.venue,
                     side="BUY",
@@ -217,13 +274,23 @@ def _executed_parents(rng, *, day, instruments, parents_per_instrument, fills, o
                     liquidity="M",
                     sim_time=child.done_time,
                 )
-                for c, child in enumerate(children)
-            )
-            Allocation.objects.bulk_create(
+                for n, child in enumerate(children)
+            ),
+            batch_size=BATCH,
+        )
+        Allocation.objects.bulk_create(
+            (
                 Allocation(
-                    order=parent_orders[c % orders], parent=parent, fill=f, quantity=100, price=f.price, venue=f.venue
+                    order=parent_orders[(n // fills) * orders + (n % fills) % orders],
+                    parent=f.parent,
+                    fill=f,
+                    quantity=100,
+                    price=f.price,
+                    venue=f.venue,
                 )
-                for c, f in enumerate(fill_rows)
-            )
-            parents.append(parent)
+                for n, f in enumerate(fill_rows)
+            ),
+            batch_size=BATCH,
+        )
+        parents.extend(batch)
     return parents
