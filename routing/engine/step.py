@@ -180,13 +180,17 @@ class Step:
     def cancel(self, child: Child) -> None:
         if not child.cancel_sent and not child.done:
             child.cancel_sent = True
-            self.sim.send_cancel(self.rng, child.order_id)
+            self.sim.send_cancel(self.rng, child.order_id, venue=child.venue)
 
     def replace(self, child: Child, *, open_quantity: int, price_half_ticks: int) -> None:
         """Ask for ``open_quantity`` still to work at a new price or size (never more than now)."""
         if not child.cancel_sent and child.status == LIVE:
             self.sim.send_replace(
-                self.rng, child.order_id, quantity=child.filled + open_quantity, price_half_ticks=price_half_ticks
+                self.rng,
+                child.order_id,
+                venue=child.venue,
+                quantity=child.filled + open_quantity,
+                price_half_ticks=price_half_ticks,
             )
 
     def lit_venues(self, plan: ParentPlan) -> dict:

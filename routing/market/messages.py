@@ -90,10 +90,12 @@ class NewOrderArrives(NamedTuple):
 
 class CancelArrives(NamedTuple):
     order_id: int
+    venue: str  # where it was sent: the order may be done there by the time it arrives
 
 
 class ReplaceArrives(NamedTuple):
     order_id: int
+    venue: str
     quantity: int  # the new total, executions included (FIX semantics)
     price_half_ticks: int
 

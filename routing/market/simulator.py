@@ -131,7 +131,6 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         self._ours: dict[int, OurOrder] = {}
         self._last_arrival: dict[str, int] = {}
         self._last_report: dict[str, int] = {}
-        self._order_venue: dict[int, str] = {}  # every order we sent, done or not
         self._reports: list[tuple[int, int, ExecutionReport]] = []
         self.incidents = tuple(incidents)
         self.venue_status = {code: UP for code in self.specs}
@@ -211,17 +210,27 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         order_id = self.next_order_id()
         order = OurOrder(order_id, venue, side, quantity, price_half_ticks, owner, tif, post_only, min_quantity)
         self._ours[order_id] = order
-        self._order_venue[order_id] = venue
         self._send(rng, venue, NewOrderArrives(order_id))
         return order_id
 
-    def send_cancel(self, rng: random.Random, order_id: int) -> None:
-        self._send(rng, self._order_venue[order_id], CancelArrives(order_id))
+    def send_cancel(self, rng: random.Random, order_id: int, *, venue: str) -> None:
+        """Cancel on the order's venue session: the sender names the venue, as on a real
+        connection, so the simulator keeps nothing of an order once it is done."""
+        self._check_venue(order_id, venue)
+        self._send(rng, venue, CancelArrives(order_id, venue))
 
-    def send_replace(self, rng: random.Random, order_id: int, *, quantity: int, price_half_ticks: int) -> None:
+    def send_replace(
+        self, rng: random.Random, order_id: int, *, venue: str, quantity: int, price_half_ticks: int
+    ) -> None:
         """Cancel/replace with FIX semantics: ``quantity`` is the new total order quantity,
         executions included, so a replace that crosses a fill on the wire never adds size."""
-        self._send(rng, self._order_venue[order_id], ReplaceArrives(order_id, quantity, price_half_ticks))
+        self._check_venue(order_id, venue)
+        self._send(rng, venue, ReplaceArrives(order_id, venue, quantity, price_half_ticks))
+
+    def _check_venue(self, order_id: int, venue: str) -> None:
+        order = self._ours.get(order_id)
+        if order is not None and order.venue != venue:
+            raise ValueError(f"order {order_id} is at {order.venue}, not {venue}")
 
     def take_reports(self, until_ns: int) -> list[ExecutionReport]:
         """Reports that have reached us by ``until_ns``, in arrival order; once the day has
@@ -391,8 +400,7 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         order = self._ours.get(message.order_id)
         if order is None:  # already done: the cancel or replace crossed its last fill on the wire
             if type(message) is not NewOrderArrives:
-                venue = self._order_venue[message.order_id]
-                done = OurOrder(message.order_id, venue, 0, 0, None, "", DAY, False, 0)
+                done = OurOrder(message.order_id, message.venue, 0, 0, None, "", DAY, False, 0)
                 self._report(rng, done, REJECTED, reason="too late: the order is already done")
             return
         if type(message) is NewOrderArrives:

@@ -115,9 +115,9 @@ def test_an_auction_order_cancels_before_the_cutoff_and_not_after():
     early = sim.send_order(rng, venue="NYSE", side=BUY, quantity=300, price_half_ticks=None, owner="us", tif=AT_CLOSE)
     late = sim.send_order(rng, venue="NYSE", side=BUY, quantity=300, price_half_ticks=None, owner="us", tif=AT_CLOSE)
     run_to(sim, CUTOFF - 30 * NS_PER_S)
-    sim.send_cancel(rng, early)
+    sim.send_cancel(rng, early, venue="NYSE")
     run_to(sim, CUTOFF + 10 * NS_PER_S)
-    sim.send_cancel(rng, late)
+    sim.send_cancel(rng, late, venue="NYSE")
     run_to(sim, CLOSE_NS)
     reports = sim.take_reports(CLOSE_NS)
     assert [r.kind for r in reports if r.order_id == early] == [ACCEPTED, CANCELED]

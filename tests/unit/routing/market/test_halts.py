@@ -87,9 +87,9 @@ def test_in_the_pause_new_orders_and_replaces_are_refused_and_cancels_taken():
 
     # when we send an order, replace the resting one and then cancel it
     new = sim.send_order(rng, venue="NYSE", side=SELL, quantity=100, price_half_ticks=None, owner="us", tif=DAY)
-    sim.send_replace(rng, resting, quantity=400, price_half_ticks=2 * (bid - 21))
+    sim.send_replace(rng, resting, venue="NASDAQ", quantity=400, price_half_ticks=2 * (bid - 21))
     run_to(sim, (JUMP_S + 20) * NS_PER_S)
-    sim.send_cancel(rng, resting)
+    sim.send_cancel(rng, resting, venue="NASDAQ")
     run_to(sim, (JUMP_S + 30) * NS_PER_S)
 
     # then the order and the replace were refused for the pause, and the cancel was taken

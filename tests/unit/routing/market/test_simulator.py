@@ -181,12 +181,31 @@ def test_a_cancel_that_crosses_the_last_fill_is_rejected_as_too_late():
     ask = sim.nbbo()[1]
     order_id = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * (ask + 3), owner="us")
     sim.run_until(sim.clock_ns + NS_PER_S, random.Random(6))  # it arrives and fills at once
-    sim.send_cancel(rng, order_id)  # we have not read the fill yet
+    sim.send_cancel(rng, order_id, venue="NYSE")  # we have not read the fill yet
     sim.run_until(sim.clock_ns + NS_PER_S, random.Random(7))
     kinds = [(r.kind, r.reason) for r in sim.take_reports(sim.clock_ns) if r.order_id == order_id]
     assert kinds[0] == (ACCEPTED, "")
     assert (FILLED, "") in kinds
     assert kinds[-1] == (REJECTED, "too late: the order is already done")
+
+
+def test_a_cancel_goes_to_the_venue_its_order_rests_at_and_no_other():
+    # given a buy resting on NYSE, well below the market
+    sim = new_sim()
+    rng = random.Random(5)
+    bid = sim.nbbo()[0]
+    order_id = sim.send_order(rng, venue="NYSE", side=BUY, quantity=100, price_half_ticks=2 * (bid - 50), owner="us")
+    sim.run_until(sim.clock_ns + NS_PER_S, random.Random(6))
+
+    # when a cancel names another venue, it is refused before anything is sent
+    with pytest.raises(ValueError, match="order .* is at NYSE, not BATS"):
+        sim.send_cancel(rng, order_id, venue="BATS")
+
+    # then the cancel on its own venue cancels it
+    sim.send_cancel(rng, order_id, venue="NYSE")
+    sim.run_until(sim.clock_ns + NS_PER_S, random.Random(7))
+    kinds = [r.kind for r in sim.take_reports(sim.clock_ns) if r.order_id == order_id]
+    assert kinds == [ACCEPTED, CANCELED]
 
 
 def test_level1_is_the_nbbo_with_the_size_quoted_there_across_venues():
