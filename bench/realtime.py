@@ -6,8 +6,9 @@ default: simulated time runs as fast as the wall's) over ``BENCH_REALTIME_WINDOW
 seconds after a warm-up. On schedule means no session more than one step behind: a session
 steps when the clock reaches the end of its next step, so on time its simulated time is at
 most one step short of the clock's; ``max_lag_steps`` above 2 means it fell behind.
-``realtime_curve`` is the table: per count, the worst and the 99th-percentile lag in steps
-and the steps the workers committed per wall second.
+``realtime_curve`` is the table: per count, the worst and the 99th-percentile lag in steps,
+the steps the workers committed per wall second, and (bench/steptimer.py) how long a step
+took and how late it started against its due time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from decimal import Decimal
 
 from bench.size import invariant, sized
-from bench.stack import VAR_DIR, django_stack, start_worker, stop_processes
+from bench.stack import VAR_DIR, django_stack, start_worker, step_times, stop_processes
 
 ON_SCHEDULE_LAG_STEPS = 2.0
 
@@ -78,25 +79,30 @@ def _keep_up(count: int, speed: float, window_s: float, warm_up_s: float) -> dic
     instruments = _working_parents(count, tag)
     step_ns = settings.SIM_STEP_SECONDS * 1_000_000_000
     log = open(VAR_DIR / f"realtime-{count}.log", "w")  # noqa: SIM115
-    workers = [start_worker(f"{tag}w{i}", log, SMARTTRADING_SIM_SPEED=str(speed)) for i in range(2)]
+    times = f"steps-{tag}"
+    env = {"SMARTTRADING_SIM_SPEED": str(speed), "BENCH_STEP_TIMES": str(VAR_DIR / times)}
+    workers = [start_worker(f"{tag}w{i}", log, include="bench.steptimer", **env) for i in range(2)]
     try:
         time.sleep(warm_up_s)
         steps_before = sum(MarketSession.objects.filter(instrument__in=instruments).values_list("step_no", flat=True))
         lags: list[float] = []
-        began = time.monotonic()
+        began, since = time.monotonic(), time.time()
         while time.monotonic() - began < window_s:
             lags.extend(_lag_steps(instruments, step_ns))
             time.sleep(0.5)
         steps = sum(MarketSession.objects.filter(instrument__in=instruments).values_list("step_no", flat=True))
-        elapsed = time.monotonic() - began
+        elapsed, until = time.monotonic() - began, time.time()
+        session_ids = set(MarketSession.objects.filter(instrument__in=instruments).values_list("pk", flat=True))
+        timed = step_times(times, session_ids, since, until)
     finally:
         stop_processes(workers)
         log.close()
         # this count's markets stop: the next count has the workers to itself
         MarketSession.objects.filter(instrument__in=instruments).update(status=MarketSession.Status.CLOSED)
         ParentOrder.objects.filter(instrument__in=instruments).update(status="CANCELLED")
-    invariant(steps > steps_before, f"{count} instruments: the workers stepped the sessions")
+    invariant(steps > steps_before and timed, f"{count} instruments: the workers stepped the sessions")
     lags.sort()
+    durations, late = sorted(ms for ms, _ in timed), sorted(late for _, late in timed)
     return {
         "instruments": count,
         "max_lag_steps": round(lags[-1], 2),
@@ -104,7 +110,16 @@ def _keep_up(count: int, speed: float, window_s: float, warm_up_s: float) -> dic
         "median_lag_steps": round(statistics.median(lags), 2),
         "steps_per_s": round((steps - steps_before) / elapsed, 1),
         "needed_steps_per_s": round(count * speed / settings.SIM_STEP_SECONDS, 1),
+        "step_p50_ms": round(statistics.median(durations), 1),
+        "step_p99_ms": round(_p99(durations), 1),
+        "start_late_p50_ms": round(statistics.median(late), 1),
+        "start_late_p99_ms": round(_p99(late), 1),
+        "start_late_max_ms": round(late[-1], 1),
     }
+
+
+def _p99(ordered: list[float]) -> float:
+    return ordered[int(0.99 * (len(ordered) - 1))]
 
 
 def realtime_benchmarks() -> dict:

@@ -18,7 +18,7 @@ import time
 from decimal import Decimal
 
 from bench.size import invariant, sized
-from bench.stack import VAR_DIR, django_stack, risk_limits_for_bench, start_worker, stop_processes
+from bench.stack import VAR_DIR, django_stack, risk_limits_for_bench, start_worker, step_times, stop_processes
 
 LIVE = ("NEW", "WORKING", "PAUSED")
 CURVE_INSTRUMENTS = sized((1, 10, 50, 200), (2,))
@@ -148,19 +148,6 @@ def _steps_committed(instruments) -> int:
     return sum(MarketSession.objects.filter(instrument__in=instruments).values_list("step_no", flat=True))
 
 
-def _step_latencies_ms(times_prefix: str, session_ids: set[int], since: float, until: float) -> list[float]:
-    """The steps the workers ended inside the window, each (session, step) once: a step run
-    twice (the watchdog's re-send found it already done) counts at its longer run."""
-    longest: dict[tuple[int, int], float] = {}
-    for path in VAR_DIR.glob(f"{times_prefix}.*"):
-        for line in path.read_text().splitlines():
-            session_id, step_no, ended, ms = line.split()
-            key = (int(session_id), int(step_no))
-            if key[0] in session_ids and since <= float(ended) <= until:
-                longest[key] = max(longest.get(key, 0.0), float(ms))
-    return sorted(longest.values())
-
-
 def _warmed_up(instruments) -> float:
     """Wait until every session has run its parents' first step (they start there, at a cost
     no later step has) and one more, so the window measures steady steps; the seconds waited."""
@@ -197,7 +184,7 @@ def _curve_point(instruments: int, per_instrument: int) -> list[dict]:
             time.sleep(CURVE_WINDOW_S)
             after, until = _steps_committed(chosen), time.time()
             session_ids = set(MarketSession.objects.filter(instrument__in=chosen).values_list("pk", flat=True))
-            latencies = _step_latencies_ms(times, session_ids, since, until)
+            latencies = sorted(ms for ms, _ in step_times(times, session_ids, since, until))
             invariant(after > before and latencies, f"{tag}: {count} worker(s) stepped the sessions")
             still = ParentOrder.objects.filter(instrument__in=chosen, status__in=LIVE).count()
             invariant(still == instruments * per_instrument, f"{tag}: every parent worked the whole window")

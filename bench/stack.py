@@ -139,6 +139,20 @@ def start_worker(
     )
 
 
+def step_times(prefix: str, session_ids: set[int], since: float, until: float) -> list[tuple[float, float]]:
+    """What bench/steptimer.py wrote of the steps the workers ended inside the window: per step,
+    its milliseconds and how many it started late. Each (session, step) once: a step run twice
+    (the watchdog's re-send found it already done) counts at its longer run."""
+    longest: dict[tuple[int, int], tuple[float, float]] = {}
+    for path in VAR_DIR.glob(f"{prefix}.*"):
+        for line in path.read_text().splitlines():
+            session_id, step_no, ended, ms, late = line.split()
+            key = (int(session_id), int(step_no))
+            if key[0] in session_ids and since <= float(ended) <= until and float(ms) > longest.get(key, (0.0,))[0]:
+                longest[key] = (float(ms), float(late))
+    return list(longest.values())
+
+
 def start_fix_gateway(log, *, port: int, var_dir: Path) -> subprocess.Popen:
     """The FIX gateway (``manage.py fix_gateway``) on the bench database."""
     from django.conf import settings
