@@ -250,6 +250,16 @@ def _print(results: dict) -> None:
         _print_table(key, rows)
 
 
+def _cpu() -> str:
+    """The processor's model and count: figures compare only on the same kind of machine."""
+    model = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        lines = cpuinfo.read_text().splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), model)
+    return f"{model} x{os.cpu_count()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Measured figures (not tests).")
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=", ".join(GROUPS))
@@ -263,7 +273,7 @@ def main() -> None:
     if args.in_process:
         _group_in_process(args.in_process, args.out)
         return
-    results = {"python": platform.python_version(), "machine": platform.machine(), "smoke": SMOKE}
+    results = {"python": platform.python_version(), "machine": platform.machine(), "cpu": _cpu(), "smoke": SMOKE}
     for name in args.groups or GROUPS:
         print(f"running {name} ({args.database}{', smoke size' if SMOKE else ''}) ...", flush=True)
         began = time.perf_counter()
