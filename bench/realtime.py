@@ -80,7 +80,11 @@ def _keep_up(count: int, speed: float, window_s: float, warm_up_s: float) -> dic
     step_ns = settings.SIM_STEP_SECONDS * 1_000_000_000
     log = open(VAR_DIR / f"realtime-{count}.log", "w")  # noqa: SIM115
     times = f"steps-{tag}"
-    env = {"SMARTTRADING_SIM_SPEED": str(speed), "BENCH_STEP_TIMES": str(VAR_DIR / times)}
+    env = {
+        "SMARTTRADING_SIM_SPEED": str(speed),
+        "SMARTTRADING_SIM_STEP_SECONDS": str(settings.SIM_STEP_SECONDS),
+        "BENCH_STEP_TIMES": str(VAR_DIR / times),
+    }
     workers = [start_worker(f"{tag}w{i}", log, include="bench.steptimer", **env) for i in range(2)]
     try:
         time.sleep(warm_up_s)
@@ -128,6 +132,8 @@ def realtime_benchmarks() -> dict:
 
     speed = float(os.environ.get("BENCH_REALTIME_SPEED", "1"))
     settings.SIM_SPEED = speed  # this process reads the same clock the workers pace by
+    # and the same steps they take: the product's default at this speed unless one is set
+    settings.SIM_STEP_SECONDS = int(os.environ.get("SMARTTRADING_SIM_STEP_SECONDS", max(5, round(speed / 2))))
     window_s = float(os.environ.get("BENCH_REALTIME_WINDOW_S", sized(60, 8)))
     counts = sized((25, 50, 100, 200, 400), (2,))
     curve, capacity = [], 0
