@@ -180,7 +180,12 @@
       fillMarkers--;
     }
   }
+  // A snapshot may already hold a fill whose message follows it (the server reads the stream's
+  // sequence before the database, so it never misses one): a fill is taken once, by its id.
+  let seenFills = new Set();
   function addFill(f) {
+    if (seenFills.has(f.id)) return false;
+    seenFills.add(f.id);
     markFill(f);
     const empty = tape.querySelector("tr.empty");
     if (empty) empty.remove();
@@ -194,6 +199,7 @@
     tr.appendChild(el("td", { class: "num" }, f.fee));
     tape.insertBefore(tr, tape.firstChild);
     while (tape.children.length > SHOWN_FILLS) tape.removeChild(tape.lastChild);
+    return true;
   }
   function showFillCount() {
     const shown = tape.querySelectorAll("tr[data-fill]").length;
@@ -208,7 +214,7 @@
       fillCount = m.fill_count === undefined ? m.fills.length : m.fill_count;
       renderVenues(m.venues || []); renderReconciliation(m.reconciliation); renderScorecard(m.scorecard || []);
       tape.innerHTML = "";
-      fillsByVenue = {}; fillMarkers = 0;
+      fillsByVenue = {}; fillMarkers = 0; seenFills = new Set();
       if (!m.fills.length) {
         const tr = el("tr", { class: "empty" });
         tr.appendChild(el("td", { colspan: 7 }, "No fills yet: the first child goes out at the next step."));
@@ -222,11 +228,11 @@
     onMessage: function (m) {
       if (m.type === "fill") {
         if (isNewer(m.parent)) parent = m.parent;
-        m.fills.forEach(function (f) { addFill(f); });
-        fillCount += m.fills.length;
+        const fresh = m.fills.filter(addFill);
+        fillCount += fresh.length;
         showFillCount();
         const last = m.fills[m.fills.length - 1];
-        executed.push({ time: last.time, filled: m.parent.filled_quantity });
+        if (fresh.length) executed.push({ time: last.time, filled: m.parent.filled_quantity });
         renderVenues(m.venues || []); renderReconciliation(m.reconciliation);
         renderStats(); chartsChanged(true, true);
         membersChanged(); storyChanged();
@@ -239,6 +245,8 @@
         crosses.push(m);
         chartsChanged(false, true);
       } else if (m.type === "market") {
+        const latest = market[market.length - 1];
+        if (latest && m.time <= latest.time) return;  // a bar the snapshot already drew
         market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
         renderStats(); chartsChanged(false, true);
       }
