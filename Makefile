@@ -63,7 +63,7 @@ bench: $(VENV)/.dev
 	  SMARTTRADING_SIM_SPEED=0 $(PY) -m bench --database postgresql sessions; \
 	fi
 
-# Every group at a small size (about two minutes): fails on an exception or a broken invariant, never on a time.
+# Every group at a small size (about five minutes): fails on an exception or a broken invariant, never on a time.
 bench-smoke: $(VENV)/.dev
 	BENCH_SMOKE=1 SMARTTRADING_SIM_SPEED=0 $(PY) -m bench
 

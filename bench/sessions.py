@@ -22,7 +22,7 @@ from bench.stack import VAR_DIR, django_stack, risk_limits_for_bench, start_work
 
 LIVE = ("NEW", "WORKING", "PAUSED")
 CURVE_INSTRUMENTS = sized((1, 10, 50, 200), (2,))
-CURVE_PARENTS = sized((1, 10, 100), (1, 2))
+CURVE_PARENTS = sized((1, 10, 100), (1,))
 CURVE_WARM_UP_S = sized(6, 3)  # at least: the worker starts, its first steps run
 CURVE_WARM_UP_CAP_S = sized(300, 60)  # at most, waiting for every session's second step
 CURVE_WINDOW_S = sized(12, 3)

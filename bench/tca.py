@@ -63,7 +63,7 @@ def tca_benchmarks() -> dict:
     day_kept = time.perf_counter() - start
     invariant(desk_payload(kept) == desk_payload(desk), "the kept contributions add up to the same desk report")
     curve = [_desk_point(rng, day=DAY, parents=instruments * per_instrument, measured=(day, keep, day_kept))]
-    for offset, parents in enumerate(sized((100, 10_000), (20, 100)), start=1):
+    for offset, parents in enumerate(sized((100, 10_000), (10, 30)), start=1):
         curve.append(_desk_point(rng, day=DAY + timedelta(days=offset), parents=parents))
     comparison = _comparison_seconds()
     return {
