@@ -16,10 +16,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from decimal import Decimal
 
 from bench.size import invariant, sized
-from bench.stack import VAR_DIR, django_stack, start_worker, step_times, stop_processes
+from bench.stack import VAR_DIR, bench_instruments, django_stack, start_worker, step_times, stop_processes
 
 ON_SCHEDULE_LAG_STEPS = 2.0
 
@@ -28,18 +27,12 @@ def _working_parents(count: int, tag: str) -> list:
     """``count`` new instruments, each with one long TWAP parent aggregated and woken."""
     from django.contrib.auth.models import User
 
-    from orders.models import Instrument, Source
+    from orders.models import Source
     from orders.services.intake import order_create
     from routing.services.aggregation import aggregation_window_run
 
     trader = User.objects.get(username="trader1")
-    instruments = Instrument.objects.bulk_create(
-        Instrument(
-            symbol=f"{tag}{i}", name=f"Bench {tag}{i}", tick_size=Decimal("0.01"), lot_size=1,
-            reference_price=Decimal("100.00"),
-        )
-        for i in range(count)
-    )  # fmt: skip
+    instruments = bench_instruments(count, tag)
     for instrument in instruments:
         order_create(
             submitted_by=trader,

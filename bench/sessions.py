@@ -18,7 +18,15 @@ import time
 from decimal import Decimal
 
 from bench.size import invariant, sized
-from bench.stack import VAR_DIR, django_stack, risk_limits_for_bench, start_worker, step_times, stop_processes
+from bench.stack import (
+    VAR_DIR,
+    bench_instruments,
+    django_stack,
+    risk_limits_for_bench,
+    start_worker,
+    step_times,
+    stop_processes,
+)
 
 LIVE = ("NEW", "WORKING", "PAUSED")
 CURVE_INSTRUMENTS = sized((1, 10, 50, 200), (2,))
@@ -26,21 +34,6 @@ CURVE_PARENTS = sized((1, 10, 100), (1,))
 CURVE_WARM_UP_S = sized(6, 3)  # at least: the worker starts, its first steps run
 CURVE_WARM_UP_CAP_S = sized(300, 60)  # at most, waiting for every session's second step
 CURVE_WINDOW_S = sized(12, 3)
-
-
-def _instruments(count: int, tag: str):
-    from orders.models import Instrument
-
-    return [
-        Instrument.objects.create(
-            symbol=f"{tag}{i}",
-            name=f"Bench {tag}{i}",
-            tick_size=Decimal("0.01"),
-            lot_size=1,
-            reference_price=Decimal("100.00"),
-        )
-        for i in range(count)
-    ]
 
 
 def _parents(instruments, per_instrument: int, tag: str) -> list[int]:
@@ -71,7 +64,7 @@ def _run(workers: int, instruments: int, parents_per_instrument: int, tag: str) 
     from orders.models import ParentOrder
     from routing.models import MarketSession
 
-    chosen = _instruments(instruments, tag)
+    chosen = bench_instruments(instruments, tag)
     ids = _parents(chosen, parents_per_instrument, tag)
     log = open(VAR_DIR / f"sessions-{tag}.log", "w")  # noqa: SIM115
     processes = [start_worker(f"{tag}{i}", log) for i in range(workers)]
@@ -108,17 +101,11 @@ def _working_grid(instruments: int, per_instrument: int, tag: str) -> list:
     apart by their end times (one parent per order: none tops up another)."""
     from django.contrib.auth.models import User
 
-    from orders.models import Instrument, Source
+    from orders.models import Source
     from orders.services.intake import orders_submit
     from routing.services.aggregation import aggregation_window_run
 
-    chosen = Instrument.objects.bulk_create(
-        Instrument(
-            symbol=f"{tag}{i}", name=f"Bench {tag}{i}", tick_size=Decimal("0.01"), lot_size=1,
-            reference_price=Decimal("100.00"),
-        )
-        for i in range(instruments)
-    )  # fmt: skip
+    chosen = bench_instruments(instruments, tag)
     rows = [
         {
             "client_order_id": f"{tag}-{i.symbol}-{k}",

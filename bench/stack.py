@@ -71,6 +71,21 @@ def django_stack() -> str:
     return "postgresql" if postgres else "sqlite"
 
 
+def bench_instruments(count: int, tag: str) -> list:
+    """``count`` new instruments of the benchmark's own (``<tag>0``, ``<tag>1``, ...) at $100."""
+    from decimal import Decimal
+
+    from orders.models import Instrument
+
+    return Instrument.objects.bulk_create(
+        Instrument(
+            symbol=f"{tag}{i}", name=f"Bench {tag}{i}", tick_size=Decimal("0.01"), lot_size=1,
+            reference_price=Decimal("100.00"),
+        )
+        for i in range(count)
+    )  # fmt: skip
+
+
 def risk_limits_for_bench(accounts: list[str], **limits) -> None:
     """Give the benchmark's accounts limits chosen for what it measures, not the desk defaults:
     every check still runs, only its thresholds are the benchmark's (None switches one off)."""
