@@ -1,4 +1,4 @@
-from .market.clock import to_datetime
+from .market.clock import OPEN_NS, to_datetime
 from .models import KillSwitch
 from .services import clock as clock_service
 
@@ -24,5 +24,6 @@ def exchange_clock(request):
             "first_date": clock.first_date.isoformat(),
             "speed": clock.speed,
             "now": to_datetime(trading_date, ns),
+            "pre_open": ns < OPEN_NS,
         }
     }

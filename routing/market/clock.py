@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 EXCHANGE_TZ = ZoneInfo("America/New_York")
 NS_PER_S = 1_000_000_000
+PRE_OPEN_NS = (9 * 3600 + 15 * 60) * NS_PER_S  # the pre-open: orders for the opening auction are collected
 OPEN_NS = (9 * 3600 + 30 * 60) * NS_PER_S
 CLOSE_NS = 16 * 3600 * NS_PER_S
 
@@ -49,9 +50,10 @@ class ExchangeClock:
 
     ``first_date`` opened at 09:30 at the wall instant ``opened_at_ns`` (Unix nanoseconds);
     simulated time then runs ``speed`` times faster than the wall, and each close is followed
-    at once by the next weekday's open (simulated days have no nights). Every instrument's
-    session reads the same clock, so the desk has one time, whether or not an instrument
-    has anything working.
+    at once by the next weekday's pre-open, 09:15 to the open (simulated days have no nights,
+    but they have a pre-open: the only time an order can reach the opening auction). Every
+    instrument's session reads the same clock, so the desk has one time, whether or not an
+    instrument has anything working.
     """
 
     opened_at_ns: int
@@ -64,13 +66,20 @@ class ExchangeClock:
 
     @property
     def day_wall_ns(self) -> int:
-        """Wall nanoseconds from one open to the next."""
-        return round((CLOSE_NS - OPEN_NS) / self.speed)
+        """Wall nanoseconds from one pre-open to the next."""
+        return round((CLOSE_NS - PRE_OPEN_NS) / self.speed)
+
+    @property
+    def pre_open_wall_ns(self) -> int:
+        return round((OPEN_NS - PRE_OPEN_NS) / self.speed)
 
     def now(self, wall_ns: int) -> tuple[date, int]:
-        """The trading date and its simulated nanoseconds since midnight at ``wall_ns``."""
-        days, into_day = divmod(max(0, wall_ns - self.opened_at_ns), self.day_wall_ns)
-        return add_weekdays(self.first_date, days), min(OPEN_NS + round(into_day * self.speed), CLOSE_NS)
+        """The trading date and its simulated nanoseconds since midnight at ``wall_ns``; before
+        the clock was set, the first date's pre-open."""
+        since = max(0, wall_ns - self.opened_at_ns + self.pre_open_wall_ns)
+        days, into_day = divmod(since, self.day_wall_ns)
+        ns = OPEN_NS + round((into_day - self.pre_open_wall_ns) * self.speed)  # exact at each open
+        return add_weekdays(self.first_date, days), max(PRE_OPEN_NS, min(ns, CLOSE_NS))
 
     def wall_ns_at(self, trading_date: date, ns: int) -> int:
         """When the clock reads ``ns`` on ``trading_date``; a date before the clock was set

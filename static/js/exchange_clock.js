@@ -1,6 +1,6 @@
 // The desk's one exchange clock in the header: simulated New York time as a function of wall
 // time, as the server's ExchangeClock computes it (each close followed at once by the next
-// weekday's open), ticking every wall second. window.exchangeTime(iso) reads a wall-clock
+// weekday's pre-open, 09:15 to the open), ticking every wall second. window.exchangeTime(iso) reads a wall-clock
 // timestamp (an order's receipt, say) on the same clock, so every time on a page is one time;
 // unpaced (no clock) it is the New York wall time.
 (function () {
@@ -14,8 +14,9 @@
   const openedAtMs = Number(el.dataset.openedAtMs);
   const speed = Number(el.dataset.speed);
   const [y, m, d] = el.dataset.firstDate.split("-").map(Number);
-  const OPEN_S = 9.5 * 3600, CLOSE_S = 16 * 3600;
-  const dayWallMs = (CLOSE_S - OPEN_S) * 1000 / speed;
+  const PRE_OPEN_S = 9.25 * 3600, OPEN_S = 9.5 * 3600, CLOSE_S = 16 * 3600;
+  const dayWallMs = (CLOSE_S - PRE_OPEN_S) * 1000 / speed;
+  const preOpenWallMs = (OPEN_S - PRE_OPEN_S) * 1000 / speed;
   const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -29,18 +30,23 @@
   }
 
   function at(wallMs) {
-    const elapsed = Math.max(0, wallMs - openedAtMs);
+    const elapsed = Math.max(0, wallMs - openedAtMs + preOpenWallMs);
     const days = Math.floor(elapsed / dayWallMs);
     const date = addWeekdays(new Date(Date.UTC(y, m - 1, d)), days);
-    const seconds = Math.min(CLOSE_S, Math.floor(OPEN_S + (elapsed - days * dayWallMs) * speed / 1000));
-    return { date, time: pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor(seconds / 60) % 60) + ":" + pad(seconds % 60) };
+    const seconds = Math.max(PRE_OPEN_S, Math.min(CLOSE_S,
+      Math.floor(OPEN_S + (elapsed - days * dayWallMs - preOpenWallMs) * speed / 1000)));
+    return {
+      date,
+      preOpen: seconds < OPEN_S,
+      time: pad(Math.floor(seconds / 3600)) + ":" + pad(Math.floor(seconds / 60) % 60) + ":" + pad(seconds % 60),
+    };
   }
 
   window.exchangeTime = (iso) => (iso ? at(Date.parse(iso)).time : "");
 
   function render() {
-    const { date, time } = at(Date.now());
-    const label = DAYS[date.getUTCDay()] + " " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " ";
+    const { date, time, preOpen } = at(Date.now());
+    const label = (preOpen ? "pre-open · " : "") + DAYS[date.getUTCDay()] + " " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " ";
     el.replaceChildren(document.createTextNode(label), Object.assign(document.createElement("b"), { textContent: time }), document.createTextNode(" ET"));
     el.dataset.reads = date.toISOString().slice(0, 10) + "T" + time;
   }

@@ -147,8 +147,8 @@ def test_a_new_trading_day_opens_when_the_clock_passes_the_close(demo, paced):
     friday = session_get_or_create(instrument=xom)
     session_catch_up(friday, max_steps=10_000)
 
-    # when the clock has moved on to Monday 09:40
-    open_minutes_ago(390 + 10)
+    # when the clock has moved on past Friday's close and Monday's pre-open to Monday 09:40
+    open_minutes_ago(390 + 15 + 10)
     monday = session_get_or_create(instrument=xom)
 
     # then Friday closed with nothing working, and Monday opened at 09:30, caught up by the beat
