@@ -20,6 +20,7 @@ DAY = "DAY"  # rests until cancelled or the session closes
 IOC = "IOC"  # immediate or cancel: takes what it can, the rest is cancelled
 FOK = "FOK"  # fill or kill: all at once or nothing
 AT_CLOSE = "AT_CLOSE"  # for the closing auction: market-on-close, or limit-on-close with a price
+AT_OPEN = "AT_OPEN"  # for the opening auction: market-on-open, or limit-on-open with a price
 
 
 @dataclass(slots=True, eq=False)  # identity, so removal from a queue never compares fields

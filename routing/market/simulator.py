@@ -30,7 +30,7 @@ import random
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from .book import AT_CLOSE, BUY, DAY, SELL, BookError, OrderBook, Trade
+from .book import AT_CLOSE, AT_OPEN, BUY, DAY, SELL, BookError, OrderBook, Trade
 from .clock import NS_PER_S
 from .closing import ClosingAuction
 from .dark import DarkPool, DarkPools
@@ -206,11 +206,14 @@ class MarketSimulator(BackgroundFlow, DarkPools, Impact, OpeningAuction, Closing
         min_quantity: int = 0,
     ) -> int:
         """Send a new order; returns its venue order id. A dark order is a midpoint peg
-        with ``price_half_ticks`` as its limit."""
+        with ``price_half_ticks`` as its limit; one for the open is in the pre-open at once."""
         order_id = self.next_order_id()
         order = OurOrder(order_id, venue, side, quantity, price_half_ticks, owner, tif, post_only, min_quantity)
         self._ours[order_id] = order
-        self._send(rng, venue, NewOrderArrives(order_id))
+        if tif == AT_OPEN:
+            self._opening_arrive(rng, order)
+        else:
+            self._send(rng, venue, NewOrderArrives(order_id))
         return order_id
 
     def send_cancel(self, rng: random.Random, order_id: int, *, venue: str) -> None:
