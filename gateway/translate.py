@@ -3,7 +3,8 @@ pairs, so this is tested without an engine or a database.
 
 Inbound, a NewOrderSingle becomes an intake row (the same parser as every channel then
 checks it). TimeInForce (59) 7 is at the close: a market- (40=1) or limit-on-close (40=2)
-order for the closing auction. Algorithm and parameters: TargetStrategy (847) 1=VWAP, 2=POV
+order for the closing auction; 2 is at the opening, for the opening auction (taken in the
+pre-open only). Algorithm and parameters: TargetStrategy (847) 1=VWAP, 2=POV
 (participate), 3=IS (minimise impact), 1000=TWAP; ParticipationRate (849) is the participation cap;
 EffectiveTime (168) and ExpireTime (126) the window; TargetStrategyParameters (848)
 carries the rest as ``Name=value`` pairs separated by ``;``: ``Urgency`` (LOW, MEDIUM,
@@ -105,15 +106,18 @@ def _parameters(text: str) -> dict[str, str]:
     return chosen
 
 
+AUCTION_TIME_IN_FORCE = {"2": "OPEN", "7": "CLOSE"}  # TimeInForce (59): at the opening, at the close
+
+
 def order_terms(fields: Mapping[int, str]) -> dict:
     """A NewOrderSingle's or OrderCancelReplaceRequest's terms as intake columns (``None``:
     not given). FIX's own checks are here; the product's (instrument, lots, collar) in intake."""
     ord_type = fields.get(40, "1")
     if ord_type not in ("1", "2"):
         raise Refused("OrdType must be 1 (market) or 2 (limit)")
-    at_close = fields.get(59, "0") == "7"
-    if fields.get(59, "0") not in ("0", "7"):
-        raise Refused("TimeInForce must be 0 (day) or 7 (at the close)")
+    auction = AUCTION_TIME_IN_FORCE.get(fields.get(59, "0"))
+    if fields.get(59, "0") != "0" and auction is None:
+        raise Refused("TimeInForce must be 0 (day), 2 (at the opening) or 7 (at the close)")
     if ord_type == "2" and not fields.get(44):
         raise Refused("a limit order (40=2) needs Price (44)")
     side = SIDE_IN.get(fields.get(54, ""))
@@ -130,10 +134,10 @@ def order_terms(fields: Mapping[int, str]) -> dict:
         "end_time": exchange_time(fields[126]) if 126 in fields else None,
         "max_participation": fields.get(849),
     }
-    if at_close:  # market-on-close (40=1) or limit-on-close (40=2): the closing auction
+    if auction:  # market- (40=1) or limit-on-open/close (40=2): the auction is the algorithm
         if fields.get(847):
-            raise Refused("an order at the close (59=7) takes no TargetStrategy (847)")
-        terms["strategy"] = "CLOSE"
+            raise Refused(f"an order at the {auction.lower()} (59={fields[59]}) takes no TargetStrategy (847)")
+        terms["strategy"] = auction
     elif 847 in fields:
         terms["strategy"] = STRATEGY_IN.get(fields[847])
         if terms["strategy"] is None:

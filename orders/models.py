@@ -16,7 +16,11 @@ MONEY = {"max_digits": 24, "decimal_places": 6}
 
 
 # The model choices are the pure core's enums (orders.domain.values), labelled for people.
-STRATEGY_LABELS = {values.Strategy.IS: "Implementation Shortfall", values.Strategy.CLOSE: "At the close"}
+STRATEGY_LABELS = {
+    values.Strategy.IS: "Implementation Shortfall",
+    values.Strategy.OPEN: "At the open",
+    values.Strategy.CLOSE: "At the close",
+}
 Side = models.TextChoices("Side", [(s.name, s.value) for s in values.Side])
 Strategy = models.TextChoices(
     "Strategy", [(s.name, (s.value, STRATEGY_LABELS.get(s, s.value))) for s in values.Strategy]

@@ -192,8 +192,9 @@ FILE_COLUMNS = {
     "side": "BUY or SELL",
     "quantity": "shares, a whole number of lots",
     "limit_price": "a multiple of the tick; empty for a market order",
-    "strategy": "TWAP, VWAP, POV, IS or CLOSE (the closing auction: market-on-close, or limit-on-close with a "
-    "limit_price; no start or end time); empty: LOW urgency → VWAP, MEDIUM → TWAP, HIGH → IS",
+    "strategy": "TWAP, VWAP, POV, IS, OPEN or CLOSE (OPEN and CLOSE go to the opening or closing auction: "
+    "market-on-open/close, or limit-on-open/close with a limit_price; no start or end time; OPEN only in the "
+    "pre-open, 09:15 to 09:30); empty: LOW urgency → VWAP, MEDIUM → TWAP, HIGH → IS",
     "urgency": "LOW, MEDIUM (the default) or HIGH",
     "account": "one of your accounts' codes",
     "start_time": "not before, exchange time HH:MM (New York)",

@@ -199,7 +199,7 @@ class ChildOrder(models.Model):
     venue = models.CharField(max_length=16)
     side = models.CharField(max_length=4)
     tactic = models.CharField(max_length=12, default="AGGRESSIVE", help_text="PASSIVE, DARK or AGGRESSIVE")
-    order_type = models.CharField(max_length=12, help_text="LIMIT, MIDPEG, IOC or ON_CLOSE")
+    order_type = models.CharField(max_length=12, help_text="LIMIT, MIDPEG, IOC, ON_OPEN or ON_CLOSE")
     quantity = models.PositiveBigIntegerField()
     limit_price = models.DecimalField(null=True, blank=True, **PRICE)
     filled_quantity = models.PositiveBigIntegerField(default=0)

@@ -27,12 +27,13 @@ from orders.services.intake import IntakeMarket
 
 from .engine.scheduling import schedule_for
 from .engine.state import ExecutionState, ParentPlan
-from .market.clock import CLOSE_NS, NS_PER_S, to_datetime, to_ns
+from .market.clock import CLOSE_NS, NS_PER_S, OPEN_NS, to_datetime, to_ns
 from .market.closing import CUTOFF_S
 from .market.simulator import MarketSimulator
 from .market.venues import DEFAULT_VENUES, LIT, VenueSpec
 from .models import ChildOrder, Fill, KillSwitch, MarketBar, MarketSession, Venue
 from .profiles import volume_profile
+from .services import clock as clock_service
 
 
 def parent_list(*, user) -> QuerySet[ParentOrder]:
@@ -110,19 +111,32 @@ def parent_plan(parent: ParentOrder, session: MarketSession, *, withheld: int = 
 
 
 def intake_market(*, instruments) -> IntakeMarket:
-    """``settings.INTAKE_MARKET``: the kill switch, the arrival mids and the closing auctions past
-    their cutoff, as intake reads them."""
-    mids, past_cutoff = _latest_sessions(instruments)
-    return IntakeMarket(halted=KillSwitch.current().engaged, mids=mids, past_closing_cutoff=past_cutoff)
+    """``settings.INTAKE_MARKET``: the kill switch, the arrival mids, the opening auctions that have
+    run and the closing auctions past their cutoff, as intake reads them.
+
+    With the exchange clock the open is the desk's: from 09:30 every instrument's opening
+    auction has run, whether or not its session has stepped yet. Unpaced, each instrument's
+    day opens with its session's first step."""
+    instruments = list(instruments)
+    mids, past_cutoff, opened = _latest_sessions(instruments)
+    clock = clock_service.exchange_clock()
+    if clock is not None:
+        _, ns = clock.now(clock_service.wall_now_ns())
+        opened = frozenset(i.pk for i in instruments) if ns >= OPEN_NS else frozenset()
+    return IntakeMarket(
+        halted=KillSwitch.current().engaged, mids=mids, past_closing_cutoff=past_cutoff, past_opening=opened
+    )
 
 
-def _latest_sessions(instruments) -> tuple[dict[int, Decimal], frozenset[int]]:
-    """From each instrument's latest session, in one query: its NBBO mid, and whether it is past
-    its closing auction's cutoff (a closed one is followed by a new day, its auction still to come)."""
+def _latest_sessions(instruments) -> tuple[dict[int, Decimal], frozenset[int], frozenset[int]]:
+    """From each instrument's latest session, in one query: its NBBO mid, whether it is past its
+    closing auction's cutoff, and whether it has opened (a closed one is followed by a new day,
+    its auctions still to come)."""
     ticks = {i.pk: i.tick_size for i in instruments}
     cutoff_ns = CLOSE_NS - CUTOFF_S * NS_PER_S
     mids: dict[int, Decimal] = {}
     past: dict[int, bool] = {}
+    opened: dict[int, bool] = {}
     sessions = (
         MarketSession.objects.filter(instrument_id__in=ticks)
         .order_by("instrument_id", "trading_date")
@@ -132,7 +146,12 @@ def _latest_sessions(instruments) -> tuple[dict[int, Decimal], frozenset[int]]:
         if bid is not None and ask is not None:
             mids[instrument_id] = half_ticks_to_price(bid + ask, ticks[instrument_id])
         past[instrument_id] = status != MarketSession.Status.CLOSED and ns > cutoff_ns
-    return mids, frozenset(i for i, passed in past.items() if passed)
+        opened[instrument_id] = status != MarketSession.Status.CLOSED and ns > OPEN_NS  # its first step ran the open
+    return (
+        mids,
+        frozenset(i for i, passed in past.items() if passed),
+        frozenset(i for i, yes in opened.items() if yes),
+    )
 
 
 def intake_venues() -> VenueSet:

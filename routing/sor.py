@@ -25,6 +25,7 @@ IOC_ORDER = "IOC"
 LIMIT_ORDER = "LIMIT"
 DARK_ORDER = "MIDPEG"
 CLOSE_ORDER = "ON_CLOSE"  # market- or limit-on-close, for the closing auction
+OPEN_ORDER = "ON_OPEN"  # market- or limit-on-open, for the opening auction
 
 
 @dataclass(frozen=True, slots=True)

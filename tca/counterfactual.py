@@ -30,6 +30,9 @@ from .metrics import Shortfall, implementation_shortfall, performance_bps, ratio
 
 ZERO = Decimal(0)
 ALGORITHMS = ("TWAP", "VWAP", "POV", "IS")
+# An order at the open has no window of its own: the algorithms are replayed over this long
+# after the open, what a trader would have done instead of the auction
+OPEN_ALTERNATIVES_S = 1800
 NAIVE = Alternative(
     "Market order at the start",
     IMMEDIATE,
@@ -44,7 +47,8 @@ def alternatives_for(
     strategy: str, *, pov_rate: float, kappa_t: float, ends_at_close: bool = False
 ) -> list[Alternative]:
     """The parent's own algorithm first, then the others with the parent's parameters (the
-    closing auction too when its window runs to the close), then Implementation Shortfall at
+    closing auction too when its window runs to the close; for an order at the open, the
+    algorithms over the window ``OPEN_ALTERNATIVES_S`` after it), then Implementation Shortfall at
     the desk's other urgencies (with TWAP, κT 0, and the market order, κT ∞, they trace the
     cost–risk frontier), then the naive single market order every algorithm should beat."""
     labels = {
@@ -53,8 +57,12 @@ def alternatives_for(
         "POV": f"POV {pov_rate:.0%}",
         "IS": f"Implementation Shortfall (κT {kappa_t:g})",
         "CLOSE": "At the close (one order in the closing auction)",
+        "OPEN": "At the open (one order in the opening auction)",
     }
-    algorithms = (*ALGORITHMS, "CLOSE") if ends_at_close or strategy == "CLOSE" else ALGORITHMS
+    if strategy == "OPEN":
+        algorithms = (*ALGORITHMS, "OPEN")
+    else:
+        algorithms = (*ALGORITHMS, "CLOSE") if ends_at_close or strategy == "CLOSE" else ALGORITHMS
     order = [strategy, *(s for s in algorithms if s != strategy)]
     frontier = sorted({terms.kappa_t for terms in URGENCY_TERMS.values()} - {kappa_t})
     return [

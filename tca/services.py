@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder
+from orders.models import PARENT_FINISHED_STATUSES, AuditEvent, ParentOrder, Strategy
 from routing.market.clock import NS_PER_S, to_ns
 from routing.market.venues import DARK
 from routing.models import Fill, MarketSession
@@ -32,6 +32,7 @@ from smarttrading import streams
 
 from .charts import desk_charts
 from .counterfactual import (
+    OPEN_ALTERNATIVES_S,
     ExecutedFill,
     alternatives_for,
     cost_verdict,
@@ -191,6 +192,8 @@ def parent_comparison(parent: ParentOrder, *, progress: Callable[[int, int], Non
         incidents=simulator.incidents,
     )
     plan = replace(parent_plan(parent, session), filled=0, active=True)
+    if parent.strategy == Strategy.OPEN:
+        plan = replace(plan, end_ns=plan.start_ns + OPEN_ALTERNATIVES_S * NS_PER_S)
     alternatives = alternatives_for(
         parent.strategy, pov_rate=plan.pov_rate, kappa_t=plan.urgency, ends_at_close=plan.end_ns >= simulator.close_ns
     )
@@ -244,6 +247,11 @@ def _recorded_figures(parent: ParentOrder, session: MarketSession, *, dark: set[
 def _caveats(parent: ParentOrder, session: MarketSession) -> list[str]:
     """Why the replay of the parent's own algorithm may differ from what was recorded."""
     caveats = []
+    if parent.strategy == Strategy.OPEN:
+        caveats.append(
+            "an order at the open has no window: the algorithms are replayed over the "
+            f"{OPEN_ALTERNATIVES_S // 60} minutes after the open, as if it had been worked instead of the auction"
+        )
     others = Fill.objects.filter(session=session).exclude(parent=parent)
     before = others.filter(sim_time__lt=parent.start).values("parent").distinct().count()
     alongside = others.filter(sim_time__gte=parent.start, sim_time__lte=parent.end).values("parent").distinct().count()

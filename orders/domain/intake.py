@@ -15,7 +15,7 @@ from decimal import Decimal
 from . import instructions
 from .instructions import NONE_CHOSEN, Instructions, VenueSet, parse_instructions
 from .urgency import DEFAULT_URGENCY, URGENCY_TERMS
-from .values import PriceError, Side, Strategy, Urgency, parse_decimal, price_to_ticks
+from .values import AUCTION_STRATEGIES, PriceError, Side, Strategy, Urgency, parse_decimal, price_to_ticks
 
 COLUMNS = (
     *("client_order_id", "instrument", "side", "quantity", "limit_price", "strategy", "urgency", "account"),
@@ -138,10 +138,11 @@ def parse_order_row(
     chosen = parse_instructions(row, venues=venues)
     if isinstance(chosen, list):
         errors.extend(FieldError(column, reason) for column, reason in chosen)
-    elif strategy == Strategy.CLOSE:  # the closing auction is its window
+    elif strategy in AUCTION_STRATEGIES:  # the auction is its window
+        at = "the open" if strategy == Strategy.OPEN else "the close"
         for column in ("start_time", "end_time"):
             if getattr(chosen, column) is not None:
-                errors.append(FieldError(column, "an order at the close takes no start or end time"))
+                errors.append(FieldError(column, f"an order at {at} takes no start or end time"))
 
     if errors:
         return errors

@@ -24,7 +24,7 @@ import numpy as np
 
 from .allocation import pro_rata_lots
 from .groups import OrderGroup
-from .values import Side, Strategy
+from .values import AUCTION_STRATEGIES, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class InternalCross:
 
 def _eligible(group: OrderGroup, mid: Decimal) -> bool:
     """Within its limit at the mid, and free to trade now: an order told to start later is not
-    crossed before its window opens, nor one for the close (it is owed the closing price)."""
-    if group.key.instructions.start_time is not None or group.key.strategy == Strategy.CLOSE:
+    crossed before its window opens, nor one for an auction (it is owed the opening or closing price)."""
+    if group.key.instructions.start_time is not None or group.key.strategy in AUCTION_STRATEGIES:
         return False
     limit = group.key.limit_price
     if limit is None:

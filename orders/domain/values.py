@@ -26,7 +26,12 @@ class Strategy(StrEnum):
     VWAP = "VWAP"
     POV = "POV"
     IS = "IS"
+    OPEN = "OPEN"  # everything in the opening auction: market-on-open, or limit-on-open with a limit
     CLOSE = "CLOSE"  # everything in the closing auction: market-on-close, or limit-on-close with a limit
+
+
+# Strategies whose window is an auction: no start or end time, never crossed internally
+AUCTION_STRATEGIES = frozenset({Strategy.OPEN, Strategy.CLOSE})
 
 
 class Urgency(StrEnum):

@@ -30,18 +30,20 @@ from .risk_usage import day_usage_add
 
 KILL_SWITCH_REASON = "kill switch engaged: no new orders are accepted"
 CLOSING_CUTOFF_REASON = "the closing auction takes orders until 15:50 exchange time"
+OPENING_PAST_REASON = "the opening auction has run: it takes orders in the pre-open, 09:15 to 09:30 exchange time"
 QUERY_CHUNK = 2000  # ids per IN (...) clause
 
 
 @dataclass(frozen=True, slots=True)
 class IntakeMarket:
     """What intake needs from execution: whether the kill switch is engaged, each instrument's
-    NBBO mid (an order's arrival price), and the instruments whose closing auction takes no
-    more orders today, by instrument id."""
+    NBBO mid (an order's arrival price), and the instruments whose opening auction has run or
+    whose closing auction takes no more orders today, by instrument id."""
 
     halted: bool
     mids: Mapping[int, Decimal]
     past_closing_cutoff: frozenset[int] = frozenset()
+    past_opening: frozenset[int] = frozenset()
 
 
 def intake_market(*, instruments: Iterable[Instrument]) -> IntakeMarket:
@@ -219,6 +221,8 @@ def _orders_insert(*, submitted_by, requests, source, upload, context: IntakeCon
             check, reason, notional = "kill_switch", KILL_SWITCH_REASON, Decimal(0)
         elif request.strategy == Strategy.CLOSE and instruments[request.instrument].pk in market.past_closing_cutoff:
             check, reason, notional = "closing_cutoff", CLOSING_CUTOFF_REASON, Decimal(0)
+        elif request.strategy == Strategy.OPEN and instruments[request.instrument].pk in market.past_opening:
+            check, reason, notional = "opening_past", OPENING_PAST_REASON, Decimal(0)
         else:
             breach, notional = risk_check(request, specs[request.instrument], limits[account_id], usage[account_id])
             check, reason = (breach.check, breach.reason) if breach else ("", "")

@@ -62,7 +62,8 @@ class TwapSchedule:
 
 @dataclass(frozen=True, slots=True)
 class ImmediateSchedule:
-    """Everything at once, whatever it costs: the naive benchmark every algorithm must beat."""
+    """Everything at once, whatever it costs: the naive benchmark every algorithm must beat, and
+    the schedule of an order at the open (all of it due in the opening auction, or not at all)."""
 
     spec: ScheduleSpec
     name: str = "IMMEDIATE"

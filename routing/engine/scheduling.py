@@ -34,6 +34,7 @@ SCHEDULES = {
     Strategy.POV: lambda spec, plan, state: PovSchedule(spec, plan.pov_rate),
     Strategy.IS: _shortfall,
     Strategy.CLOSE: lambda spec, plan, state: CloseSchedule(spec),
+    Strategy.OPEN: lambda spec, plan, state: ImmediateSchedule(spec, name=Strategy.OPEN),
 }
 
 

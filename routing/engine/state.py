@@ -19,7 +19,7 @@ IMMEDIATE = "IMMEDIATE"  # everything now: the naive market order, for compariso
 PASSIVE = "PASSIVE"
 DARK = "DARK"
 AGGRESSIVE = "AGGRESSIVE"
-AUCTION = "AUCTION"  # in the closing auction
+AUCTION = "AUCTION"  # in the opening or the closing auction
 
 # Routing: how the router spreads what a parent takes
 PARALLEL = "PARALLEL"
@@ -39,7 +39,7 @@ class ParentPlan:
     start_ns: int
     end_ns: int
     lot_size: int
-    strategy: str  # TWAP, VWAP, POV, IS, CLOSE
+    strategy: str  # TWAP, VWAP, POV, IS, OPEN, CLOSE
     urgency: float = 2.0  # IS: κT
     pov_rate: float = 0.10
     max_participation: float = 0.25

@@ -34,7 +34,8 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     """Start a NEW parent at simulated ``now``, unless its orders said to start later; True if it started.
 
     Its end is the end time its orders chose, or its urgency's horizon from now; never past the
-    close, and the close itself for a parent for the closing auction.
+    close; the close itself for a parent for the closing auction, and its start for one for the
+    opening auction (the day's first step sends it in before the cross).
     """
     chosen = Instructions.from_json(parent.instructions)
     day = session.trading_date
@@ -48,6 +49,8 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     parent.start = now
     if parent.strategy == Strategy.CLOSE:
         parent.end = close
+    elif parent.strategy == Strategy.OPEN:  # the opening auction, or nothing: it runs at the day's first step
+        parent.end = now
     elif chosen.end_time is not None:
         parent.end = min(datetime.combine(day, chosen.end_time, tzinfo=EXCHANGE_TZ), close)
     else:

@@ -39,6 +39,7 @@ UNCHANGED = object()  # a term the amend leaves as it is (None is a term: no lim
 
 
 CLOSE_AMEND_REASON = "an order at the close cannot be entered or changed after the 15:50 cutoff"
+OPEN_AMEND_REASON = "an order at the open cannot be entered or changed once the opening auction has run"
 
 
 class _Raced(Exception):
@@ -217,6 +218,8 @@ def _risk_checked(order: Order, request, context, *, growing: bool) -> None:
     if Strategy.CLOSE in (order.strategy, request.strategy) and order.instrument_id in market.past_closing_cutoff:
         # NYSE takes no new, changed or cancelled closing auction order after its cutoff
         raise ValidationError({"strategy": CLOSE_AMEND_REASON})
+    if Strategy.OPEN in (order.strategy, request.strategy) and order.instrument_id in market.past_opening:
+        raise ValidationError({"strategy": OPEN_AMEND_REASON})
     if growing and market.halted:
         raise ValidationError({"status": "kill switch engaged: orders can only be reduced or cancelled"})
     account_id = order.account_id

@@ -128,7 +128,8 @@ def _parents_conclude(parents, outcome: StepOutcome, session: MarketSession, now
         elif closing and not open_children:
             parent_finish(parent, ParentStatus.EXPIRED, "market closed", now, day_ended=True)
         elif to_ns(session.trading_date, parent.end) <= end_ns and not open_children:
-            parent_finish(parent, ParentStatus.EXPIRED, "end time reached", now)
+            done = "the opening auction is over" if parent.strategy == Strategy.OPEN else "end time reached"
+            parent_finish(parent, ParentStatus.EXPIRED, done, now)
         else:
             still_working = True
     return still_working

@@ -24,7 +24,7 @@ from .test_exchange_clock import FRIDAY, open_minutes_ago, paced  # noqa: F401 (
 pytestmark = pytest.mark.django_db
 
 
-def enter(client_order_id, side, quantity, **extra):
+def enter(client_order_id, side, quantity, strategy="CLOSE", **extra):
     order, _ = order_create(
         submitted_by=User.objects.get(username="trader1"),
         account="T1-GROWTH",
@@ -33,7 +33,7 @@ def enter(client_order_id, side, quantity, **extra):
         quantity=quantity,
         client_order_id=client_order_id,
         source=Source.API,
-        strategy="CLOSE",
+        strategy=strategy,
         **extra,
     )
     return order

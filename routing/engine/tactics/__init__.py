@@ -14,7 +14,7 @@ from ...market.clock import NS_PER_S
 from ..children import clip
 from ..state import AGGRESSIVE, DARK, LIQUIDITY_SEEKING, PASSIVE, ParentState
 from .aggressive import take
-from .close import work_close
+from .close import work_close, work_open
 from .dark import work_dark
 from .passive import LOOKAHEAD_NS, work_passive
 
@@ -32,6 +32,9 @@ def decide(step: Step, parent: ParentState, now_ns: int) -> None:
     plan = parent.plan
     if plan.strategy == Strategy.CLOSE:
         work_close(step, parent, now_ns)
+        return
+    if plan.strategy == Strategy.OPEN:
+        work_open(step, parent)
         return
     live = [c for c in parent.children.values() if not c.cancel_sent]
     if not plan.active or now_ns >= plan.end_ns or parent.filled >= plan.quantity:

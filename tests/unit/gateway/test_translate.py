@@ -36,17 +36,21 @@ def test_a_new_order_single_becomes_intake_columns_with_its_strategy_and_window(
 
 
 @pytest.mark.parametrize(("ord_type", "limit"), [("1", None), ("2", "104.50")])
-def test_time_in_force_at_the_close_is_a_market_or_limit_on_close_order(ord_type, limit):
-    terms = order_terms({**D, 40: ord_type, 59: "7"})
-    assert (terms["strategy"], terms["limit_price"]) == ("CLOSE", limit)
+@pytest.mark.parametrize(("time_in_force", "strategy"), [("7", "CLOSE"), ("2", "OPEN")])
+def test_time_in_force_at_the_close_or_opening_is_a_market_or_limit_auction_order(
+    ord_type, limit, time_in_force, strategy
+):
+    terms = order_terms({**D, 40: ord_type, 59: time_in_force})
+    assert (terms["strategy"], terms["limit_price"]) == (strategy, limit)
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
         ({40: "3"}, "OrdType must be 1 (market) or 2 (limit)"),
-        ({59: "3"}, "TimeInForce must be 0 (day) or 7 (at the close)"),
+        ({59: "3"}, "TimeInForce must be 0 (day), 2 (at the opening) or 7 (at the close)"),
         ({59: "7", 847: "1"}, "an order at the close (59=7) takes no TargetStrategy (847)"),
+        ({59: "2", 847: "1"}, "an order at the open (59=2) takes no TargetStrategy (847)"),
         ({44: ""}, "a limit order (40=2) needs Price (44)"),
         ({54: "5"}, "Side must be 1 (buy) or 2 (sell)"),
         ({847: "9"}, "TargetStrategy (847) must be 1 (VWAP), 2 (POV), 3 (IS) or 1000 (TWAP)"),

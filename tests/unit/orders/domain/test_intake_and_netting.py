@@ -61,7 +61,7 @@ def test_a_good_row_is_normalized_and_gets_its_strategy_from_urgency():
         ({"limit_price": "190.123"}, [FieldError("limit_price", "price 190.123 is not a multiple of the tick 0.01")]),
         ({"limit_price": "-1"}, [FieldError("limit_price", "price must be positive, got -1")]),
         ({"side": "HOLD"}, [FieldError("side", "must be BUY or SELL")]),
-        ({"strategy": "SNIPER"}, [FieldError("strategy", "must be one of TWAP, VWAP, POV, IS, CLOSE")]),
+        ({"strategy": "SNIPER"}, [FieldError("strategy", "must be one of TWAP, VWAP, POV, IS, OPEN, CLOSE")]),
         ({"urgency": "ASAP"}, [FieldError("urgency", "must be one of LOW, MEDIUM, HIGH")]),
         ({"account": "T2-MACRO"}, [FieldError("account", "no account T2-MACRO of yours")]),
         ({"instrument": "ZZZZ"}, [FieldError("instrument", "unknown instrument ZZZZ")]),
