@@ -73,7 +73,7 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
         actor=ENGINE,
         parent=parent,
         sim_time=now,
-        detail={"arrival_price": str(parent.arrival_price), "end": parent.end.isoformat()},
+        detail={"arrival_price": str(parent.arrival_price), "end": _exchange_iso(parent.end)},
     )
     return True
 
@@ -156,17 +156,22 @@ def parent_paused(parent: ParentOrder, now, *, reason: str) -> list[str]:
     return ["status", "paused_at", "paused_reason"]
 
 
+def _exchange_iso(moment: datetime) -> str:
+    """A simulated time for the audit, in exchange time: what the desk's clock read then."""
+    return moment.astimezone(EXCHANGE_TZ).isoformat()
+
+
 def parent_resumed(parent: ParentOrder, now, close, *, end=None) -> dict:
     """Work again, its end time moved on by the time it was paused (never past the close), so
     a pause does not eat its window, or moved to ``end``; the audit detail of the change."""
     parent.status = ParentStatus.WORKING if parent.start is not None else ParentStatus.NEW
     detail = {"transition": [ParentStatus.PAUSED, parent.status]}
     if end is not None and parent.start is not None:
-        detail |= {"end": end.isoformat(), "end_chosen": True}
+        detail |= {"end": _exchange_iso(end), "end_chosen": True}
         parent.end = end
     elif parent.paused_at is not None and parent.end is not None and now > parent.paused_at:
         end = min(parent.end + (now - parent.paused_at), max(close, parent.end))
-        detail |= {"paused_s": (now - parent.paused_at).total_seconds(), "end": end.isoformat()}
+        detail |= {"paused_s": (now - parent.paused_at).total_seconds(), "end": _exchange_iso(end)}
         parent.end = end
     parent.paused_at = None
     parent.paused_reason = ""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from orders.domain.values import Side, half_ticks_to_price, quantize_price, ticks_to_price
+from orders.domain.values import Side, average_price, half_ticks_to_price, quantize_price, ticks_to_price
 from orders.models import AuditEvent, ParentOrder, ParentStatus
 from orders.payloads import iso_time
 from orders.services.allocation import parent_fills_allocate
@@ -38,7 +38,7 @@ def step_outcome_record(session: MarketSession, outcome: StepOutcome, parents: l
     venue_statuses_record(session, outcome.venue_statuses, at)
     auction_record(session, outcome.auction, at, parents=parents)
     _parents_progress_record(parents, fills, outcome, session.trading_date, tick)
-    _market_publish(parents, outcome.bar, at, tick)
+    _market_publish(parents, outcome.seconds, session.trading_date, at, tick)
 
 
 def _children_record(session: MarketSession, children: list[Child], at: At, tick: Decimal) -> dict[int, ChildOrder]:
@@ -240,23 +240,37 @@ def _parents_progress_record(
             )
 
 
-def _market_publish(parents: list[ParentOrder], bar: Bar, at: At, tick: Decimal) -> None:
-    """The step's market for each working or paused parent's panel: the mid and its interval VWAP
-    so far (a paused parent's chart goes on with the market, rather than joining across the pause)."""
-    mid = None if bar.bid is None or bar.ask is None else half_ticks_to_price(bar.bid + bar.ask, tick)
+def _market_publish(parents: list[ParentOrder], seconds: list[Bar], trading_date, at: At, tick: Decimal) -> None:
+    """The step's market for each working or paused parent's panel, a bar a simulated second as
+    its snapshot draws them: the mid and the market VWAP over the parent's window so far (a paused
+    parent's chart goes on with the market, rather than joining across the pause)."""
     for parent in parents:
-        if parent.status in (ParentStatus.WORKING, ParentStatus.PAUSED):  # a pause does not stop the market
-            vwap = parent.interval_vwap
-            streams.publish_on_commit(
-                streams.parent_group(parent.pk),
+        if parent.status not in (ParentStatus.WORKING, ParentStatus.PAUSED) or parent.start is None:
+            continue
+        start_ns, end_ns = to_ns(trading_date, parent.start), to_ns(trading_date, parent.end)
+        inside = [b for b in seconds if b.start_ns >= start_ns and b.end_ns <= end_ns]
+        if not inside:
+            continue
+        # A working parent's market figures already hold these seconds; a paused one's stand still.
+        working = parent.status == ParentStatus.WORKING
+        volume = parent.market_volume - (sum(b.volume for b in inside) if working else 0)
+        stepped = sum(b.notional_half_ticks for b in inside) if working else 0
+        notional = parent.market_notional - half_ticks_to_price(stepped, tick)
+        bars = []
+        for bar in inside:
+            if working:
+                volume += bar.volume
+                notional += half_ticks_to_price(bar.notional_half_ticks, tick)
+            vwap = average_price(notional, volume)
+            mid = None if bar.bid is None or bar.ask is None else half_ticks_to_price(bar.bid + bar.ask, tick)
+            bars.append(
                 {
-                    "type": "market",
                     "time": iso_time(at(bar.end_ns)),
                     "mid": None if mid is None else str(mid),
                     "vwap": None if vwap is None else str(quantize_price(vwap)),
-                    "volume": bar.volume,
-                },
+                }
             )
+        streams.publish_on_commit(streams.parent_group(parent.pk), {"type": "market", "bars": bars})
 
 
 def _parent_live_figures(parent: ParentOrder, outcome: StepOutcome, trading_date, tick: Decimal) -> list[str]:

@@ -244,10 +244,11 @@
       } else if (m.type === "cross") {
         crosses.push(m);
         chartsChanged(false, true);
-      } else if (m.type === "market") {
+      } else if (m.type === "market") {  // the step's bars, a simulated second each, as the snapshot's
         const latest = market[market.length - 1];
-        if (latest && m.time <= latest.time) return;  // a bar the snapshot already drew
-        market.push({ time: m.time, mid: m.mid, vwap: m.vwap });
+        const fresh = m.bars.filter(function (b) { return !latest || b.time > latest.time; });  // not one the snapshot drew
+        if (!fresh.length) return;
+        fresh.forEach(function (b) { market.push(b); });
         renderStats(); chartsChanged(false, true);
       }
     },
@@ -265,15 +266,15 @@
         const td = el("td", { colspan: 9 });
         const table = el("table", { class: "data audit" });
         const head = el("tr");
-        ["Time (UTC)", "What", "By", "Detail"].forEach(function (h) { head.appendChild(el("th", {}, h)); });
+        ["Time (ET)", "What", "By", "Detail"].forEach(function (h) { head.appendChild(el("th", {}, h)); });
         table.appendChild(el("thead")).appendChild(head);
         const body = table.appendChild(el("tbody"));
         entries.forEach(function (e) {
           const row = el("tr", { class: e.kind.startsWith("fix.") ? "fix" : "" });
-          row.appendChild(el("td", {}, new Date(e.at).toISOString().substring(11, 23)));
+          row.appendChild(el("td", {}, window.exchangeTime(e.at)));
           row.appendChild(el("td", {}, e.kind));
           row.appendChild(el("td", {}, e.actor));
-          const text = e.detail.raw || Object.keys(e.detail).map(function (k) { return k + " " + JSON.stringify(e.detail[k]); }).join(" · ");
+          const text = eventDetail(e);
           row.appendChild(el("td", { class: "raw", title: text }, text));
           body.appendChild(row);
         });
@@ -322,10 +323,17 @@
     storyDue = setTimeout(readStory, Math.max(0, storyReadAt + MEMBERS_EVERY_MS - Date.now()));
   }
   function eventTime(e) { return e.sim_time ? e.sim_time.substring(11, 19) : window.exchangeTime(e.at); }
+  // An event's detail as a person reads it: a FIX message as sent; otherwise "key value" pairs with
+  // prices in their places (189.82, not 189.820000) and simulated times as the clock shows them.
   function eventDetail(e) {
+    if (e.detail.raw) return e.detail.raw;
     return Object.keys(e.detail).map(function (k) {
       const v = e.detail[k];
-      return k.replace(/_/g, " ") + " " + (typeof v === "object" ? JSON.stringify(v) : v);
+      let shown = v;
+      if (v !== null && typeof v === "object") shown = JSON.stringify(v);
+      else if (typeof v === "string" && /^-?\d+\.\d+$/.test(v)) shown = v.replace(/(\.\d\d\d*?)0+$/, "$1");
+      else if (typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(v)) shown = v.substring(11, 19);
+      return k.replace(/_/g, " ") + " " + shown;
     }).join(" · ");
   }
   function readStory() {

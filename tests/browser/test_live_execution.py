@@ -125,6 +125,9 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     assert 0 < supervisor.locator("#children tbody tr").count() <= min(total, 100)
     assert total <= ChildOrder.objects.filter(parent_id=parent_id).count()
     assert re.fullmatch(r"\d\d:\d\d:\d\d", supervisor.locator("#parent-audit tbody td").first.inner_text())
+    # its detail reads as a person writes it: the arrival in the mid's places, the end on the clock
+    started = supervisor.locator("#parent-audit tbody tr:has(td:text('parent.started')) td.raw").inner_text()
+    assert re.search(r"arrival price \d+\.\d{2,3} · end \d\d:\d\d:\d\d", started), started
     assert supervisor.locator("#parent-audit tbody td:text-matches('^child\\.')").count() == 0
     supervisor.check("#audit-children")  # with its children's events too
     supervisor.wait_for_selector("#parent-audit tbody td:text-matches('^child\\.')", timeout=10_000)
@@ -133,6 +136,7 @@ def test_supervisor_sees_fills_arrive_without_reload(live_stack, browser):
     # and a member order's audit folds out under it
     supervisor.click("#members tbody tr[data-order]")
     supervisor.wait_for_selector("#members table.audit tbody tr td:text('order.aggregated')", timeout=10_000)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", supervisor.locator("#members table.audit tbody td").first.inner_text())
     supervisor.screenshot(path=str(SCREENSHOTS / "parent-order-audit.png"), full_page=True)
 
     # and the trader's blotter shows the fills allocated back, live

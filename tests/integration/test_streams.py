@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 
 import pytest
 
-from routing.models import Fill
+from orders.domain.values import quantize_price
+from orders.models import ParentStatus
+from routing.models import Fill, MarketSession
 from routing.selectors import parent_panel_series
-from smarttrading import consumers
+from routing.services.steps import session_advance
+from smarttrading import consumers, streams
 
-from .test_tca import executed_parent
+from .test_tca import executed_parent, submit_two_buys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,6 +34,35 @@ def test_panel_series_has_one_executed_point_per_filling_time_counted_like_fille
     filled_by = [parent.crossed_quantity + sum(f.quantity for f in fills if f.sim_time <= t) for t in times]
     assert [p["filled"] for p in executed] == filled_by
     assert executed[-1]["filled"] == parent.filled_quantity == 2_000
+
+
+def test_the_live_market_bars_are_the_ones_a_fresh_load_draws(demo, monkeypatch):
+    # given a parent working on XOM, and what its panel is sent
+    published = []
+    monkeypatch.setattr(streams, "publish_on_commit", lambda group, message: published.append((group, message)))
+    parent = submit_two_buys()
+    session = MarketSession.objects.get(instrument=parent.instrument)
+
+    # when its session takes six steps
+    for _ in range(6):
+        session.refresh_from_db()
+        session_advance(session_id=session.pk, step_no=session.step_no)
+    parent.refresh_from_db()
+    assert parent.status == ParentStatus.WORKING
+
+    # then the panel was sent a bar a simulated second, each step's in one message, and they are
+    # the bars (mid and market VWAP so far) the panel's snapshot draws on a fresh load
+    messages = [m for g, m in published if g == streams.parent_group(parent.pk) and m["type"] == "market"]
+    assert len(messages) == 6
+    live = [bar for m in messages for bar in m["bars"]]
+    drawn = parent_panel_series(parent)["market"]
+    assert len(live) == len(drawn) == 6 * len(messages[0]["bars"]) > 6
+
+    def read(bars):
+        return [(b["time"], Decimal(b["mid"]), Decimal(b["vwap"])) for b in bars]
+
+    assert read(live) == read(drawn)
+    assert Decimal(live[-1]["vwap"]) == quantize_price(parent.interval_vwap)
 
 
 class _CountingConsumer:
