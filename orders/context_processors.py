@@ -2,9 +2,10 @@ from .roles import ANALYST, SUPERVISOR, TRADER, has_role
 
 
 def roles(request):
-    user = request.user
+    held = [role for role in (SUPERVISOR, TRADER, ANALYST) if has_role(request.user, role)]
     return {
-        "is_trader": has_role(user, TRADER),
-        "is_supervisor": has_role(user, SUPERVISOR),
-        "is_analyst": has_role(user, ANALYST),
+        "is_trader": TRADER in held,
+        "is_supervisor": SUPERVISOR in held,
+        "is_analyst": ANALYST in held,
+        "role": held[0] if held else "",  # the one the header names: a supervisor's first
     }

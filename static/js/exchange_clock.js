@@ -46,8 +46,15 @@
 
   function render() {
     const { date, time, preOpen } = at(Date.now());
-    const label = (preOpen ? "pre-open · " : "") + DAYS[date.getUTCDay()] + " " + date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " ";
-    el.replaceChildren(document.createTextNode(label), Object.assign(document.createElement("b"), { textContent: time }), document.createTextNode(" ET"));
+    const parts = [
+      Object.assign(document.createElement("span"), { className: "day", textContent: DAYS[date.getUTCDay()] + " " }),
+      document.createTextNode(date.getUTCDate() + " " + MONTHS[date.getUTCMonth()] + " "),
+      Object.assign(document.createElement("b"), { textContent: time }),
+      document.createTextNode(" ET"),
+    ];
+    if (preOpen) parts.unshift(Object.assign(document.createElement("span"), { className: "phase", textContent: "pre-open" }));
+    el.replaceChildren.apply(el, parts);
+    el.classList.toggle("pre-open", preOpen);
     el.dataset.reads = date.toISOString().slice(0, 10) + "T" + time;
   }
 

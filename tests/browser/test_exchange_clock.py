@@ -45,3 +45,24 @@ def test_the_header_clock_reads_the_servers_exchange_time_and_ticks(live_stack, 
     assert 55 <= seconds[1] - seconds[0] <= 65
     assert page.inner_text("#exchange-clock").endswith(" ET")
     page.locator("header.topbar").screenshot(path=str(SCREENSHOTS / "exchange-clock.png"))
+
+
+def test_in_the_pre_open_the_header_says_so_and_stays_one_line(live_stack, browser):
+    # given the clock set so that the open is 20 wall seconds away: ten simulated minutes at 30x
+    page = login(browser, live_stack, "supervisor1")
+    setting = ExchangeClockSetting.objects.get()
+    setting.opened_at = datetime.now(UTC) + timedelta(seconds=20)
+    setting.save()
+
+    # when a supervisor's page is opened at a desk width of 1024 px
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.goto(live_stack + "/execution/")
+    page.wait_for_function("() => document.getElementById('exchange-clock').dataset.reads")
+
+    # then the clock reads the pre-open, about 09:20, and says so
+    clock = page.locator("#exchange-clock")
+    assert "09:19:00" <= clock.get_attribute("data-reads")[11:] < "09:21:00"
+    assert clock.locator(".phase").inner_text().lower() == "pre-open"
+    page.locator("header.topbar").screenshot(path=str(SCREENSHOTS / "exchange-clock-pre-open.png"))
+    # and the header still fits one line beside the menu
+    assert clock.bounding_box()["y"] < page.locator(".topbar nav").bounding_box()["y"] + 20

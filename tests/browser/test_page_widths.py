@@ -37,6 +37,14 @@ OFF_SCREEN_HEADERS = """(selector) => [...document.querySelectorAll(selector + '
   .map(th => th.textContent.trim())"""
 
 
+# How many rows the header's parts take (the brand, the menu, the clock with the user): a part
+# that starts below the brand's bottom edge has wrapped onto a row of its own.
+HEADER_ROWS = """() => {
+  const parts = [...document.querySelectorAll('.topbar > *')].map(part => part.getBoundingClientRect());
+  return 1 + parts.filter(box => box.top >= parts[0].bottom).length;
+}"""
+
+
 def finished_parent() -> ParentOrder:
     parent = submit_two_buys()
     deadline = time.monotonic() + 120
@@ -71,6 +79,9 @@ def test_every_page_fits_at_1440_1024_and_800_px(live_stack, browser):
             page.wait_for_timeout(300)  # charts re-lay themselves out to the width
             # when a person looks at it, nothing spills out sideways
             problems += [f"{name} at {width}: {spill}" for spill in page.evaluate(SPILLS)]
+            # and at desk widths the header is one line: the clock and the user beside the menu
+            if width >= 1024:
+                assert page.evaluate(HEADER_ROWS) == 1, f"{name} at {width}: the header wraps"
             # and at desk widths the table's columns are all on screen, no sideways scroll
             if first_columns and width >= 1024:
                 off = page.evaluate(OFF_SCREEN_HEADERS, first_columns)
