@@ -4,12 +4,12 @@ the children, every parent deciding at each interval. Pure Python, deterministic
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from ..market.book import DAY
 from ..market.clock import NS_PER_S
 from ..market.incidents import AVAILABLE, UP, VenueStatusChanged
-from ..market.messages import AuctionPublished, ExecutionReport, Print
+from ..market.messages import MIDPOINT, AuctionPublished, ExecutionReport, Print
 from ..market.simulator import MarketSimulator
 from ..sor import LIMIT_ORDER
 from .children import (
@@ -246,7 +246,7 @@ def run_step(
         prints = sim.run_until(nxt, rng)
         statuses.extend(sim.take_status_changes())
         auction.extend(sim.take_auction_messages())
-        others = _others_volume(prints, ours)
+        others = _others_volume(prints, ours, sim.venues)
         _update_venue_rates(state, prints, (nxt - now) / NS_PER_S)
         for parent in state.parents.values():
             parent.others_volume += others
@@ -331,5 +331,14 @@ def _update_venue_rates(state: ExecutionState, prints: list[Print], seconds: flo
         state.venue_rates[venue] = (1 - weight) * state.venue_rates.get(venue, rate) + weight * rate
 
 
-def _others_volume(prints: list[Print], ours: set[str]) -> int:
-    return sum(p.quantity for p in prints if p.maker_owner not in ours and p.taker_owner not in ours)
+def _others_volume(prints: list[Print], ours: set[str], lit: Container[str]) -> int:
+    """The volume a participation rate counts: the continuous market's, not ours and not an
+    auction's cross (a lit midpoint print), as a desk's POV leaves out the auctions it does not
+    take part in: 10% of the opening print would send a small parent's whole order at once."""
+    return sum(
+        p.quantity
+        for p in prints
+        if p.maker_owner not in ours
+        and p.taker_owner not in ours
+        and not (p.aggressor_side == MIDPOINT and p.venue in lit)
+    )

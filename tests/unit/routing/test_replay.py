@@ -1,6 +1,7 @@
 """Counterfactual replay: alternatives face the same seeded market and do not leak into each other."""
 
 import copy
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -127,3 +128,20 @@ def test_paths_in_worker_processes_give_what_one_process_gives():
     total = 24 + 3 * 2 * 36
     assert inline_progress == sorted(inline_progress) and inline_progress[-1] == total
     assert pooled_progress == sorted(pooled_progress) and pooled_progress[-1] == total
+
+
+def test_a_pov_from_the_open_takes_its_share_of_the_continuous_market_not_of_the_opening_print():
+    # given a POV 10% buy of 3,000 shares from the open, whose cross prints a few hundred thousand
+    plan = dataclasses.replace(
+        PLAN, strategy="POV", pov_rate=0.1, start_ns=OPEN_NS, end_ns=OPEN_NS + 30 * 60 * NS_PER_S
+    )
+
+    # when it runs alone on the market from the open
+    (run,) = replay_alternatives(MARKET, plan, [Alternative("POV", "POV")])
+
+    # then it kept pace with the busy market after the cross (about 30,000 shares in 25 s here),
+    # where a tenth of the opening print had it sweep all 3,000 in its first two seconds
+    first_seconds = sum(f.quantity for f in run.fills if f.time_ns < OPEN_NS + 3 * NS_PER_S)
+    assert sum(f.quantity for f in run.fills) == 3_000
+    assert first_seconds < 1_000
+    assert max(f.time_ns for f in run.fills) > OPEN_NS + 15 * NS_PER_S
