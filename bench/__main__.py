@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -205,16 +206,28 @@ def _group_in_process(name: str, out: Path) -> None:
     out.write_text(json.dumps(GROUPS[name](), default=str))
 
 
-def _group(name: str, database: str) -> dict:
-    """One group in a fresh process with its own database and Redis; its figures."""
+def _group(name: str, database: str, *, quiet: bool = False) -> dict:
+    """One group in a fresh process with its own database and Redis; its figures. ``quiet``
+    holds the group's output back and prints it whole when it ends (groups run side by side)."""
+    if not quiet:
+        print(f"running {name} ...", flush=True)
+    began = time.perf_counter()
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         env = {**os.environ, "BENCH_GROUP": name, "BENCH_DATABASE": database}
         done = subprocess.run(
-            [sys.executable, "-m", "bench", "--in-process", name, "--out", out.name], cwd=ROOT, env=env, check=False
+            [sys.executable, "-m", "bench", "--in-process", name, "--out", out.name],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            capture_output=quiet,
+            text=True,
         )
+        if quiet:
+            print(f"--- {name}\n{done.stdout}{done.stderr}", end="", flush=True)
         if done.returncode != 0:
             raise SystemExit(f"bench {name} failed (exit {done.returncode})")
         figures = json.loads(Path(out.name).read_text())
+    print(f"  {name} done in {time.perf_counter() - began:.1f} s", flush=True)
     if database != "sqlite":  # the same group again on another database: its figures side by side
         figures = {f"{key}_{database}": value for key, value in figures.items()}
     return figures
@@ -264,6 +277,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Measured figures (not tests).")
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=", ".join(GROUPS))
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="groups run side by side (each on its own database and Redis); for the smoke, whose "
+        "figures are not measures: a group measured beside another measures the contention",
+    )
     parser.add_argument("--in-process", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -274,11 +294,12 @@ def main() -> None:
         _group_in_process(args.in_process, args.out)
         return
     results = {"python": platform.python_version(), "machine": platform.machine(), "cpu": _cpu(), "smoke": SMOKE}
-    for name in args.groups or GROUPS:
-        print(f"running {name} ({args.database}{', smoke size' if SMOKE else ''}) ...", flush=True)
-        began = time.perf_counter()
-        results.update(_group(name, args.database))
-        print(f"  {name} done in {time.perf_counter() - began:.1f} s", flush=True)
+    names = args.groups or list(GROUPS)
+    print(f"running {', '.join(names)} ({args.database}{', smoke size' if SMOKE else ''}, {args.jobs} at a time)")
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        runs = [pool.submit(_group, name, args.database, quiet=args.jobs > 1) for name in names]
+        for run in runs:  # in the groups' order, whichever ends first
+            results.update(run.result())
     _print(results)
     if args.groups and RESULTS.exists():  # a partial run updates its own figures, keeps the others
         results = {**json.loads(RESULTS.read_text()), **results}
