@@ -298,6 +298,9 @@ def _shortfall_boxes(comparison: dict, distributions: list[dict]) -> dict:
     }
 
 
+LABEL_SIDES = ("top right", "bottom left", "bottom right", "top left")
+
+
 def _cost_risk_frontier(distributions: list[dict]) -> dict:
     """Expected cost against its spread: TWAP (κT 0), IS by rising urgency, then the market
     order (κT ∞) trace the frontier; the other algorithms are points beside it."""
@@ -308,10 +311,14 @@ def _cost_risk_frontier(distributions: list[dict]) -> dict:
     )
     others = [d for d in distributions if d not in frontier]
     widest = max(_f(d["stdev_bps"]) for d in distributions)
+    # Neighbours by risk take their labels on different sides, so that points close together
+    # (the IS urgencies, TWAP and VWAP often are) do not print their names over each other.
+    by_risk = sorted(distributions, key=lambda d: _f(d["stdev_bps"]))
+    sides = {d["label"]: LABEL_SIDES[rank % len(LABEL_SIDES)] for rank, d in enumerate(by_risk)}
     return {
         "data": [
-            _risk_points(frontier, "TWAP → IS by urgency → market order", "top right", line={"color": ACCENT}),
-            _risk_points(others, "other algorithms", "bottom right", marker={"size": 9, "color": "#d29922"}),
+            _risk_points(frontier, "TWAP → IS by urgency → market order", sides, line={"color": ACCENT}),
+            _risk_points(others, "other algorithms", sides, marker={"size": 9, "color": "#d29922"}),
         ],
         "layout": _layout(
             "Cost–risk frontier: expected shortfall against its standard deviation (bps)",
@@ -325,8 +332,9 @@ def _cost_risk_frontier(distributions: list[dict]) -> dict:
     }
 
 
-def _risk_points(distributions: list[dict], name: str, textposition: str, **style) -> dict:
-    """Algorithms as (standard deviation, mean ± standard error) points, labelled; a line when styled as one."""
+def _risk_points(distributions: list[dict], name: str, sides: dict[str, str], **style) -> dict:
+    """Algorithms as (standard deviation, mean ± standard error) points, labelled on the side
+    ``sides`` gives each; a line when styled as one."""
     return {
         "type": "scatter",
         "mode": ("lines+" if "line" in style else "") + "markers+text",
@@ -334,7 +342,7 @@ def _risk_points(distributions: list[dict], name: str, textposition: str, **styl
         "x": [_f(d["stdev_bps"]) for d in distributions],
         "y": [_f(d["mean_bps"]) for d in distributions],
         "text": [short_label(d["label"]) for d in distributions],
-        "textposition": textposition,
+        "textposition": [sides[d["label"]] for d in distributions],
         "error_y": {"type": "data", "array": [_f(d["standard_error_bps"]) or 0 for d in distributions]},
         **style,
     }
