@@ -9,7 +9,7 @@ no clock: steps run back to back and each session keeps its own time, as fast as
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -50,6 +50,12 @@ def exchange_clock() -> ExchangeClock | None:
     if setting.speed != settings.SIM_SPEED:
         return _clock_speed_changed(setting)
     return _clock(setting)
+
+
+def trading_date_at(moment: datetime) -> date | None:
+    """The trading date the desk's clock read at a wall moment; None when time is not paced."""
+    clock = exchange_clock()
+    return None if clock is None else clock.now(_as_ns(moment))[0]
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
 from orders.audit import ENGINE, audit_event
@@ -22,10 +23,11 @@ from orders.models import (
 )
 from orders.reports import ExecType, execution_report, execution_reports_add
 
-from ..market.clock import EXCHANGE_TZ, to_datetime
+from ..market.clock import EXCHANGE_TZ, OPEN_NS, to_datetime
 from ..market.simulator import MarketSimulator
 from ..models import MarketSession
 from ..selectors import parent_reconciliation, parent_venue_breakdown
+from . import clock as clock_service
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ def parent_start(parent: ParentOrder, simulator: MarketSimulator, now, session: 
     chosen = Instructions.from_json(parent.instructions)
     day = session.trading_date
     if chosen.start_time is not None and now < datetime.combine(day, chosen.start_time, tzinfo=EXCHANGE_TZ):
+        return False
+    if parent.strategy == Strategy.OPEN and now > to_datetime(day, OPEN_NS) and _for_a_later_open(parent, day):
         return False
     close = to_datetime(day, simulator.close_ns)
     tick = parent.instrument.tick_size
@@ -154,6 +158,14 @@ def parent_paused(parent: ParentOrder, now, *, reason: str) -> list[str]:
     parent.paused_at = now
     parent.paused_reason = reason
     return ["status", "paused_at", "paused_reason"]
+
+
+def _for_a_later_open(parent: ParentOrder, day) -> bool:
+    """An order at the open taken in a later day's pre-open, while its instrument's session,
+    behind the clock, still works through ``day``: the later day's first step takes it."""
+    received = parent.orders.aggregate(first=Min("received_at"))["first"]
+    later = None if received is None else clock_service.trading_date_at(received)
+    return later is not None and later > day
 
 
 def _exchange_iso(moment: datetime) -> str:

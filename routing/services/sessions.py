@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.domain.values import price_to_ticks, ticks_to_price
-from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder
+from orders.models import PARENT_LIVE_STATUSES, Instrument, ParentOrder, ParentStatus
 
 from ..engine.step import run_step
 from ..locks import session_lock, sessions_lock
@@ -134,6 +134,13 @@ def _catch_up(session: MarketSession, clock: ExchangeClock | None, max_steps: in
         return 0
     simulator, state = session_checkpoint(session)
     if state.parents:  # children still out at venues: only a real step may move this market
+        return 0
+    if ParentOrder.objects.filter(instrument=session.instrument, status=ParentStatus.NEW).exists():
+        # A parent waited for this day (an order at its open, taken while the day before ran
+        # late): the day's real steps take it, from the first.
+        session.status = MarketSession.Status.RUNNING
+        session.save(update_fields=["status", "updated_at"])
+        session_step_enqueue_on_commit(session.pk, session.step_no, delay_s=session_next_step_delay_s(session))
         return 0
     at, tick, ran, outcome = partial(to_datetime, session.trading_date), session.instrument.tick_size, 0, None
     bars, statuses, auction = [], [], []

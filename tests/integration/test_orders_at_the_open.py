@@ -2,6 +2,7 @@
 in the opening auction on the listing venue, filled at the official open that TCA measures by;
 once the open has come, refused."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from routing.selectors import parent_reconciliation
 from routing.services import clock as clock_service
 from routing.services.aggregation import aggregation_window_run
 from routing.services.replaces import OPEN_AMEND_REASON, order_replace
-from routing.services.sessions import session_get_or_create
+from routing.services.sessions import session_catch_up, session_get_or_create, sessions_keep_time
 from routing.services.steps import session_advance
 from tca.reports import parent_report
 from tca.services import parent_comparison
@@ -116,6 +117,45 @@ def test_a_market_on_open_order_from_the_pre_open_fills_at_the_official_open(dem
     assert [r["strategy"] for r in others][:4] == ["TWAP", "VWAP", "POV", "IS"]
     assert all(r["filled"] == 3_000 for r in others[:4]), [(r["strategy"], r["filled"]) for r in others]
     assert any("30 minutes after the open" in c for c in comparison["caveats"])
+
+
+@pytest.mark.usefixtures("paced")
+def test_an_order_for_the_next_open_waits_while_its_market_finishes_the_day_before(demo):
+    # given: XOM's Friday session still working a TWAP buy into the close, at 15:50
+    open_minutes_ago(380)
+    friday = session_get_or_create(instrument=Instrument.objects.get(symbol="XOM"))
+    session_catch_up(friday, max_steps=10_000)
+    order_create(submitted_by=User.objects.get(username="trader1"), account="T1-GROWTH", instrument="XOM",
+                 side="BUY", quantity=2_000, client_order_id="TWAP-LATE", source=Source.API, strategy="TWAP",
+                 instructions={"end_time": "16:00"})  # fmt: skip
+    aggregation_window_run(actor="test")
+    friday = step_through(friday, 1)
+    assert (friday.trading_date, friday.status) == (FRIDAY, MarketSession.Status.RUNNING)
+
+    # when: the clock is already in Monday's pre-open (the session is behind it) and a
+    # market-on-open buy comes in (received then: the test holds the wall clock still)
+    open_minutes_ago(390 + 10)
+    moo = enter("MOO-MONDAY", "BUY", 1_000)
+    Order.objects.filter(pk=moo.pk).update(received_at=datetime.fromtimestamp(WALL / 1e9, UTC))
+    (parent,) = aggregation_window_run(actor="test")
+
+    # then: Friday's session works on to its close without it, and it does not expire there
+    friday = step_through(friday, 200)
+    assert friday.status == MarketSession.Status.CLOSED
+    parent.refresh_from_db()
+    assert (parent.status, parent.start) == (ParentStatus.NEW, None)
+
+    # and once the clock passes Monday's open, the beat wakes Monday's market for it, rather
+    # than step it forward without parents: its first step sends it into the opening auction
+    open_minutes_ago(390 + 15 + 1)
+    sessions_keep_time()
+    monday = MarketSession.objects.get(instrument__symbol="XOM", status=MarketSession.Status.RUNNING)
+    assert (monday.trading_date, monday.step_no) == (date(2026, 12, 7), 0)
+    monday = step_through(monday, 2)
+    parent.refresh_from_db()
+    assert parent.session_id == monday.pk and parent.start == session_open(monday)
+    assert (parent.status, parent.filled_quantity) == (ParentStatus.FILLED, 1_000)
+    assert list(Fill.objects.filter(parent=parent).values_list("price", flat=True)) == [monday.opening_price]
 
 
 @pytest.mark.usefixtures("paced")
