@@ -149,13 +149,14 @@ def test_a_market_on_close_order_fills_at_the_official_close_and_tca_measures_it
 
 
 @pytest.mark.parametrize("column", ["start_time", "end_time"])
-def test_an_order_at_the_close_takes_no_window(demo, trader1, column):
+@pytest.mark.parametrize(("strategy", "auction"), [("CLOSE", "the close"), ("OPEN", "the open")])
+def test_an_order_for_an_auction_takes_no_window(demo, trader1, strategy, auction, column):
     response = trader1.post(
         "/api/v1/orders/",
-        {"client_order_id": "MOC-W", "account": "T1-GROWTH", "instrument": "XOM", "side": "BUY", "quantity": 100,
-         "strategy": "CLOSE", column: "15:00"},
+        {"client_order_id": "AUCTION-W", "account": "T1-GROWTH", "instrument": "XOM", "side": "BUY",
+         "quantity": 100, "strategy": strategy, column: "15:00"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 400
-    assert response.json() == {column: ["an order at the close takes no start or end time"]}
-    assert not Order.objects.filter(client_order_id="MOC-W").exists()
+    assert response.json() == {column: [f"an order at {auction} takes no start or end time"]}
+    assert not Order.objects.filter(client_order_id="AUCTION-W").exists()

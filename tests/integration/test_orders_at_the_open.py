@@ -188,16 +188,3 @@ def test_unpaced_an_instruments_first_day_takes_orders_for_its_open_until_its_fi
     first.refresh_from_db()
     assert (first.status, first.average_price) == (OrderStatus.FILLED, session.opening_price)
     assert enter("MOO-2", "BUY", 200).reject_reason == OPENING_PAST_REASON
-
-
-@pytest.mark.parametrize("column", ["start_time", "end_time"])
-def test_an_order_at_the_open_takes_no_window(demo, trader1, column):
-    response = trader1.post(
-        "/api/v1/orders/",
-        {"client_order_id": "MOO-W", "account": "T1-GROWTH", "instrument": "XOM", "side": "BUY", "quantity": 100,
-         "strategy": "OPEN", column: "10:00"},
-        format="json",
-    )  # fmt: skip
-    assert response.status_code == 400
-    assert response.json() == {column: ["an order at the open takes no start or end time"]}
-    assert not Order.objects.filter(client_order_id="MOO-W").exists()
